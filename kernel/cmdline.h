@@ -1,0 +1,31 @@
+// The kernel command line (/chosen/bootargs): space-separated key=value options. Portable: host-tested.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kernel {
+
+struct StrView {
+    const char* ptr = "";
+    std::size_t len = 0;
+    bool empty() const { return len == 0; }
+    bool equals(const char* s) const;
+};
+
+struct BootOptions {
+    StrView test;            // test=SUITE[,SUITE] | all
+    StrView bench;           // bench=NAME[,NAME] | all
+    StrView init;            // init=/path (user mode)
+    std::uint32_t hz = 100;  // hz=N timer tick rate, 1..10000
+    int loglevel = 2;        // loglevel=0..3
+};
+
+// Calls warn(message, token) for each unknown option or bad value; never fails.
+BootOptions parse_boot_options(const char* cmdline, std::size_t len,
+                               void (*warn)(const char* what, StrView token, void* ctx), void* ctx);
+
+// Iterates comma-separated items: returns false when done. pos starts at 0.
+bool next_list_item(StrView list, std::size_t& pos, StrView& item);
+
+}  // namespace kernel

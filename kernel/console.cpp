@@ -1,0 +1,61 @@
+// Console: the PL011 behind a lock so output is line-atomic, and the receive ring for input.
+#include "kernel/console.h"
+
+#include "arch/aarch64/cpu.h"
+#include "arch/aarch64/spinlock.h"
+#include "hal/uart_pl011.h"
+
+namespace kernel::console {
+
+namespace {
+hal::Pl011 s_uart;
+std::uint32_t s_intid = 0;
+arch::SpinLock s_lock;   // guards transmission on s_uart
+void (*s_input_hook)() = nullptr;
+}  // namespace
+
+void init(std::uint64_t uart_mmio, std::uint32_t uart_intid) {
+    s_uart.init(uart_mmio);
+    s_intid = uart_intid;
+    s_uart.enable_rx_interrupt();
+}
+
+void rebase(std::uint64_t uart_mmio) {
+    arch::IrqSpinGuard g(s_lock);
+    s_uart.rebase(uart_mmio);
+}
+
+std::uint32_t intid() { return s_intid; }
+
+void write(const char* s, std::size_t n) {
+    if (!s_uart.ready()) return;
+    arch::IrqSpinGuard g(s_lock);
+    s_uart.write(s, n);
+}
+
+void write_panic(const char* s, std::size_t n) {
+    if (s_uart.ready()) s_uart.write(s, n);
+}
+
+void handle_irq() {
+    s_uart.handle_irq();
+    if (s_input_hook && !s_uart.rx_empty()) s_input_hook();
+}
+
+bool try_read(char& c) { return s_uart.read(c); }
+
+char read_blocking() {
+    char c;
+    while (!s_uart.read(c)) {
+        // Check-then-sleep race: an IRQ between the read and the WFI would be missed, so mask,
+        // re-check, then WFI (which wakes on a pending IRQ even while masked) and unmask.
+        arch::irq_disable();
+        if (s_uart.rx_empty()) arch::wfi();
+        arch::irq_enable();
+    }
+    return c;
+}
+
+void set_input_hook(void (*hook)()) { s_input_hook = hook; }
+
+}  // namespace kernel::console

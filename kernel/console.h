@@ -1,0 +1,22 @@
+// The kernel console on the UART: line-atomic output (one write reaches the UART whole) and input
+// from the receive interrupt.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kernel::console {
+
+void init(std::uint64_t uart_mmio, std::uint32_t uart_intid);
+void rebase(std::uint64_t uart_mmio);       // after the UART is remapped
+std::uint32_t intid();
+void write(const char* s, std::size_t n);   // serialised with every other writer
+void write_panic(const char* s, std::size_t n);  // lock-free: for the panic path only
+void handle_irq();
+bool try_read(char& c);
+// Waits for the next input byte. Until the scheduler exists this sleeps in WFI with IRQs on.
+char read_blocking();
+// Called from the IRQ handler after input arrives; the scheduler installs its wake-up here.
+void set_input_hook(void (*hook)());
+
+}  // namespace kernel::console

@@ -1,0 +1,85 @@
+// The boot tables, filled by the boot CPU with the MMU off (called from boot/head.S). Runs at the
+// physical load address: only PC-relative addressing, no stack protector, strict alignment, no calls
+// out of this file. kmain later replaces these tables with ones built by the page-table engine.
+#include <cstdint>
+
+#include "mm/layout.h"
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kEntries = 512;
+constexpr std::uint64_t kKimageL3Tables = 4;  // 8 MiB of image (linker.ld asserts the limit)
+
+// Descriptor bits (ARM ARM D8.3): kept local because nothing out of line may be called here.
+constexpr std::uint64_t kValid = 1ull << 0;
+constexpr std::uint64_t kTable = 1ull << 1;   // also "page" at L3
+constexpr std::uint64_t kAttrDevice = 0ull << 2;
+constexpr std::uint64_t kAttrNormal = 1ull << 2;
+constexpr std::uint64_t kApReadOnly = 2ull << 6;  // AP[2:1] = 10: EL1 read-only, no EL0 access
+constexpr std::uint64_t kShInner = 3ull << 8;
+constexpr std::uint64_t kAf = 1ull << 10;
+constexpr std::uint64_t kPxn = 1ull << 53;
+constexpr std::uint64_t kUxn = 1ull << 54;
+
+constexpr std::uint64_t kNormalRw = kValid | kAttrNormal | kShInner | kAf | kPxn | kUxn;
+constexpr std::uint64_t kNormalRx = kValid | kAttrNormal | kShInner | kAf | kApReadOnly | kUxn;
+constexpr std::uint64_t kNormalRo = kNormalRw | kApReadOnly;
+constexpr std::uint64_t kDeviceRw = kValid | kAttrDevice | kAf | kPxn | kUxn;
+
+using Table = std::uint64_t[kEntries];
+
+}  // namespace
+
+// Page-aligned, zeroed by head.S before use. Physical addresses are taken PC-relative.
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l0_low;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l1_low;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l0_high;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l1_linear;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l1_kimage;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l2_kimage;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l3_kimage[kKimageL3Tables];
+
+extern "C" char _kernel_start[], _etext[], _erodata[], _kernel_end[];
+
+namespace {
+
+inline std::uint64_t pa_of(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
+
+// Which permission class a kernel-image page belongs to (linker.ld page-aligns the boundaries).
+std::uint64_t kimage_page_attrs(std::uint64_t pa) {
+    if (pa < pa_of(_etext)) return kNormalRx;
+    if (pa < pa_of(_erodata)) return kNormalRo;
+    return kNormalRw;
+}
+
+}  // namespace
+
+// kernel_pa: where the image was loaded (2 MiB-aligned); dtb_pa: the device tree from x0.
+extern "C" void early_map_kernel(std::uint64_t kernel_pa, std::uint64_t dtb_pa) {
+    // Identity map (TTBR0), only for the instructions that switch the MMU on and for early device
+    // access: the kernel's 1 GiB read-only and executable, and GiB 0 as device memory (QEMU virt puts
+    // its UART and GIC there; the real device mappings come from the device tree later).
+    boot_l0_low[(kernel_pa >> 39) & 511] = pa_of(boot_l1_low) | kValid | kTable;
+    boot_l1_low[(kernel_pa >> 30) & 511] = (kernel_pa & ~((1ull << 30) - 1)) | kNormalRx;
+    if ((kernel_pa >> 30) != 0 && (kernel_pa >> 39) == 0) boot_l1_low[0] = 0 | kDeviceRw;
+
+    // Linear map (TTBR1): the GiBs holding the kernel and the device tree, until kmain maps all RAM.
+    boot_l0_high[0] = pa_of(boot_l1_linear) | kValid | kTable;
+    boot_l1_linear[(kernel_pa >> 30) & 511] = (kernel_pa & ~((1ull << 30) - 1)) | kNormalRw;
+    if (dtb_pa != 0 && (dtb_pa >> 39) == 0)
+        boot_l1_linear[(dtb_pa >> 30) & 511] = (dtb_pa & ~((1ull << 30) - 1)) | kNormalRw;
+
+    // Kernel image (TTBR1, KIMAGE_BASE): 4 KiB pages so text, rodata and data get their own rights.
+    constexpr std::uint64_t va = KIMAGE_BASE;
+    boot_l0_high[(va >> 39) & 511] = pa_of(boot_l1_kimage) | kValid | kTable;
+    boot_l1_kimage[(va >> 30) & 511] = pa_of(boot_l2_kimage) | kValid | kTable;
+    for (std::uint64_t i = 0; i < kKimageL3Tables; ++i)
+        boot_l2_kimage[((va >> 21) & 511) + i] = pa_of(boot_l3_kimage[i]) | kValid | kTable;
+    const std::uint64_t size = pa_of(_kernel_end) - pa_of(_kernel_start);
+    for (std::uint64_t off = 0; off < size; off += kPage) {
+        const std::uint64_t pa = kernel_pa + off;
+        boot_l3_kimage[off / (kEntries * kPage)][(off / kPage) % kEntries] =
+            pa | kValid | kTable | kimage_page_attrs(pa);
+    }
+}

@@ -1,0 +1,137 @@
+// kmain: the boot CPU's C++ entry, in the upper half with the boot tables. Brings the parts up in
+// dependency order, prints the banner, then runs the tests, the benchmarks or the console shell.
+#include "arch/aarch64/cpu.h"
+#include "hal/device_tree.h"
+#include "hal/gic.h"
+#include "hal/psci.h"
+#include "hal/semihosting.h"
+#include "hal/timer.h"
+#include "kernel/bench.h"
+#include "kernel/boot_info.h"
+#include "kernel/console.h"
+#include "kernel/irq.h"
+#include "kernel/ktest.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/shell.h"
+#include "mm/layout.h"
+
+extern "C" char _kernel_start[], _kernel_end[];
+extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
+extern "C" std::uintptr_t __stack_chk_guard;
+
+namespace kernel {
+
+BootInfo g_boot;
+
+std::uint64_t kimage_virt_to_phys(std::uint64_t va) { return va - mm::kKernelImageBase + g_boot.kimage_pa; }
+
+namespace {
+
+// QEMU virt's values, used only when the device tree cannot be read.
+void use_virt_defaults(hal::PlatformInfo& p) {
+    p = hal::PlatformInfo{};
+    p.memory[0] = {0x40000000, 128 * 1024 * 1024};
+    p.memory_count = 1;
+    p.bootargs = "";
+    p.uart = {0x09000000, 0x1000, 33, true};
+    p.gic.version = hal::GicVersion::V2;
+    p.gic.dist_base = 0x08000000;
+    p.gic.cpu_base = 0x08010000;
+    p.timer = {29, 30, 27, 26, true};
+    p.psci = {hal::PsciConduit::Hvc, true};
+    p.cpu_count = 1;
+}
+
+void warn_option(const char* what, StrView tok, void*) {
+    log_warn("command line: %.*s: %s", static_cast<int>(tok.len), tok.ptr, what);
+}
+
+std::uint64_t memory_total(const hal::PlatformInfo& p) {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < p.memory_count; ++i) total += p.memory[i].size;
+    return total;
+}
+
+void print_banner() {
+    const hal::PlatformInfo& p = g_boot.platform;
+    const std::uint64_t midr = read_sysreg(midr_el1);
+    kprintf("\nkernel %s (AArch64, QEMU virt)\n", KERNEL_VERSION);
+    log_info("entered at EL%u, running at EL1; image at PA 0x%llx", g_boot.entry_el,
+             static_cast<unsigned long long>(g_boot.kimage_pa));
+    log_info("CPU: MIDR 0x%08llx (implementer 0x%02llx part 0x%03llx r%llup%llu), %zu CPU(s) in the device tree",
+             static_cast<unsigned long long>(midr), static_cast<unsigned long long>(midr >> 24),
+             static_cast<unsigned long long>((midr >> 4) & 0xfff), static_cast<unsigned long long>((midr >> 20) & 0xf),
+             static_cast<unsigned long long>(midr & 0xf), p.cpu_count);
+    log_info("memory: %llu MiB in %zu range(s), first at 0x%llx",
+             static_cast<unsigned long long>(memory_total(p) >> 20), p.memory_count,
+             static_cast<unsigned long long>(p.memory_count ? p.memory[0].base : 0));
+    log_info("GICv%u, timer %llu Hz (virtual timer INTID %u), tick %u Hz, PSCI %u.%u",
+             irq::gic()->version(), static_cast<unsigned long long>(hal::timer::frequency()),
+             p.timer.virt_intid, hal::timer::hz(), hal::psci::version() >> 16, hal::psci::version() & 0xffff);
+    log_info("command line: \"%.*s\"", static_cast<int>(p.bootargs_len), p.bootargs);
+    if (!g_boot.dtb_ok) log_warn("device tree unreadable: using QEMU virt defaults");
+}
+
+void timer_irq(std::uint32_t) { hal::timer::handle_irq(); }
+void uart_irq(std::uint32_t) { console::handle_irq(); }
+
+}  // namespace
+
+[[noreturn]] void finish_run(unsigned failures) {
+    hal::semihosting::exit(failures == 0 ? 0 : 1);
+}
+
+}  // namespace kernel
+
+using namespace kernel;
+
+extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa, std::uint64_t entry_el) {
+    for (auto** ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
+    g_boot.dtb_pa = dtb_pa;
+    g_boot.kimage_pa = kimage_pa;
+    g_boot.entry_el = static_cast<unsigned>(entry_el);
+
+    // The device tree is reachable through the boot linear map (head.S mapped its GiB).
+    auto dt = hal::parse_platform(reinterpret_cast<const void*>(mm::phys_to_linear(dtb_pa)), 2 * 1024 * 1024);
+    g_boot.dtb_ok = dtb_pa != 0 && dt.ok();
+    if (g_boot.dtb_ok) g_boot.platform = dt.value();
+    else use_virt_defaults(g_boot.platform);
+    hal::PlatformInfo& p = g_boot.platform;
+    if (!p.uart.present) p.uart = {0x09000000, 0x1000, 33, true};
+
+    // Devices are reached through the boot identity map of the low GiB until the memory manager
+    // maps them properly.
+    console::init(p.uart.base, p.uart.intid);
+    hal::timer::init(100);
+    __stack_chk_guard ^= hal::timer::counter() << 8;  // a per-boot canary (low byte stays zero)
+
+    g_boot.options = parse_boot_options(p.bootargs, p.bootargs_len, warn_option, nullptr);
+    set_log_level(static_cast<LogLevel>(g_boot.options.loglevel));
+    const bool batch = !g_boot.options.test.empty() || !g_boot.options.bench.empty();
+    set_exit_on_panic(batch);
+    hal::timer::init(g_boot.options.hz);
+
+    hal::psci::init(p.psci.conduit == hal::PsciConduit::Smc   ? hal::psci::Conduit::Smc
+                    : p.psci.conduit == hal::PsciConduit::Hvc ? hal::psci::Conduit::Hvc
+                                                              : hal::psci::Conduit::None);
+    hal::Gic* gic = p.gic.version == hal::GicVersion::V3
+                        ? hal::gic_create(3, p.gic.dist_base, p.gic.redist_base)
+                        : hal::gic_create(2, p.gic.dist_base, p.gic.cpu_base);
+    gic->init_distributor();
+    gic->init_cpu();
+    irq::init(gic);
+    print_banner();
+
+    irq::register_handler(p.timer.virt_intid, timer_irq);
+    irq::register_handler(p.uart.intid, uart_irq);
+    hal::timer::start_tick();
+    arch::irq_enable();
+    bench::set_boot_ready_ns(hal::timer::uptime_ns());
+
+    if (!g_boot.options.test.empty())
+        finish_run(ktest::run(g_boot.options.test.ptr, g_boot.options.test.len));
+    if (!g_boot.options.bench.empty())
+        finish_run(bench::run(g_boot.options.bench.ptr, g_boot.options.bench.len));
+    shell::run();
+}

@@ -1,0 +1,128 @@
+// Console shell commands.
+#include "kernel/shell.h"
+
+#include "hal/psci.h"
+#include "hal/timer.h"
+#include "kernel/bench.h"
+#include "kernel/console.h"
+#include "kernel/ktest.h"
+#include "kernel/line_editor.h"
+#include "kernel/log.h"
+#include "lib/string.h"
+
+namespace kernel::shell {
+
+namespace {
+
+constexpr int kMaxArgs = 16;
+
+struct Command {
+    const char* name;
+    const char* usage;
+    const char* help;
+    bool (*fn)(int argc, char** argv);
+};
+
+bool cmd_help(int, char**);
+
+bool cmd_uptime(int, char**) {
+    const std::uint64_t ns = hal::timer::uptime_ns();
+    kprintf("up %llu.%06llu s, %llu ticks at %u Hz\n", static_cast<unsigned long long>(ns / 1'000'000'000u),
+            static_cast<unsigned long long>((ns / 1000) % 1'000'000u),
+            static_cast<unsigned long long>(hal::timer::ticks()), hal::timer::hz());
+    return true;
+}
+
+bool cmd_poweroff(int, char**) {
+    kprintf("powering off\n");
+    hal::psci::system_off();
+}
+
+bool cmd_reboot(int, char**) {
+    kprintf("rebooting\n");
+    hal::psci::system_reset();
+}
+
+bool cmd_test(int argc, char** argv) {
+    if (argc > 2) return false;
+    const char* sel = argc == 2 ? argv[1] : "all";
+    if (argc == 2 && lib::string_compare(sel, "list") == 0) {
+        ktest::list();
+        return true;
+    }
+    ktest::run(sel, lib::string_length(sel));
+    return true;
+}
+
+bool cmd_bench(int argc, char** argv) {
+    if (argc > 2) return false;
+    const char* sel = argc == 2 ? argv[1] : "all";
+    bench::run(sel, lib::string_length(sel));
+    return true;
+}
+
+const Command kCommands[] = {
+    {"help", "help", "list commands", cmd_help},
+    {"uptime", "uptime", "time since boot and ticks", cmd_uptime},
+    {"test", "test [SUITE|list]", "run in-kernel test suites (default: all)", cmd_test},
+    {"bench", "bench [NAME]", "run benchmarks (exact only under make bench)", cmd_bench},
+    {"reboot", "reboot", "reset the machine (PSCI SYSTEM_RESET)", cmd_reboot},
+    {"poweroff", "poweroff", "power off (PSCI SYSTEM_OFF)", cmd_poweroff},
+};
+
+bool cmd_help(int, char**) {
+    for (const Command& c : kCommands) kprintf("  %-20s %s\n", c.usage, c.help);
+    return true;
+}
+
+void echo(const char* s, std::size_t n, void*) { console::write(s, n); }
+
+}  // namespace
+
+bool execute(char* line) {
+    char* argv[kMaxArgs + 1];
+    int argc = 0;
+    for (char* p = line; *p;) {
+        while (*p == ' ' || *p == '\t') *p++ = 0;
+        if (!*p) break;
+        if (argc == kMaxArgs) {
+            kprintf("error: too many arguments (at most %d)\n", kMaxArgs);
+            return false;
+        }
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t') ++p;
+    }
+    argv[argc] = nullptr;
+    if (argc == 0) return true;
+    for (const Command& c : kCommands) {
+        if (lib::string_compare(argv[0], c.name) != 0) continue;
+        if (!c.fn(argc, argv)) {
+            kprintf("error: bad arguments; usage: %s\n", c.usage);
+            return false;
+        }
+        return true;
+    }
+    kprintf("error: unknown command '%s' (type 'help')\n", argv[0]);
+    return false;
+}
+
+void run() {
+    LineEditor ed(echo, nullptr);
+    kprintf("type 'help' for commands\n");
+    for (;;) {
+        console::write("> ", 2);
+        ed.reset();
+        for (;;) {
+            const auto action = ed.feed(console::read_blocking());
+            if (action == LineEditor::Action::Cancel) break;
+            if (action == LineEditor::Action::Submit) {
+                char line[LineEditor::kMaxLine + 1];
+                lib::copy_bytes(line, ed.line(), ed.length() + 1);
+                execute(line);
+                break;
+            }
+        }
+    }
+}
+
+}  // namespace kernel::shell
