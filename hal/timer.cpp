@@ -47,6 +47,17 @@ void start_tick() {
     arch::irq_restore(irq);
 }
 
+void set_hz(std::uint32_t hz) {
+    const std::uint64_t irq = arch::irq_save();
+    s_hz = hz ? hz : 100;
+    s_period = s_freq / s_hz;
+    if (s_next_tick != kNever) {
+        s_next_tick = counter() + s_period;
+        program();
+    }
+    arch::irq_restore(irq);
+}
+
 void stop_tick() {
     const std::uint64_t irq = arch::irq_save();
     s_next_tick = kNever;

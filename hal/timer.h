@@ -10,6 +10,7 @@ using Callback = void (*)();
 
 void init(std::uint32_t hz);             // reads CNTFRQ; the tick starts with start_tick()
 void start_tick();
+void set_hz(std::uint32_t hz);          // changes the tick period from the next tick on
 void stop_tick();
 std::uint32_t hz();
 std::uint64_t frequency();               // counter Hz

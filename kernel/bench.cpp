@@ -38,7 +38,11 @@ unsigned run(const char* selection, std::uint64_t len) {
     if (!exact) kprintf("bench: not under -icount: figures are host-timed cycles, not instructions\n");
     StrView sel{selection, static_cast<std::size_t>(len)};
     unsigned ran = 0;
-    if (sel.equals("all") || sel.equals("boot")) {
+    bool want_boot = sel.equals("all");
+    std::size_t bpos = 0;
+    StrView bitem;
+    while (!want_boot && next_list_item(sel, bpos, bitem)) want_boot = bitem.equals("boot");
+    if (want_boot) {
         // Under icount one instruction is one ns of virtual time: uptime at console-ready = instructions.
         kprintf("bench boot: %llu instructions/op\n", static_cast<unsigned long long>(s_boot_ready_ns));
         ++ran;

@@ -26,10 +26,13 @@ std::uint64_t boot_ready_ns();
 template <typename F>
 std::uint64_t measure(std::uint64_t iterations, F&& body) {
     for (std::uint64_t i = 0; i < iterations / 10 + 1; ++i) body();  // warm-up
-    const std::uint64_t t0 = read_counter();
+    std::uint64_t t0 = read_counter();
+    for (std::uint64_t i = 0; i < iterations; ++i) asm volatile("" ::: "memory");  // the loop alone
+    const std::uint64_t empty = read_counter() - t0;
+    t0 = read_counter();
     for (std::uint64_t i = 0; i < iterations; ++i) body();
-    const std::uint64_t t1 = read_counter();
-    return (t1 - t0 + iterations / 2) / iterations;
+    const std::uint64_t full = read_counter() - t0;
+    return full > empty ? (full - empty + iterations / 2) / iterations : 0;
 }
 
 }  // namespace kernel::bench

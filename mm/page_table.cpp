@@ -1,0 +1,599 @@
+// The page-table engine (mm/page_table.h): walks, maps, unmaps, splits blocks and frees emptied
+// tables of one translation tree. Every change to a live valid entry is break-before-make; it
+// reaches the hardware only through FrameSource and TlbMaintainer.
+#include "mm/page_table.h"
+
+#include "arch/aarch64/pte.h"
+#include "lib/kassert.h"
+
+namespace mm {
+
+namespace {
+
+using arch::kPtEntries;
+using arch::kPtFirstBlockLevel;
+using arch::kPtLeafLevel;
+using arch::kPtLevels;
+using arch::pt_index;
+using arch::pt_level_size;
+using arch::pte_address;
+using arch::pte_is_leaf;
+using arch::pte_is_table;
+using arch::pte_is_valid;
+using arch::pte_make_leaf_raw;
+using arch::pte_make_table;
+using arch::pte_table_count;
+using arch::pte_with_table_count;
+
+constexpr VirtAddr kUserEnd = VirtAddr{1} << arch::kPtVaBits;        // TTBR0: [0, kUserEnd)
+constexpr VirtAddr kKernelStart = ~VirtAddr{0} << arch::kPtVaBits;   // TTBR1: [kKernelStart, 2^64)
+constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;                      // 48-bit output addresses
+constexpr unsigned kNoCount = ~0u;                                    // audit: the root has no count
+
+// The walker reads descriptors while we change them: each is written with one single-copy-atomic
+// 64-bit store (never torn or merged by the compiler) and read once per decision.
+inline std::uint64_t load(const std::uint64_t* e) { return __atomic_load_n(e, __ATOMIC_RELAXED); }
+inline void store(std::uint64_t* e, std::uint64_t d) { __atomic_store_n(e, d, __ATOMIC_RELAXED); }
+
+constexpr std::uint64_t min_u64(std::uint64_t a, std::uint64_t b) { return a < b ? a : b; }
+constexpr std::uint64_t max_u64(std::uint64_t a, std::uint64_t b) { return a > b ? a : b; }
+
+constexpr arch::PteAttrs to_attrs(MapFlags f) {
+    arch::PteAttrs a;
+    a.write = has(f, MapFlags::Write);
+    a.execute = has(f, MapFlags::Execute);
+    a.user = has(f, MapFlags::User);
+    a.device = has(f, MapFlags::Device);
+    a.global = has(f, MapFlags::Global);
+    return a;
+}
+
+constexpr MapFlags to_flags(arch::PteAttrs a) {
+    MapFlags f = MapFlags::Read;
+    if (a.write) f |= MapFlags::Write;
+    if (a.execute) f |= MapFlags::Execute;
+    if (a.user) f |= MapFlags::User;
+    if (a.device) f |= MapFlags::Device;
+    if (a.global) f |= MapFlags::Global;
+    return f;
+}
+
+// The output address of the leaf `d` at `level` for va (page offset included).
+constexpr PhysAddr leaf_pa(std::uint64_t d, unsigned level, VirtAddr va) {
+    std::uint64_t size = pt_level_size(level);
+    return align_down(pte_address(d), size) + (va & (size - 1));
+}
+
+// Tables needed to replace a block at `level` by a table in which [lo_off, hi_off) (offsets into the
+// block, a proper, page-aligned sub-range) is taken out or replaced: one for the block itself plus,
+// recursively, one per child that the range only partly covers (at most the two children holding its
+// ends). Pages (the children of an L2 block) are never partly covered.
+unsigned split_tables(unsigned level, std::uint64_t lo_off, std::uint64_t hi_off) {
+    unsigned child = level + 1;
+    if (child == kPtLeafLevel) return 1;
+    std::uint64_t cs = pt_level_size(child);
+    unsigned n = 1;
+    std::uint64_t a = align_down(lo_off, cs);      // child holding the first byte
+    std::uint64_t b = align_down(hi_off - 1, cs);  // child holding the last byte
+    if (lo_off != a || hi_off < a + cs) {
+        n += split_tables(child, lo_off - a, min_u64(hi_off, a + cs) - a);
+    }
+    if (b != a && hi_off != b + cs) n += split_tables(child, 0, hi_off - b);
+    return n;
+}
+
+}  // namespace
+
+struct PageTable::Path {
+    std::uint64_t* entry[kPtLevels];  // entry[l]: va's descriptor in its level-l table, l <= level
+    unsigned level;                   // where the walk stopped
+};
+
+// Splitting needs at most one table per level below the block for each end of the range that falls
+// inside it: a 1 GiB block cut on both sides needs L2 + two L3 tables; two blocks each cut on one
+// side (unmap_range across them) need 2 + 2.
+struct PageTable::Reserve {
+    static constexpr unsigned kMax = 4;
+    PhysAddr frames[kMax];
+    unsigned count = 0;  // frames held
+    unsigned used = 0;   // frames handed out by take()
+    PhysAddr take() {
+        KASSERT(used < count);
+        return frames[used++];
+    }
+};
+
+// ---- Construction ------------------------------------------------------------------------------
+
+lib::Result<PageTable> PageTable::create(Half half, std::uint16_t asid, FrameSource& frames,
+                                         TlbMaintainer& tlb) {
+    PhysAddr root = TRY(frames.alloc_table());
+    KASSERT(is_aligned(root, kPageSize) && root < kPhysEnd);
+    return PageTable(root, half, asid, frames, tlb);
+}
+
+PageTable PageTable::adopt(PhysAddr root, Half half, std::uint16_t asid, FrameSource& frames,
+                           TlbMaintainer& tlb) {
+    KASSERT(is_aligned(root, kPageSize) && root < kPhysEnd);
+    PageTable pt(root, half, asid, frames, tlb);
+    pt.recount(root, 0);
+    return pt;
+}
+
+// Writes each table's valid-entry count into the descriptor pointing at it (ignored bits, so safe on
+// a live tree) and counts the tables. Returns the number of valid entries in `table`.
+unsigned PageTable::recount(PhysAddr table, unsigned level) {
+    std::uint64_t* t = table_at(table);
+    unsigned valid = 0;
+    for (std::size_t i = 0; i < kPtEntries; ++i) {
+        std::uint64_t d = load(&t[i]);
+        if (!pte_is_valid(d)) continue;
+        ++valid;
+        if (pte_is_table(d, level)) {
+            ++m_table_count;
+            store(&t[i], pte_with_table_count(d, recount(pte_address(d), level + 1)));
+        }
+    }
+    return valid;
+}
+
+// ---- Shared helpers ----------------------------------------------------------------------------
+
+std::uint64_t* PageTable::table_at(PhysAddr pa) const {
+    return static_cast<std::uint64_t*>(m_frames->table_virt(pa));
+}
+
+VirtAddr PageTable::va_base() const { return m_half == Half::User ? 0 : kKernelStart; }
+
+lib::Status PageTable::check_va_range(VirtAddr va, std::size_t size) const {
+    if (size == 0 || !is_aligned(va, kPageSize) || !is_aligned(size, kPageSize)) {
+        return lib::Error::InvalidArgument;
+    }
+    if (m_half == Half::User) {
+        if (va >= kUserEnd || size > kUserEnd - va) return lib::Error::InvalidArgument;
+    } else {
+        // 0 - va is 2^64 - va: the range may end exactly at the top of the address space.
+        if (va < kKernelStart || size > 0 - va) return lib::Error::InvalidArgument;
+    }
+    return {};
+}
+
+lib::Result<std::uint64_t> PageTable::leaf_bits_for(MapFlags flags) const {
+    if ((static_cast<std::uint32_t>(flags) & ~kMapFlagsKnown) != 0 || !has(flags, MapFlags::Read)) {
+        return lib::Error::InvalidArgument;
+    }
+    // User pages only below, global pages only above: a global TTBR0 page would be shared by every
+    // ASID, a user page in TTBR1 would expose the kernel half to EL0.
+    if (has(flags, m_half == Half::Kernel ? MapFlags::User : MapFlags::Global)) {
+        return lib::Error::InvalidArgument;
+    }
+    arch::PteAttrs attrs = to_attrs(flags);
+    if (!arch::pte_attrs_allowed(attrs)) return lib::Error::InvalidArgument;
+    return arch::pte_leaf_attr_bits(attrs);
+}
+
+lib::Result<std::uint64_t*> PageTable::walk_to_entry(VirtAddr va, bool create, unsigned target_level,
+                                                     Path& path) {
+    KASSERT(target_level <= kPtLeafLevel);
+    std::uint64_t* table = table_at(m_root);
+    bool created = false;
+    for (unsigned level = 0;; ++level) {
+        // Invariant: `table` is the level-`level` table on va's path and path.entry[0..level-1] are
+        // the descriptors that lead to it. Once this walk has created a table, every deeper table
+        // is new as well (and so empty apart from the one entry leading further down).
+        std::uint64_t* entry = &table[pt_index(va, level)];
+        path.entry[level] = entry;
+        path.level = level;
+        if (level == target_level) return entry;
+        std::uint64_t d = load(entry);
+        if (pte_is_table(d, level)) {
+            table = table_at(pte_address(d));
+            continue;
+        }
+        if (pte_is_valid(d)) {
+            KASSERT_MSG(level >= kPtFirstBlockLevel, "L0 block descriptor");
+            return entry;  // a block above target_level
+        }
+        if (!create) return entry;  // a hole
+        auto frame = m_frames->alloc_table();
+        if (!frame.ok()) {
+            if (created) {
+                // Unhook the chain of tables this walk made: the deepest one (holding `entry`) is
+                // empty, each above it holds only the link down. They were reachable by the walker,
+                // so they go through the same invalidate-then-free path as any emptied table.
+                PhysAddr freed[kPtLevels];
+                unsigned n = 0;
+                freed[n++] = pte_address(load(path.entry[level - 1]));
+                store(path.entry[level - 1], 0);
+                n += drop_entry(path, level - 1, freed + n);
+                retire(va, false, freed, n);
+            }
+            return frame.error();
+        }
+        KASSERT(is_aligned(frame.value(), kPageSize) && frame.value() < kPhysEnd);
+        store(entry, pte_make_table(frame.value(), 0));
+        count_added(path, level);
+        ++m_table_count;
+        created = true;
+        table = table_at(frame.value());
+    }
+}
+
+// path.entry[level] just became valid: one more valid entry in the level-`level` table, whose count
+// lives in the parent's descriptor. The root (level 0) has no parent and is never freed: no count.
+void PageTable::count_added(Path& path, unsigned level) {
+    if (level == 0) return;
+    std::uint64_t* parent = path.entry[level - 1];
+    std::uint64_t d = load(parent);
+    unsigned n = pte_table_count(d) + 1;
+    KASSERT(n <= kPtEntries);
+    store(parent, pte_with_table_count(d, n));
+}
+
+// path.entry[level] was just cleared: decrement its table's count; a table that becomes empty is
+// unhooked from its parent, which in turn loses an entry, up to the root. The unhooked tables are
+// written to `freed` (at most one per level) for the caller to free after the TLB invalidation.
+unsigned PageTable::drop_entry(Path& path, unsigned level, PhysAddr* freed) {
+    unsigned n = 0;
+    for (unsigned l = level; l > 0; --l) {
+        // Invariant: path.entry[l] is now invalid; the level-l table's count is in path.entry[l-1].
+        std::uint64_t* parent = path.entry[l - 1];
+        std::uint64_t d = load(parent);
+        unsigned count = pte_table_count(d);
+        KASSERT(count > 0);
+        if (count > 1) {
+            store(parent, pte_with_table_count(d, count - 1));
+            break;
+        }
+        freed[n++] = pte_address(d);
+        store(parent, 0);
+    }
+    return n;
+}
+
+// Makes the cleared entries for va visible, invalidates va once, then frees the unhooked tables.
+// VALE1IS (last_level) only drops leaf entries; when tables are freed the walk caches may still point
+// at them, so VAE1IS (last_level = false) is used: that one call covers va's leaf and every table on
+// its path. Each freed table lay on va's path, so invalidating va reaches its cached descriptors.
+void PageTable::retire(VirtAddr va, bool last_level, const PhysAddr* freed, unsigned n) {
+    m_tlb->before_update();
+    m_tlb->invalidate_page(va, m_asid, last_level && n == 0);
+    for (unsigned i = 0; i < n; ++i) m_frames->free_table(freed[i]);
+    m_table_count -= n;
+}
+
+// Removes the whole leaf at path.entry[level] (va is its first address) with one invalidation.
+void PageTable::remove_leaf(VirtAddr va, Path& path, unsigned level) {
+    store(path.entry[level], 0);
+    PhysAddr freed[kPtLevels];
+    unsigned n = drop_entry(path, level, freed);
+    retire(va, true, freed, n);
+}
+
+lib::Status PageTable::reserve(Reserve& r, unsigned tables) {
+    KASSERT(tables <= Reserve::kMax);
+    while (r.count < tables) {
+        auto frame = m_frames->alloc_table();
+        if (!frame.ok()) {
+            release(r);
+            return frame.error();
+        }
+        KASSERT(is_aligned(frame.value(), kPageSize) && frame.value() < kPhysEnd);
+        r.frames[r.count++] = frame.value();
+    }
+    return {};
+}
+
+void PageTable::release(Reserve& r) {
+    for (unsigned i = r.used; i < r.count; ++i) m_frames->free_table(r.frames[i]);
+    r.count = r.used;
+}
+
+// Builds, off-line, the table that replaces `block` (a leaf at `level`): every child maps its part of
+// the block with the block's attributes, except that children wholly inside [lo_off, hi_off) become
+// `replacement` (0 to unmap; for protect a single page descriptor) and children partly inside are
+// split further. Returns the table; `valid` receives its number of valid entries.
+PhysAddr PageTable::build_split(std::uint64_t block, unsigned level, std::uint64_t lo_off,
+                                std::uint64_t hi_off, std::uint64_t replacement, Reserve& r,
+                                unsigned& valid) {
+    unsigned child = level + 1;
+    std::uint64_t cs = pt_level_size(child);
+    std::uint64_t base = align_down(pte_address(block), pt_level_size(level));
+    std::uint64_t bits = arch::pte_leaf_bits_of(block);
+    PhysAddr table = r.take();
+    ++m_table_count;
+    std::uint64_t* t = table_at(table);
+    valid = 0;
+    for (std::size_t i = 0; i < kPtEntries; ++i) {
+        std::uint64_t c = i * cs;  // the child's offset in the block
+        std::uint64_t d;
+        if (c + cs <= lo_off || c >= hi_off) {
+            d = pte_make_leaf_raw(base + c, child, bits);
+        } else if (lo_off <= c && c + cs <= hi_off) {
+            KASSERT(replacement == 0 || child == kPtLeafLevel);
+            d = replacement;
+        } else {
+            unsigned n = 0;
+            PhysAddr sub = build_split(pte_make_leaf_raw(base + c, child, bits), child,
+                                       max_u64(lo_off, c) - c, min_u64(hi_off, c + cs) - c,
+                                       replacement, r, n);
+            d = pte_make_table(sub, n);
+        }
+        t[i] = d;  // not reachable by the walker yet: plain stores, published by the DSB below
+        if (pte_is_valid(d)) ++valid;
+    }
+    return table;
+}
+
+// Replaces the block at path.entry[level] by a table tree (see build_split) with one invalidation.
+// Break-before-make (ARM ARM D8.16.1): the block entry is made invalid and flushed from the TLB
+// before the table goes in, so no CPU can hold the block and the new entries at once. The parent
+// table keeps its count: one valid entry replaces another.
+void PageTable::split_block(Path& path, unsigned level, VirtAddr tlbi_va, std::uint64_t lo_off,
+                            std::uint64_t hi_off, std::uint64_t replacement, Reserve& r) {
+    std::uint64_t* e = path.entry[level];
+    unsigned valid = 0;
+    PhysAddr table = build_split(load(e), level, lo_off, hi_off, replacement, r, valid);
+    KASSERT(valid > 0);
+    store(e, 0);
+    m_tlb->before_update();                          // the invalid entry and the new table's contents
+    m_tlb->invalidate_page(tlbi_va, m_asid, true);   // a block is the last level of its walk
+    store(e, pte_make_table(table, valid));
+    m_tlb->before_update();
+}
+
+// ---- Single pages ------------------------------------------------------------------------------
+
+lib::Status PageTable::map_page(VirtAddr va, PhysAddr pa, MapFlags flags) {
+    TRY_STATUS(check_va_range(va, kPageSize));
+    if (!is_aligned(pa, kPageSize) || pa >= kPhysEnd) return lib::Error::InvalidArgument;
+    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    Path path;
+    std::uint64_t* e = TRY(walk_to_entry(va, true, kPtLeafLevel, path));
+    // Stopping above L3 means a block covers va. Neither case allocated anything.
+    if (path.level != kPtLeafLevel || pte_is_valid(load(e))) return lib::Error::AlreadyMapped;
+    store(e, pte_make_leaf_raw(pa, kPtLeafLevel, bits));
+    count_added(path, kPtLeafLevel);
+    m_tlb->before_update();  // was invalid, so no TLB entry to remove: just publish it
+    return {};
+}
+
+lib::Result<PhysAddr> PageTable::unmap_page(VirtAddr va) {
+    TRY_STATUS(check_va_range(va, kPageSize));
+    Path path;
+    std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
+    std::uint64_t d = load(e);
+    if (!pte_is_valid(d)) return lib::Error::NotMapped;
+    unsigned level = path.level;
+    PhysAddr pa = leaf_pa(d, level, va);
+    if (level == kPtLeafLevel) {
+        remove_leaf(va, path, level);
+        return pa;
+    }
+    std::uint64_t off = va & (pt_level_size(level) - 1);
+    Reserve r;
+    TRY_STATUS(reserve(r, split_tables(level, off, off + kPageSize)));
+    split_block(path, level, va, off, off + kPageSize, 0, r);
+    release(r);
+    return pa;
+}
+
+lib::Status PageTable::protect(VirtAddr va, MapFlags flags) {
+    TRY_STATUS(check_va_range(va, kPageSize));
+    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    Path path;
+    std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
+    std::uint64_t d = load(e);
+    if (!pte_is_valid(d)) return lib::Error::NotMapped;
+    unsigned level = path.level;
+    // Same frame, new permissions; the software bits belong to the owner and are kept.
+    std::uint64_t page = pte_make_leaf_raw(leaf_pa(d, level, va), kPtLeafLevel,
+                                           bits | (d & arch::kPteSwMask));
+    if (level == kPtLeafLevel) {
+        store(e, 0);  // break-before-make: the memory type may change too
+        m_tlb->before_update();
+        m_tlb->invalidate_page(va, m_asid, true);
+        store(e, page);
+        m_tlb->before_update();
+        return {};
+    }
+    std::uint64_t off = va & (pt_level_size(level) - 1);
+    Reserve r;
+    TRY_STATUS(reserve(r, split_tables(level, off, off + kPageSize)));
+    split_block(path, level, va, off, off + kPageSize, page, r);
+    release(r);
+    return {};
+}
+
+lib::Result<Translation> PageTable::translate(VirtAddr va) const {
+    if (m_half == Half::User ? va >= kUserEnd : va < kKernelStart) return lib::Error::InvalidArgument;
+    Path path;
+    // A walk without create writes nothing, so it is safe on a const table.
+    auto e = const_cast<PageTable*>(this)->walk_to_entry(va, false, kPtLeafLevel, path);
+    KASSERT(e.ok());
+    std::uint64_t d = load(e.value());
+    if (!pte_is_leaf(d, path.level)) return lib::Error::NotMapped;
+    return Translation{leaf_pa(d, path.level, va), to_flags(arch::pte_leaf_attrs(d)),
+                       static_cast<std::size_t>(pt_level_size(path.level))};
+}
+
+// ---- Ranges ------------------------------------------------------------------------------------
+
+lib::Status PageTable::map_range(VirtAddr va, PhysAddr pa, std::size_t size, MapFlags flags) {
+    TRY_STATUS(check_va_range(va, size));
+    if (!is_aligned(pa, kPageSize) || pa >= kPhysEnd || size > kPhysEnd - pa) {
+        return lib::Error::InvalidArgument;
+    }
+    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    Path path;
+    // Check first: nothing in the range may be mapped. A hole at level L skips L's whole span.
+    for (std::uint64_t done = 0; done < size;) {
+        VirtAddr cur = va + done;
+        std::uint64_t* e = TRY(walk_to_entry(cur, false, kPtLeafLevel, path));
+        if (pte_is_valid(load(e))) return lib::Error::AlreadyMapped;
+        std::uint64_t span = pt_level_size(path.level) - (cur & (pt_level_size(path.level) - 1));
+        done += min_u64(span, size - done);
+    }
+    // Then act: the largest leaf that va, pa and the remaining size allow, every time.
+    for (std::uint64_t done = 0; done < size;) {
+        VirtAddr cur = va + done;
+        PhysAddr cur_pa = pa + done;
+        unsigned level = kPtFirstBlockLevel;
+        while (level < kPtLeafLevel && !(is_aligned(cur | cur_pa, pt_level_size(level)) &&
+                                         size - done >= pt_level_size(level))) {
+            ++level;
+        }
+        std::uint64_t* e = nullptr;
+        for (;;) {
+            auto r = walk_to_entry(cur, true, level, path);
+            if (!r.ok()) {
+                // Out of frames half way: take back what this call mapped (whole leaves, all inside
+                // the range, so no split and no allocation is needed) and leave nothing changed.
+                if (done > 0) {
+                    Reserve none;
+                    unmap_checked(va, done, none);
+                }
+                return r.error();
+            }
+            e = r.value();
+            KASSERT(path.level == level);  // the check above saw no block over cur
+            if (!pte_is_valid(load(e))) break;
+            // An empty table left in this slot (only adopt() can leave one): map below it.
+            KASSERT(pte_is_table(load(e), level));
+            ++level;
+        }
+        store(e, pte_make_leaf_raw(cur_pa, level, bits));
+        count_added(path, level);
+        done += pt_level_size(level);
+    }
+    m_tlb->before_update();  // every entry written was invalid: publishing them is all it takes
+    return {};
+}
+
+lib::Status PageTable::unmap_range(VirtAddr va, std::size_t size) {
+    TRY_STATUS(check_va_range(va, size));
+    Path path;
+    // Check first that every page is mapped, and count the tables the splits at the ends will need,
+    // so that after reserving them nothing can fail half way.
+    unsigned tables = 0;
+    for (std::uint64_t done = 0; done < size;) {
+        VirtAddr cur = va + done;
+        std::uint64_t* e = TRY(walk_to_entry(cur, false, kPtLeafLevel, path));
+        if (!pte_is_valid(load(e))) return lib::Error::NotMapped;
+        std::uint64_t leaf_size = pt_level_size(path.level);
+        std::uint64_t off = cur & (leaf_size - 1);
+        std::uint64_t take = min_u64(leaf_size - off, size - done);
+        if (take != leaf_size) tables += split_tables(path.level, off, off + take);
+        done += take;
+    }
+    Reserve r;
+    TRY_STATUS(reserve(r, tables));
+    unmap_checked(va, size, r);
+    release(r);
+    return {};
+}
+
+// Unmaps a range known to be fully mapped, leaf by leaf in ascending order: a leaf wholly inside is
+// removed (invalidated at its first address), a block cut by an end of the range is split with the
+// cut part left out (invalidated at the first address of the cut). Frames for splits come from `r`.
+void PageTable::unmap_checked(VirtAddr va, std::size_t size, Reserve& r) {
+    Path path;
+    for (std::uint64_t done = 0; done < size;) {
+        VirtAddr cur = va + done;
+        auto e = walk_to_entry(cur, false, kPtLeafLevel, path);
+        KASSERT(e.ok() && pte_is_valid(load(e.value())));
+        unsigned level = path.level;
+        std::uint64_t leaf_size = pt_level_size(level);
+        std::uint64_t off = cur & (leaf_size - 1);
+        std::uint64_t take = min_u64(leaf_size - off, size - done);
+        if (take == leaf_size) {
+            remove_leaf(cur, path, level);
+        } else {
+            split_block(path, level, cur, off, off + take, 0, r);
+        }
+        done += take;
+    }
+}
+
+// ---- Whole-tree operations ---------------------------------------------------------------------
+
+lib::Status PageTable::visit_leaves(LeafFn fn, void* ctx) const {
+    return visit_table(m_root, 0, va_base(), fn, ctx);
+}
+
+lib::Status PageTable::visit_table(PhysAddr table, unsigned level, VirtAddr base, LeafFn fn,
+                                   void* ctx) const {
+    const std::uint64_t* t = table_at(table);
+    std::uint64_t size = pt_level_size(level);
+    for (std::size_t i = 0; i < kPtEntries; ++i) {
+        std::uint64_t d = load(&t[i]);
+        VirtAddr va = base + i * size;
+        if (pte_is_table(d, level)) {
+            TRY_STATUS(visit_table(pte_address(d), level + 1, va, fn, ctx));
+        } else if (pte_is_leaf(d, level)) {
+            Mapping m{va, align_down(pte_address(d), size), static_cast<std::size_t>(size),
+                      to_flags(arch::pte_leaf_attrs(d))};
+            TRY_STATUS(fn(m, ctx));
+        }
+    }
+    return {};
+}
+
+void PageTable::destroy(void (*on_leaf)(PhysAddr, std::size_t, void*), void* ctx) {
+    KASSERT_MSG(m_root != 0, "destroy() of a dead PageTable");
+    // No TLB or walk-cache entry may outlive the tables and frames about to be freed. The tree is no
+    // longer live in any TTBR, so nothing refills them afterwards.
+    if (m_half == Half::User) {
+        m_tlb->invalidate_asid(m_asid);
+    } else {
+        m_tlb->invalidate_all();
+    }
+    destroy_table(m_root, 0, on_leaf, ctx);
+    KASSERT(m_table_count == 0);
+    m_root = 0;
+}
+
+void PageTable::destroy_table(PhysAddr table, unsigned level,
+                              void (*on_leaf)(PhysAddr, std::size_t, void*), void* ctx) {
+    std::uint64_t* t = table_at(table);
+    for (std::size_t i = 0; i < kPtEntries; ++i) {
+        std::uint64_t d = load(&t[i]);
+        if (pte_is_table(d, level)) {
+            destroy_table(pte_address(d), level + 1, on_leaf, ctx);
+        } else if (pte_is_leaf(d, level) && on_leaf != nullptr) {
+            std::uint64_t size = pt_level_size(level);
+            on_leaf(align_down(pte_address(d), size), static_cast<std::size_t>(size), ctx);
+        }
+    }
+    m_frames->free_table(table);
+    --m_table_count;
+}
+
+lib::Status PageTable::audit() const {
+    std::size_t tables = 1;
+    if (m_root == 0 || !audit_table(m_root, 0, kNoCount, tables) || tables != m_table_count) {
+        return lib::Error::Malformed;
+    }
+    return {};
+}
+
+bool PageTable::audit_table(PhysAddr table, unsigned level, unsigned expected,
+                            std::size_t& tables) const {
+    const std::uint64_t* t = table_at(table);
+    unsigned valid = 0;
+    for (std::size_t i = 0; i < kPtEntries; ++i) {
+        std::uint64_t d = load(&t[i]);
+        if (!pte_is_valid(d)) continue;
+        ++valid;
+        if (pte_is_table(d, level)) {
+            ++tables;
+            unsigned count = pte_table_count(d);
+            if (count == 0 || !audit_table(pte_address(d), level + 1, count, tables)) return false;
+        } else if (!pte_is_leaf(d, level)) {
+            return false;  // a reserved encoding (L0 block, L3 with bit 1 clear)
+        }
+    }
+    return expected == kNoCount || valid == expected;
+}
+
+}  // namespace mm

@@ -1,0 +1,45 @@
+// sched::SchedPolicy: the interface every scheduling policy implements (queue of Ready entities plus
+// time-slice accounting). Policies are not synchronised: the kernel calls them with its run-queue
+// lock held and IRQs masked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sched/sched_entity.h"
+
+namespace sched {
+
+class SchedPolicy {
+public:
+    // Queue a Ready entity at the tail of its level; a spent slice (quantum_left == 0) is refilled.
+    virtual void enqueue(SchedEntity& e) = 0;
+    // Remove a queued entity from wherever it sits (a ready task being killed, or re-prioritised).
+    virtual void dequeue(SchedEntity& e) = 0;
+    // Remove and return the entity to run next, or nullptr when the policy has nothing ready.
+    virtual SchedEntity* pick_next() = 0;
+    // Account one timer tick to the running (unqueued) entity; true when its slice has just expired.
+    // An entity kept running past expiry (nothing else was ready) starts a fresh slice on its next tick.
+    virtual bool tick(SchedEntity& running) = 0;
+    // Whether waking `woken` should preempt `running` right away (both of this policy).
+    virtual bool should_preempt(const SchedEntity& running, const SchedEntity& woken) const = 0;
+    virtual std::size_t size() const = 0;
+    virtual const char* name() const = 0;
+
+protected:
+    // Non-virtual and protected: nobody deletes a policy through this interface, and a virtual
+    // destructor would drag operator delete into the freestanding kernel.
+    ~SchedPolicy() = default;
+};
+
+namespace detail {
+// The slice accounting both policies share: count down; 0 left means expired. A slice already spent
+// (the entity kept the CPU because nothing else was ready) restarts here rather than underflowing.
+inline bool account_tick(SchedEntity& running, std::uint32_t quantum) {
+    if (running.quantum_left == 0) running.quantum_left = quantum;
+    --running.quantum_left;
+    return running.quantum_left == 0;
+}
+}  // namespace detail
+
+}  // namespace sched
