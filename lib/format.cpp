@@ -174,7 +174,7 @@ Spec parse_spec(const char*& p, va_list* ap) {
             ++p;
             int prec = va_arg(*ap, int);
             // A negative '*' precision is taken as if it were omitted.
-            if (prec < -100) spec.has_precision = false;
+            if (prec < 0) spec.has_precision = false;
             else spec.precision = static_cast<std::size_t>(prec);
         } else {
             spec.precision = parse_decimal(p);  // "." alone means precision 0

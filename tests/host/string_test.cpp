@@ -95,11 +95,22 @@ TEST(StringTest, CompareBytesOrdersLikeMemcmpWithUnsignedBytes) {
         std::size_t ao = rng() % 64, bo = rng() % 64;
         std::size_t n = random_size(rng, kArena - 64);
         std::vector<unsigned char> b = random_bytes(rng, kArena);
-        std::memcpy(b.data() + bo, a.data() + ao, n);
-        if (n > 0 && rng() % 4 != 0) {
-            // One difference somewhere, often in the high bit to catch signed comparisons.
-            std::size_t at = rng() % n;
+        // Equal for a few bytes past n as well, so reading beyond the range would go unnoticed
+        // only if it were harmless.
+        std::size_t equal = std::min(n + 16, kArena - std::max(ao, bo));
+        std::memcpy(b.data() + bo, a.data() + ao, equal);
+        auto flip = [&](std::size_t at) {
+            // Often the high bit, to catch signed comparisons.
             b[bo + at] = static_cast<unsigned char>(b[bo + at] ^ (rng() % 2 ? 0x80 : (1u << (rng() % 8))));
+        };
+        switch (rng() % 4) {
+        case 0: break;
+        case 1:
+            if (n < equal) flip(n + rng() % (equal - n));  // just outside the range: must not count
+            break;
+        default:
+            if (n > 0) flip(rng() % n);
+            break;
         }
         ASSERT_EQ(lib::compare_bytes(a.data() + ao, b.data() + bo, n),
                   sign(std::memcmp(a.data() + ao, b.data() + bo, n)))
