@@ -12,6 +12,7 @@
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
+#include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/shell.h"
 #include "mm/layout.h"
@@ -70,6 +71,9 @@ void print_banner() {
              irq::gic()->version(), static_cast<unsigned long long>(hal::timer::frequency()),
              p.timer.virt_intid, hal::timer::hz(), hal::psci::version() >> 16, hal::psci::version() & 0xffff);
     log_info("command line: \"%.*s\"", static_cast<int>(p.bootargs_len), p.bootargs);
+    const auto m = memory::stats();
+    log_info("frames: %zu free of %zu usable (%zu KiB), kernel page tables: %zu", m.free_frames, m.total_frames,
+             m.total_frames * 4, m.kernel_tables);
     if (!g_boot.dtb_ok) log_warn("device tree unreadable: using QEMU virt defaults");
 }
 
@@ -100,8 +104,8 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     hal::PlatformInfo& p = g_boot.platform;
     if (!p.uart.present) p.uart = {0x09000000, 0x1000, 33, true};
 
-    // Devices are reached through the boot identity map of the low GiB until the memory manager
-    // maps them properly.
+    // The UART is reached through the boot identity map of the low GiB until the memory manager
+    // has mapped the devices; messages before that are the command-line warnings at most.
     console::init(p.uart.base, p.uart.intid);
     hal::timer::init(100);
     __stack_chk_guard ^= hal::timer::counter() << 8;  // a per-boot canary (low byte stays zero)
@@ -112,12 +116,17 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     set_exit_on_panic(batch);
     hal::timer::init(g_boot.options.hz);
 
+    log_debug("device tree %s, console up", g_boot.dtb_ok ? "parsed" : "unreadable");
+    memory::init(p, kimage_pa, dtb_pa);
+    log_debug("memory: frames, kernel page table and heap ready");
+    console::rebase(memory::mmio_virt(p.uart.base));
+
     hal::psci::init(p.psci.conduit == hal::PsciConduit::Smc   ? hal::psci::Conduit::Smc
                     : p.psci.conduit == hal::PsciConduit::Hvc ? hal::psci::Conduit::Hvc
                                                               : hal::psci::Conduit::None);
     hal::Gic* gic = p.gic.version == hal::GicVersion::V3
-                        ? hal::gic_create(3, p.gic.dist_base, p.gic.redist_base)
-                        : hal::gic_create(2, p.gic.dist_base, p.gic.cpu_base);
+                        ? hal::gic_create(3, memory::mmio_virt(p.gic.dist_base), memory::mmio_virt(p.gic.redist_base))
+                        : hal::gic_create(2, memory::mmio_virt(p.gic.dist_base), memory::mmio_virt(p.gic.cpu_base));
     gic->init_distributor();
     gic->init_cpu();
     irq::init(gic);

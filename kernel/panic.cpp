@@ -85,16 +85,17 @@ void print_backtrace(std::uint64_t fp, std::uint64_t pc) {
     }
 }
 
+// A software panic traps (BRK) so the report carries the full register state of the call site, like
+// a fault's. The message is formatted first, into a static buffer: the stack may be what failed.
 void panic(const char* fmt, ...) {
-    begin();
-    char buf[256];
+    static char message[256];
     va_list ap;
     va_start(ap, fmt);
-    lib::vsnformat(buf, sizeof buf, fmt, ap);
+    if (s_panicking.load() == 0) lib::vsnformat(message, sizeof message, fmt, ap);
     va_end(ap);
-    out("reason: %s\n", buf);
-    print_backtrace(arch::frame_pointer(), reinterpret_cast<std::uint64_t>(__builtin_return_address(0)));
-    finish();
+    register const char* x0 asm("x0") = message;
+    asm volatile("brk %1" : : "r"(x0), "i"(kPanicBrkImmediate) : "memory");
+    __builtin_unreachable();
 }
 
 void panic_frame(const arch::TrapFrame& f, const char* reason) {
@@ -102,15 +103,19 @@ void panic_frame(const arch::TrapFrame& f, const char* reason) {
     using namespace arch::esr;
     const Class ec = exception_class(f.esr);
     out("reason: %s\n", reason);
-    out("cause: %s (ESR 0x%08llx)", class_name(ec), static_cast<unsigned long long>(f.esr));
-    if (is_abort(ec)) {
-        const std::uint8_t fsc = fault_status(f.esr);
-        out(", %s level %u, %s", fault_kind_name(fault_kind(fsc)), fault_level(fsc),
-            ec == Class::DataAbortSame || ec == Class::DataAbortLower
-                ? (abort_is_write(f.esr) ? "write" : "read")
-                : "fetch");
+    if (ec == Class::Brk64 && svc_imm(f.esr) == kPanicBrkImmediate) {
+        out("cause: panic() called (no faulting address)\n");
+    } else {
+        out("cause: %s (ESR 0x%08llx)", class_name(ec), static_cast<unsigned long long>(f.esr));
+        if (is_abort(ec)) {
+            const std::uint8_t fsc = fault_status(f.esr);
+            out(", %s level %u, %s", fault_kind_name(fault_kind(fsc)), fault_level(fsc),
+                ec == Class::DataAbortSame || ec == Class::DataAbortLower
+                    ? (abort_is_write(f.esr) ? "write" : "read")
+                    : "fetch");
+        }
+        out("\nfaulting address: 0x%016llx\n", static_cast<unsigned long long>(f.far));
     }
-    out("\nfaulting address: 0x%016llx\n", static_cast<unsigned long long>(f.far));
     out("pc  0x%016llx", static_cast<unsigned long long>(f.elr));
     print_symbol(f.elr);
     out("\nlr  0x%016llx", static_cast<unsigned long long>(f.x[30]));

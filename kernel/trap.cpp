@@ -37,6 +37,10 @@ extern "C" void arch_handle_sync(TrapFrame* f, std::uint64_t slot) {
     case Class::InstrAbortSame:
         if (kernel::extable_fixup(*f)) return;
         kernel::panic_frame(*f, "kernel fault");
+    case Class::Brk64:
+        if (svc_imm(f->esr) == kernel::kPanicBrkImmediate)
+            kernel::panic_frame(*f, reinterpret_cast<const char*>(f->x[0]));
+        kernel::panic_frame(*f, "BRK instruction in the kernel");
     case Class::Unknown:
         // HLT #0xf000 without -semihosting traps as undefined: power off instead of failing.
         if (hal::semihosting::exit_in_progress()) hal::psci::system_off();

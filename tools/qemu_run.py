@@ -102,8 +102,8 @@ def main():
             print(f"qemu_run: QEMU exit status {code}")
             ok = False
     elif args.check == "panic":
-        needed = [r"KERNEL PANIC on CPU \d+, task: ", r"^reason: ", r"^pc  0x[0-9a-f]{16} \S+\+0x",
-                  r"^x0  0x", r"^backtrace:", r"^  #1 +0x[0-9a-f]{16} \S+", r"--- end of panic report ---"]
+        needed = [r"KERNEL PANIC on CPU \d+, task: ", r"^reason: ", r"^pc  0x[0-9a-f]{16} .+\+0x",
+                  r"^x0  0x", r"^backtrace:", r"^  #1 +0x[0-9a-f]{16} \S", r"--- end of panic report ---"]
         for pattern in needed:
             if not re.search(pattern, out, re.M):
                 print(f"qemu_run: panic report incomplete, missing {pattern!r}")

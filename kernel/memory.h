@@ -1,0 +1,45 @@
+// The kernel's memory: the physical frame allocator over all usable RAM, the kernel page table
+// (image, linear map of RAM, device MMIO) and the heap. Everything here is IRQ-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hal/device_tree.h"
+#include "lib/result.h"
+#include "mm/page_table.h"
+#include "mm/types.h"
+
+namespace kernel::memory {
+
+// Brings up frames, the final kernel page table and the heap. Called once by kmain, IRQs masked.
+void init(const hal::PlatformInfo& platform, std::uint64_t kimage_pa, std::uint64_t dtb_pa);
+
+lib::Result<mm::PhysAddr> alloc_frames(unsigned order);   // zeroed=false: contents undefined
+lib::Result<mm::PhysAddr> alloc_zeroed_frame();
+void free_frames(mm::PhysAddr pa, unsigned order);
+void* phys_to_virt(mm::PhysAddr pa);
+
+mm::PageTable& kernel_table();          // callers hold no lock: the table has its own (see memory.cpp)
+mm::FrameSource& table_frames();        // table frames for any page table (kernel or user)
+mm::TlbMaintainer& tlb();
+lib::Status kernel_map(mm::VirtAddr va, mm::PhysAddr pa, std::size_t size, mm::MapFlags flags);
+lib::Status kernel_unmap(mm::VirtAddr va, std::size_t size);
+
+// The kernel VA of a device's registers (mapped at init for the devices the device tree names).
+std::uint64_t mmio_virt(std::uint64_t pa);
+// The physical address of an all-invalid root table: TTBR0 when no user space is installed.
+mm::PhysAddr empty_user_root();
+
+struct Stats {
+    std::size_t total_frames, free_frames;
+    std::size_t free_blocks[11], allocated_blocks[11];
+    std::size_t heap_bytes_in_use, heap_objects, heap_large, heap_pages;
+    std::size_t kernel_tables;
+};
+Stats stats();
+void* heap_alloc(std::size_t size, std::size_t align);   // null when out of memory
+void heap_free(void* p);
+void print_stats();
+
+}  // namespace kernel::memory
