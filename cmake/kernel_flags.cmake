@@ -21,6 +21,7 @@ set(KERNEL_CXX_FLAGS
     -ffunction-sections -fdata-sections  # lets the linker drop unused code
     -Wall -Wextra -Werror          # warnings are bugs
     -Wno-missing-field-initializers # aggregate init of register structs
+    $<$<NOT:$<CONFIG:Debug>>:-DNDEBUG> # release builds: no heap poisoning (KASSERT stays on regardless)
 )
 set(KERNEL_ASM_FLAGS
     -ffreestanding -fno-pie -g

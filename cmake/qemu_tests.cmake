@@ -8,7 +8,8 @@ foreach(cfg a53-gicv2 a72-gicv3-el2 a57-gicv3 max-gicv2-el2-2g)
 endforeach()
 
 # Expected-panic tests: each boots alone and passes when the full panic report appears.
-foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "panic.kassert:a57-gicv3")
+foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "panic.kassert:a57-gicv3"
+        "mm.kernel_stack_guard_overflow:max-gicv2-el2-2g")
     string(REPLACE ":" ";" parts ${spec})
     list(GET parts 0 name)
     list(GET parts 1 cfg)

@@ -21,14 +21,20 @@ std::uint64_t s_ticks = 0;
 Callback s_tick_hook = nullptr;
 Callback s_deadline_cb = nullptr;
 
+bool s_enabled = false;  // mirrors CNTV_CTL_EL0.ENABLE, so the tick path skips a redundant write
+
 void program() {
     const std::uint64_t next = s_next_tick < s_deadline ? s_next_tick : s_deadline;
     if (next == kNever) {
         write_sysreg(cntv_ctl_el0, 0);
+        s_enabled = false;
         return;
     }
-    write_sysreg(cntv_cval_el0, next);
-    write_sysreg(cntv_ctl_el0, kCtlEnable);
+    write_sysreg(cntv_cval_el0, next);  // a new comparator value also clears the pending condition
+    if (!s_enabled) {
+        write_sysreg(cntv_ctl_el0, kCtlEnable);
+        s_enabled = true;
+    }
 }
 }  // namespace
 
@@ -38,6 +44,7 @@ void init(std::uint32_t hz) {
     s_hz = hz ? hz : 100;
     s_period = s_freq / s_hz;
     write_sysreg(cntv_ctl_el0, 0);
+    s_enabled = false;
 }
 
 void start_tick() {
@@ -103,9 +110,14 @@ void handle_irq() {
     bool tick = false;
     if (now >= s_next_tick) {
         // Catch up without a burst: count every missed period once, schedule the next in the future.
-        const std::uint64_t missed = (now - s_next_tick) / s_period + 1;
-        s_ticks += missed;
-        s_next_tick += missed * s_period;
+        // The common case (on time) avoids the division.
+        s_next_tick += s_period;
+        ++s_ticks;
+        if (__builtin_expect(now >= s_next_tick, 0)) {
+            const std::uint64_t missed = (now - s_next_tick) / s_period + 1;
+            s_ticks += missed;
+            s_next_tick += missed * s_period;
+        }
         tick = true;
     }
     Callback fire = nullptr;

@@ -10,6 +10,7 @@
 // s_heap_lock guards the slab heap. Order: table -> frames, heap -> frames (never the reverse).
 #include "kernel/memory.h"
 
+#include "arch/aarch64/cache.h"
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/pte.h"
 #include "arch/aarch64/spinlock.h"
@@ -109,20 +110,80 @@ void map_device(std::uint64_t pa, std::uint64_t size) {
 
 void* phys_to_virt(PhysAddr pa) { return reinterpret_cast<void*>(mm::phys_to_linear(pa)); }
 
+// Per-CPU cache of single frames in front of the buddy allocator (like Linux's per-CPU page lists):
+// the common alloc/free pair then neither takes the lock nor splits and re-merges a large block.
+// A cached frame carries {kCachedMagic, its own address} in its first 16 bytes, so freeing it a
+// second time is caught here, before it could be handed out twice.
+namespace {
+constexpr unsigned kFrameCacheMax = 64;
+constexpr unsigned kFrameCacheBatch = 16;
+constexpr std::uint64_t kCachedMagic = 0xf4ee'f4a3'e0ca'c4edull;
+struct FrameCache {
+    PhysAddr frames[kFrameCacheMax];
+    unsigned count;
+};
+FrameCache s_frame_cache[8];  // indexed by CPU; touched only with IRQs masked on that CPU
+
+FrameCache& this_cpu_cache() { return s_frame_cache[arch::cpu_index() & 7]; }
+
+void mark_cached(PhysAddr pa) {
+    auto* w = static_cast<std::uint64_t*>(phys_to_virt(pa));
+    if (w[0] == kCachedMagic && w[1] == pa) panic("memory: double free of frame 0x%llx", static_cast<unsigned long long>(pa));
+    w[0] = kCachedMagic;
+    w[1] = pa;
+}
+}  // namespace
+
 lib::Result<PhysAddr> alloc_frames(unsigned order) {
+    if (order == 0) {
+        arch::IrqGuard irq;
+        FrameCache& c = this_cpu_cache();
+        if (c.count == 0) {
+            arch::IrqSpinGuard g(s_frames_lock);
+            while (c.count < kFrameCacheBatch) {
+                auto r = s_buddy.alloc(0);
+                if (!r.ok()) break;
+                mark_cached(r.value());
+                c.frames[c.count++] = r.value();
+            }
+            if (c.count == 0) return lib::Error::NoMemory;
+        }
+        const PhysAddr pa = c.frames[--c.count];
+        static_cast<std::uint64_t*>(phys_to_virt(pa))[0] = 0;  // no longer cached
+        return pa;
+    }
     arch::IrqSpinGuard g(s_frames_lock);
     return s_buddy.alloc(order);
 }
 
 lib::Result<PhysAddr> alloc_zeroed_frame() {
     auto r = alloc_frames(0);
-    if (r.ok()) lib::fill_bytes(phys_to_virt(r.value()), 0, mm::kPageSize);
+    if (r.ok()) arch::zero_memory(phys_to_virt(r.value()), mm::kPageSize);
     return r;
 }
 
 void free_frames(PhysAddr pa, unsigned order) {
+    if (order == 0) {
+        if (pa & (mm::kPageSize - 1)) panic("memory: free of misaligned frame 0x%llx", static_cast<unsigned long long>(pa));
+        arch::IrqGuard irq;
+        FrameCache& c = this_cpu_cache();
+        mark_cached(pa);
+        if (c.count == kFrameCacheMax) {
+            arch::IrqSpinGuard g(s_frames_lock);
+            while (c.count > kFrameCacheMax - kFrameCacheBatch) s_buddy.free(c.frames[--c.count], 0);
+        }
+        c.frames[c.count++] = pa;
+        return;
+    }
     arch::IrqSpinGuard g(s_frames_lock);
     s_buddy.free(pa, order);
+}
+
+void drain_frame_cache() {
+    arch::IrqGuard irq;
+    FrameCache& c = this_cpu_cache();
+    arch::IrqSpinGuard g(s_frames_lock);
+    while (c.count > 0) s_buddy.free(c.frames[--c.count], 0);
 }
 
 mm::PageTable& kernel_table() { return *s_kernel_table; }
@@ -179,6 +240,7 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     }
     if (!meta_pa) panic("memory: no room for %zu bytes of frame metadata", meta);
     check(usable.subtract({meta_pa, meta}), "carving frame metadata");
+    arch::zero_memory(phys_to_virt(meta_pa), meta);  // the allocator expects zeroed metadata
     check(s_buddy.init(span_lo, span_hi - span_lo, phys_to_virt(meta_pa), meta, linear, nullptr), "buddy init");
     for (const mm::PhysRange& r : usable) check(s_buddy.add_free_range(r.base, r.size), "adding free RAM");
 
@@ -228,6 +290,7 @@ Stats stats() {
         arch::IrqSpinGuard g(s_frames_lock);
         s.total_frames = s_buddy.total_frames();
         s.free_frames = s_buddy.free_frames();
+        for (const FrameCache& c : s_frame_cache) s.free_frames += c.count;  // cached frames are free
         for (unsigned o = 0; o <= mm::BuddyAllocator::kMaxOrder; ++o) {
             s.free_blocks[o] = s_buddy.free_blocks(o);
             s.allocated_blocks[o] = s_buddy.allocated_blocks(o);

@@ -72,17 +72,26 @@ void print_backtrace(std::uint64_t fp, std::uint64_t pc) {
     out("\n");
     // Frame records: [fp] = caller's fp, [fp+8] = return address. Each read goes through the fault
     // probe so a corrupt chain ends the walk instead of faulting again.
+    std::uint64_t last_lr = 0, repeats = 0;
     while (fp != 0 && depth < 32) {
         if (fp & 0xf) break;
         std::uint64_t next_fp, lr;
         if (!probe_read_u64(fp, next_fp) || !probe_read_u64(fp + 8, lr)) break;
         if (lr == 0) break;
-        out("  #%-2u 0x%016llx", depth++, static_cast<unsigned long long>(lr - 4));
-        print_symbol(lr - 4);  // the call instruction, not the one after it
-        out("\n");
+        if (lr == last_lr) {
+            ++repeats;  // deep recursion: one line for the whole run of identical frames
+        } else {
+            if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
+            repeats = 0;
+            last_lr = lr;
+            out("  #%-2u 0x%016llx", depth++, static_cast<unsigned long long>(lr - 4));
+            print_symbol(lr - 4);  // the call instruction, not the one after it
+            out("\n");
+        }
         if (next_fp <= fp) break;  // stacks grow down: callers' frames are at higher addresses
         fp = next_fp;
     }
+    if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
 }
 
 // A software panic traps (BRK) so the report carries the full register state of the call site, like

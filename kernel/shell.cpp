@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/line_editor.h"
 #include "kernel/log.h"
+#include "kernel/memory.h"
 #include "lib/string.h"
 
 namespace kernel::shell {
@@ -43,6 +44,12 @@ bool cmd_reboot(int, char**) {
     hal::psci::system_reset();
 }
 
+bool cmd_mem(int argc, char**) {
+    if (argc != 1) return false;
+    memory::print_stats();
+    return true;
+}
+
 bool cmd_test(int argc, char** argv) {
     if (argc > 2) return false;
     const char* sel = argc == 2 ? argv[1] : "all";
@@ -64,6 +71,7 @@ bool cmd_bench(int argc, char** argv) {
 const Command kCommands[] = {
     {"help", "help", "list commands", cmd_help},
     {"uptime", "uptime", "time since boot and ticks", cmd_uptime},
+    {"mem", "mem", "frames (total, free, per order), heap use, kernel tables", cmd_mem},
     {"test", "test [SUITE|list]", "run in-kernel test suites (default: all)", cmd_test},
     {"bench", "bench [NAME]", "run benchmarks (exact only under make bench)", cmd_bench},
     {"reboot", "reboot", "reset the machine (PSCI SYSTEM_RESET)", cmd_reboot},

@@ -1,0 +1,115 @@
+# User programs (static Linux AArch64 ELFs built from user/) and the initramfs that carries them.
+# Included by the top-level CMakeLists.txt after the cross compiler is set up.
+
+#   user/lib/*.cpp     the runtime (_start, system calls, printf, strings); utest.cpp is the test runner
+#   user/bin/X.cpp     a program, installed as /bin/X (and bin/init also as /init)
+#   user/tests/X.cpp   a test program (UTEST cases + the runner), installed as /bin/X
+# Provides: target `initramfs` -> ${USER_INITRAMFS} (= ${CMAKE_BINARY_DIR}/initramfs.cpio), one
+# target user_X per program (unstripped ELF in ${CMAKE_BINARY_DIR}/user/X, for GDB), and the list
+# ${USER_PROGRAMS}. The programs are ordinary Linux binaries: they also run under qemu-aarch64.
+if(NOT Python3_EXECUTABLE)
+    find_package(Python3 REQUIRED COMPONENTS Interpreter)
+endif()
+get_filename_component(USER_REPO_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+set(USER_SRC_DIR ${USER_REPO_ROOT}/user)
+set(USER_OUT_DIR ${CMAKE_BINARY_DIR}/user)
+set(USER_STAGE_DIR ${CMAKE_BINARY_DIR}/user/stripped)
+set(USER_INITRAMFS ${CMAKE_BINARY_DIR}/initramfs.cpio)
+set(USER_MKINITRAMFS ${USER_REPO_ROOT}/tools/mkinitramfs.py)
+
+if(NOT CMAKE_OBJCOPY)
+    string(REGEX REPLACE "g\\+\\+$" "objcopy" CMAKE_OBJCOPY ${CMAKE_CXX_COMPILER})
+endif()
+
+# User compile flags, one reason each. These programs are ordinary Linux binaries, not kernel code.
+set(USER_CXX_FLAGS
+    -std=gnu++20
+    -ffreestanding                 # no libc: our own _start, printf and mem* functions
+    -fno-pie                       # fixed-address static executable (the kernel's loader does no relocation)
+    -O2
+    -fno-stack-protector           # no TLS canary: there is no thread pointer setup
+    -fno-exceptions -fno-rtti      # no unwinder or type tables in a libc-free runtime
+    -fno-threadsafe-statics        # no __cxa_guard_*: programs are single-threaded
+    -fno-asynchronous-unwind-tables -fno-unwind-tables  # no .eh_frame to load
+    -fno-strict-aliasing           # word-at-a-time memcpy/memset
+    -fno-tree-loop-distribute-patterns  # never turn memset's own loop into a call to memset
+    -ffunction-sections -fdata-sections  # with --gc-sections, each program keeps only what it uses
+    -Wall -Wextra -Werror
+    -ffile-prefix-map=${USER_REPO_ROOT}/=   # CHECK messages name user/tests/x.cpp: same bytes in any checkout
+)
+# Only `fpu` uses floating point on purpose; everything else stays off FP/SIMD registers, so the
+# other programs and tests pass on a kernel whose FP context switching is not finished yet.
+set(USER_GENERAL_REGS_ONLY -mgeneral-regs-only)
+set(USER_LINK_FLAGS
+    -static -nostdlib -no-pie      # one static ELF, no dynamic loader, no libc or crt files
+    -Wl,--gc-sections              # drop unused runtime functions
+    -Wl,-z,max-page-size=4096      # 4 KiB-aligned segments: small files, page-granular loading
+    -Wl,-z,norelro                 # no PT_GNU_RELRO: nothing would apply it without a dynamic loader
+    -Wl,-z,noexecstack             # PT_GNU_STACK without X: the stack is not executable (as on Linux)
+    -Wl,--build-id=none            # reproducible bytes
+)
+
+file(GLOB USER_RUNTIME_SOURCES CONFIGURE_DEPENDS ${USER_SRC_DIR}/lib/*.cpp)
+list(REMOVE_ITEM USER_RUNTIME_SOURCES ${USER_SRC_DIR}/lib/utest.cpp)
+file(GLOB USER_BIN_SOURCES CONFIGURE_DEPENDS ${USER_SRC_DIR}/bin/*.cpp)
+file(GLOB USER_TEST_SOURCES CONFIGURE_DEPENDS ${USER_SRC_DIR}/tests/*.cpp)
+
+function(user_compile_flags target general_regs_only)
+    target_include_directories(${target} PRIVATE ${USER_REPO_ROOT})
+    target_compile_options(${target} PRIVATE ${USER_CXX_FLAGS})
+    if(general_regs_only)
+        target_compile_options(${target} PRIVATE ${USER_GENERAL_REGS_ONLY})
+    endif()
+endfunction()
+
+add_library(user_runtime OBJECT ${USER_RUNTIME_SOURCES})
+user_compile_flags(user_runtime ON)
+add_library(user_utest OBJECT ${USER_SRC_DIR}/lib/utest.cpp)
+user_compile_flags(user_utest ON)
+
+set(USER_PROGRAMS "")
+set(USER_STAGED "")
+set(USER_CPIO_ARGS "")
+foreach(src IN LISTS USER_BIN_SOURCES USER_TEST_SOURCES)
+    get_filename_component(name ${src} NAME_WE)
+    set(target user_${name})
+    add_executable(${target} ${src})
+    if(name STREQUAL "fpu")
+        user_compile_flags(${target} OFF)
+    else()
+        user_compile_flags(${target} ON)
+    endif()
+    target_link_options(${target} PRIVATE ${USER_LINK_FLAGS})
+    if(src IN_LIST USER_TEST_SOURCES)
+        target_link_libraries(${target} PRIVATE user_utest)
+    endif()
+    target_link_libraries(${target} PRIVATE user_runtime gcc)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name} RUNTIME_OUTPUT_DIRECTORY ${USER_OUT_DIR})
+
+    # The initramfs gets stripped copies; the unstripped ELF stays in ${USER_OUT_DIR} for GDB.
+    set(staged ${USER_STAGE_DIR}/${name})
+    add_custom_command(
+        OUTPUT ${staged}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_STAGE_DIR}
+        COMMAND ${CMAKE_OBJCOPY} --strip-all $<TARGET_FILE:${target}> ${staged}
+        DEPENDS ${target}
+        COMMENT "Stripping user program ${name}"
+    VERBATIM)
+    list(APPEND USER_PROGRAMS ${name})
+    list(APPEND USER_STAGED ${staged})
+    list(APPEND USER_CPIO_ARGS --exec bin/${name}=${staged})
+    if(name STREQUAL "init")
+        list(APPEND USER_CPIO_ARGS --exec init=${staged})
+    endif()
+endforeach()
+
+add_custom_command(
+    OUTPUT ${USER_INITRAMFS}
+    COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}
+            "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
+            "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
+    DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
+    WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
+    COMMENT "Packing ${USER_INITRAMFS}"
+    VERBATIM)
+add_custom_target(initramfs ALL DEPENDS ${USER_INITRAMFS})

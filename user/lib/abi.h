@@ -1,0 +1,186 @@
+// The Linux AArch64 user ABI as seen from user space: system-call numbers, errno values, signals,
+// flags, wait-status decoding and the structures the calls exchange.
+
+// Values are the Linux ones (asm-generic/unistd.h, errno-base.h, arm64 fcntl.h); names are spelled
+// as in the Linux headers (an exception to kConstant naming) so each can be grepped against them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace user {
+
+// System-call numbers (asm-generic/unistd.h, used by arm64).
+inline constexpr long SYS_getcwd = 17;
+inline constexpr long SYS_dup = 23;
+inline constexpr long SYS_dup3 = 24;
+inline constexpr long SYS_openat = 56;
+inline constexpr long SYS_close = 57;
+inline constexpr long SYS_pipe2 = 59;
+inline constexpr long SYS_read = 63;
+inline constexpr long SYS_write = 64;
+inline constexpr long SYS_writev = 66;
+inline constexpr long SYS_exit = 93;
+inline constexpr long SYS_exit_group = 94;
+inline constexpr long SYS_set_tid_address = 96;
+inline constexpr long SYS_nanosleep = 101;
+inline constexpr long SYS_clock_gettime = 113;
+inline constexpr long SYS_sched_yield = 124;
+inline constexpr long SYS_kill = 129;
+inline constexpr long SYS_tkill = 130;
+inline constexpr long SYS_tgkill = 131;
+inline constexpr long SYS_rt_sigprocmask = 135;
+inline constexpr long SYS_reboot = 142;
+inline constexpr long SYS_uname = 160;
+inline constexpr long SYS_getpid = 172;
+inline constexpr long SYS_getppid = 173;
+inline constexpr long SYS_getuid = 174;
+inline constexpr long SYS_geteuid = 175;
+inline constexpr long SYS_getgid = 176;
+inline constexpr long SYS_getegid = 177;
+inline constexpr long SYS_gettid = 178;
+inline constexpr long SYS_brk = 214;
+inline constexpr long SYS_munmap = 215;
+inline constexpr long SYS_clone = 220;
+inline constexpr long SYS_execve = 221;
+inline constexpr long SYS_mmap = 222;
+inline constexpr long SYS_mprotect = 226;
+inline constexpr long SYS_wait4 = 260;
+inline constexpr long SYS_getrandom = 278;
+
+// errno values (asm-generic/errno-base.h, errno.h). System calls return -errno.
+inline constexpr long EPERM = 1;
+inline constexpr long ENOENT = 2;
+inline constexpr long ESRCH = 3;
+inline constexpr long EINTR = 4;
+inline constexpr long EIO = 5;
+inline constexpr long E2BIG = 7;
+inline constexpr long ENOEXEC = 8;
+inline constexpr long EBADF = 9;
+inline constexpr long ECHILD = 10;
+inline constexpr long EAGAIN = 11;
+inline constexpr long ENOMEM = 12;
+inline constexpr long EACCES = 13;
+inline constexpr long EFAULT = 14;
+inline constexpr long EBUSY = 16;
+inline constexpr long EEXIST = 17;
+inline constexpr long ENOTDIR = 20;
+inline constexpr long EISDIR = 21;
+inline constexpr long EINVAL = 22;
+inline constexpr long ENFILE = 23;
+inline constexpr long EMFILE = 24;
+inline constexpr long ENOTTY = 25;
+inline constexpr long ESPIPE = 29;
+inline constexpr long EPIPE = 32;
+inline constexpr long ERANGE = 34;
+inline constexpr long ENAMETOOLONG = 36;
+inline constexpr long ENOSYS = 38;
+inline constexpr long kMaxErrno = 4095;   // results in [-4095, -1] are errors (Linux IS_ERR_VALUE)
+
+// Signals (asm-generic/signal.h).
+inline constexpr int SIGHUP = 1;
+inline constexpr int SIGINT = 2;
+inline constexpr int SIGQUIT = 3;
+inline constexpr int SIGILL = 4;
+inline constexpr int SIGTRAP = 5;
+inline constexpr int SIGABRT = 6;
+inline constexpr int SIGBUS = 7;
+inline constexpr int SIGFPE = 8;
+inline constexpr int SIGKILL = 9;
+inline constexpr int SIGUSR1 = 10;
+inline constexpr int SIGSEGV = 11;
+inline constexpr int SIGUSR2 = 12;
+inline constexpr int SIGPIPE = 13;
+inline constexpr int SIGALRM = 14;
+inline constexpr int SIGTERM = 15;
+inline constexpr int SIGCHLD = 17;
+inline constexpr int SIGCONT = 18;
+inline constexpr int SIGSTOP = 19;
+inline constexpr int kNumSignals = 64;    // valid signal numbers are 1..64 (0 only probes)
+inline constexpr int SIG_BLOCK = 0;
+
+// wait4 options and status decoding (the encoding of include/uapi/linux/wait.h and glibc's macros).
+inline constexpr int WNOHANG = 1;
+inline constexpr int WUNTRACED = 2;
+constexpr int wtermsig(int status) { return status & 0x7f; }
+constexpr bool wifexited(int status) { return wtermsig(status) == 0; }
+constexpr int wexitstatus(int status) { return (status >> 8) & 0xff; }
+constexpr bool wifsignaled(int status) { return wtermsig(status) != 0 && wtermsig(status) != 0x7f; }
+constexpr bool wcoredump(int status) { return (status & 0x80) != 0; }
+
+// open/pipe2/dup3 flags (arm64 values: O_DIRECT differs from the generic header).
+inline constexpr int O_RDONLY = 0;
+inline constexpr int O_WRONLY = 1;
+inline constexpr int O_NONBLOCK = 04000;
+inline constexpr int O_DIRECT = 0200000;
+inline constexpr int O_CLOEXEC = 02000000;
+
+// mmap (asm-generic/mman-common.h).
+inline constexpr int PROT_NONE = 0;
+inline constexpr int PROT_READ = 1;
+inline constexpr int PROT_WRITE = 2;
+inline constexpr int PROT_EXEC = 4;
+inline constexpr int MAP_SHARED = 0x01;
+inline constexpr int MAP_PRIVATE = 0x02;
+inline constexpr int MAP_FIXED = 0x10;
+inline constexpr int MAP_ANONYMOUS = 0x20;
+
+// Clocks (include/uapi/linux/time.h).
+inline constexpr int CLOCK_REALTIME = 0;
+inline constexpr int CLOCK_MONOTONIC = 1;
+
+// getrandom flags.
+inline constexpr unsigned GRND_NONBLOCK = 1;
+inline constexpr unsigned GRND_RANDOM = 2;
+
+// reboot magic numbers (include/uapi/linux/reboot.h). Only ever used with a wrong magic in tests.
+inline constexpr unsigned LINUX_REBOOT_MAGIC1 = 0xfee1dead;
+inline constexpr unsigned LINUX_REBOOT_MAGIC2 = 672274793;
+inline constexpr unsigned LINUX_REBOOT_CMD_POWER_OFF = 0x4321fedc;
+
+// Auxiliary-vector types (linux/auxvec.h).
+inline constexpr unsigned long AT_NULL = 0;
+inline constexpr unsigned long AT_PHDR = 3;
+inline constexpr unsigned long AT_PHNUM = 5;
+inline constexpr unsigned long AT_PAGESZ = 6;
+inline constexpr unsigned long AT_ENTRY = 9;
+inline constexpr unsigned long AT_UID = 11;
+inline constexpr unsigned long AT_HWCAP = 16;
+inline constexpr unsigned long AT_CLKTCK = 17;
+inline constexpr unsigned long AT_RANDOM = 25;
+inline constexpr unsigned long AT_EXECFN = 31;
+
+inline constexpr int kStdin = 0;
+inline constexpr int kStdout = 1;
+inline constexpr int kStderr = 2;
+inline constexpr std::size_t kPipeBuf = 4096;   // POSIX PIPE_BUF on Linux: writes up to this are atomic
+inline constexpr std::size_t kIovMax = 1024;    // UIO_MAXIOV
+
+struct Timespec {
+    long tv_sec;
+    long tv_nsec;
+};
+static_assert(sizeof(Timespec) == 16);
+
+struct Iovec {
+    const void* iov_base;
+    std::size_t iov_len;
+};
+static_assert(sizeof(Iovec) == 16);
+
+struct Utsname {
+    static constexpr std::size_t kLen = 65;   // __NEW_UTS_LEN + 1
+    char sysname[kLen];
+    char nodename[kLen];
+    char release[kLen];
+    char version[kLen];
+    char machine[kLen];
+    char domainname[kLen];
+};
+static_assert(sizeof(Utsname) == 390);
+
+// A kernel-half address (TTBR1 range) and an unmapped low user address, for EFAULT checks.
+inline constexpr std::uintptr_t kKernelAddress = 0xffff000000000000ull;
+inline constexpr std::uintptr_t kUnmappedUserAddress = 0x10;
+
+}  // namespace user

@@ -1,0 +1,101 @@
+// Raw Linux AArch64 system calls: `svc #0` with the number in x8, arguments in x0-x5 and the result
+// in x0, where -4095..-1 means -errno. Each wrapper returns the raw result (no errno variable), so
+// tests compare it against -EBADF etc. directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "user/lib/abi.h"
+
+namespace user {
+
+// The one place that issues `svc #0`. Unused argument registers are passed as 0, which Linux ignores.
+inline long syscall6(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) {
+    register long x8 asm("x8") = nr;
+    register long x0 asm("x0") = a0;
+    register long x1 asm("x1") = a1;
+    register long x2 asm("x2") = a2;
+    register long x3 asm("x3") = a3;
+    register long x4 asm("x4") = a4;
+    register long x5 asm("x5") = a5;
+    asm volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory", "cc");
+    return x0;
+}
+
+constexpr bool is_error(long result) { return result < 0 && result >= -kMaxErrno; }
+
+template <typename T>
+inline long arg(T v) {
+    if constexpr (std::is_pointer_v<T>) return static_cast<long>(reinterpret_cast<std::uintptr_t>(v));
+    else return static_cast<long>(v);
+}
+
+inline long read(int fd, void* buf, std::size_t n) { return syscall6(SYS_read, fd, arg(buf), arg(n)); }
+inline long write(int fd, const void* buf, std::size_t n) { return syscall6(SYS_write, fd, arg(buf), arg(n)); }
+inline long writev(int fd, const Iovec* iov, int iovcnt) { return syscall6(SYS_writev, fd, arg(iov), iovcnt); }
+inline long close(int fd) { return syscall6(SYS_close, fd); }
+inline long dup(int fd) { return syscall6(SYS_dup, fd); }
+inline long dup3(int oldfd, int newfd, int flags) { return syscall6(SYS_dup3, oldfd, newfd, flags); }
+inline long pipe2(int fds[2], int flags) { return syscall6(SYS_pipe2, arg(fds), flags); }
+
+// exit ends the calling thread, exit_group the whole process; with one thread they are the same.
+[[noreturn]] inline void exit(int status) {
+    syscall6(SYS_exit, status);
+    __builtin_unreachable();
+}
+[[noreturn]] inline void exit_group(int status) {
+    syscall6(SYS_exit_group, status);
+    __builtin_unreachable();
+}
+
+inline long wait4(int pid, int* status, int options, void* rusage = nullptr) {
+    return syscall6(SYS_wait4, pid, arg(status), options, arg(rusage));
+}
+// arm64 uses the generic clone argument order: flags, newsp, parent_tid, child_tid, tls.
+inline long clone(unsigned long flags, void* newsp, int* parent_tid, int* child_tid, unsigned long tls) {
+    return syscall6(SYS_clone, arg(flags), arg(newsp), arg(parent_tid), arg(child_tid), arg(tls));
+}
+// fork as glibc does it on arm64: a clone that shares nothing and reports its death with SIGCHLD.
+inline long fork() { return clone(SIGCHLD, nullptr, nullptr, nullptr, 0); }
+inline long execve(const char* path, const char* const* argv, const char* const* envp) {
+    return syscall6(SYS_execve, arg(path), arg(argv), arg(envp));
+}
+
+inline long getpid() { return syscall6(SYS_getpid); }
+inline long getppid() { return syscall6(SYS_getppid); }
+inline long gettid() { return syscall6(SYS_gettid); }
+inline long getuid() { return syscall6(SYS_getuid); }
+inline long geteuid() { return syscall6(SYS_geteuid); }
+inline long getgid() { return syscall6(SYS_getgid); }
+inline long getegid() { return syscall6(SYS_getegid); }
+inline long set_tid_address(int* tidptr) { return syscall6(SYS_set_tid_address, arg(tidptr)); }
+
+inline long sched_yield() { return syscall6(SYS_sched_yield); }
+inline long nanosleep(const Timespec* req, Timespec* rem) { return syscall6(SYS_nanosleep, arg(req), arg(rem)); }
+inline long clock_gettime(int clock, Timespec* ts) { return syscall6(SYS_clock_gettime, clock, arg(ts)); }
+inline long uname(Utsname* buf) { return syscall6(SYS_uname, arg(buf)); }
+
+// brk returns the new break on success and the unchanged current break on failure (never -errno).
+inline long brk(void* addr) { return syscall6(SYS_brk, arg(addr)); }
+inline long mmap(void* addr, std::size_t len, int prot, int flags, int fd, long offset) {
+    return syscall6(SYS_mmap, arg(addr), arg(len), prot, flags, fd, offset);
+}
+inline long munmap(void* addr, std::size_t len) { return syscall6(SYS_munmap, arg(addr), arg(len)); }
+inline long mprotect(void* addr, std::size_t len, int prot) { return syscall6(SYS_mprotect, arg(addr), arg(len), prot); }
+
+inline long kill(int pid, int sig) { return syscall6(SYS_kill, pid, sig); }
+inline long reboot(unsigned magic1, unsigned magic2, unsigned cmd, void* a) {
+    return syscall6(SYS_reboot, magic1, magic2, cmd, arg(a));
+}
+inline long getrandom(void* buf, std::size_t len, unsigned flags) {
+    return syscall6(SYS_getrandom, arg(buf), arg(len), flags);
+}
+// Blocks one signal where signals exist; a kernel without them answers -ENOSYS, which callers ignore.
+inline long block_signal(int sig) {
+    std::uint64_t set = 1ull << (sig - 1);
+    return syscall6(SYS_rt_sigprocmask, SIG_BLOCK, arg(&set), 0, 8);
+}
+
+}  // namespace user

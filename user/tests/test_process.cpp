@@ -1,0 +1,436 @@
+// test_process: process life cycle. fork, wait4 and its status encoding, WNOHANG, ECHILD, zombies,
+// orphans re-parented to pid 1, execve (argv/envp, ENOENT, ENOEXEC, EFAULT), SIGKILL of sleeping,
+// blocked and spinning children, and a fork bomb the kernel must bound.
+#include <initializer_list>
+
+#include "user/lib/utest.h"
+
+using namespace user;
+using namespace user::utest;
+
+namespace {
+
+const auto kKernelPtr = reinterpret_cast<const char*>(kKernelAddress);
+const auto kLowPtr = reinterpret_cast<const char*>(kUnmappedUserAddress);
+
+bool read_exact(int fd, void* buf, std::size_t n) {
+    auto* p = static_cast<char*>(buf);
+    while (n) {
+        const long r = read(fd, p, n);
+        if (r <= 0) return false;
+        p += r;
+        n -= static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+// Reads until end of file (or the buffer is full); returns the length, the buffer NUL-terminated.
+std::size_t read_all(int fd, char* buf, std::size_t size) {
+    std::size_t len = 0;
+    while (len + 1 < size) {
+        const long r = read(fd, buf + len, size - 1 - len);
+        if (r <= 0) break;
+        len += static_cast<std::size_t>(r);
+    }
+    buf[len] = '\0';
+    // Drain the rest so a writer never blocks on a full pipe.
+    char sink[256];
+    while (read(fd, sink, sizeof sink) > 0) {
+    }
+    return len;
+}
+
+int s_global = 1234;
+
+}  // namespace
+
+UTEST(fork_returns_zero_in_child_and_pid_in_parent) {
+    int p[2];
+    REQUIRE(pipe2(p, 0) == 0);
+    const long parent = getpid();
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const long ids[2] = {getpid(), getppid()};
+        write(p[1], ids, sizeof ids);
+        exit_group(0);
+    }
+    CHECK(pid > 0 && pid != parent);
+    long ids[2] = {};
+    CHECK(read_exact(p[0], ids, sizeof ids));
+    CHECK_EQ(ids[0], pid);
+    CHECK_EQ(ids[1], parent);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK_EQ(status, 0);
+    close(p[0]);
+    close(p[1]);
+}
+
+UTEST(fork_copies_the_address_space) {
+    int local = 77;
+    const long heap = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(!is_error(heap));
+    auto* mem = reinterpret_cast<int*>(heap);
+    *mem = 5;
+    s_global = 1234;
+    const int st = in_child([&] {
+        CHECK_EQ(s_global, 1234);   // the child starts with the parent's values...
+        CHECK_EQ(local, 77);
+        CHECK_EQ(*mem, 5);
+        s_global = 1, local = 2, *mem = 3;   // ...and its writes stay its own
+        CHECK(s_global == 1 && local == 2 && *mem == 3);
+    });
+    CHECK(exited_with(st, 0));
+    CHECK_EQ(s_global, 1234);
+    CHECK_EQ(local, 77);
+    CHECK_EQ(*mem, 5);
+    munmap(mem, 4096);
+}
+
+UTEST(wait4_encodes_exit_codes) {
+    for (int code : {0, 1, 42, 128, 255}) {
+        const long pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) exit_group(code);
+        int status = -1;
+        CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+        CHECK_EQ(status, code << 8);
+        CHECK(wifexited(status) && !wifsignaled(status));
+        CHECK_EQ(wexitstatus(status), code);
+    }
+}
+
+UTEST(wait4_reports_death_by_sigkill) {
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        for (;;) sched_yield();
+    }
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK_EQ(status, SIGKILL);   // no exit code, no core dump bit
+    CHECK(wifsignaled(status) && !wifexited(status));
+    CHECK_EQ(wtermsig(status), SIGKILL);
+}
+
+UTEST(wait4_wnohang_does_not_block) {
+    int p[2];
+    REQUIRE(pipe2(p, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        char c;
+        exit_group(read(p[0], &c, 1) == 1 ? 9 : 1);   // blocks until the parent writes
+    }
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);
+    CHECK_EQ(wait4(-1, &status, WNOHANG), 0l);
+    CHECK_EQ(write(p[1], "x", 1), 1l);
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(exited_with(status, 9));
+    close(p[0]);
+    close(p[1]);
+}
+
+UTEST(wait4_without_children_is_echild) {
+    int status = 0;
+    CHECK_EQ(wait4(-1, &status, 0), -ECHILD);
+    CHECK_EQ(wait4(-1, &status, WNOHANG), -ECHILD);
+    CHECK_EQ(wait4(1, &status, 0), -ECHILD);   // pid 1 exists but is not our child
+    CHECK_EQ(wait4(static_cast<int>(getppid()), &status, 0), -ECHILD);
+    CHECK_EQ(wait4(0x3ffffff0, &status, 0), -ECHILD);
+}
+
+UTEST(zombie_is_collected_exactly_once) {
+    int p[2];
+    REQUIRE(pipe2(p, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) exit_group(3);   // its copy of the write end closes as it exits
+    close(p[1]);
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), 0l);   // the child is exiting or a zombie now
+    CHECK_EQ(kill(static_cast<int>(pid), 0), 0l);   // a zombie still exists until it is reaped
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(exited_with(status, 3));
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), -ECHILD);
+    CHECK_EQ(wait4(-1, &status, WNOHANG), -ECHILD);
+    CHECK_EQ(kill(static_cast<int>(pid), 0), -ESRCH);
+    close(p[0]);
+}
+
+UTEST(wait4_any_collects_every_child_once) {
+    constexpr int kChildren = 6;
+    long pids[kChildren];
+    for (int i = 0; i < kChildren; ++i) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) exit_group(10 + i);
+    }
+    bool seen[kChildren] = {};
+    for (int n = 0; n < kChildren; ++n) {
+        int status = -1;
+        const long r = wait4(-1, &status, 0);
+        int i = 0;
+        while (i < kChildren && pids[i] != r) ++i;
+        REQUIRE(i < kChildren);
+        CHECK(!seen[i]);
+        seen[i] = true;
+        CHECK(exited_with(status, 10 + i));
+    }
+    int status;
+    CHECK_EQ(wait4(-1, &status, 0), -ECHILD);
+}
+
+UTEST(wait4_pid_waits_for_that_child_only) {
+    const long quick = fork();
+    REQUIRE(quick >= 0);
+    if (quick == 0) exit_group(1);
+    const long slow = fork();
+    REQUIRE(slow >= 0);
+    if (slow == 0) {
+        sleep_ms(50);
+        exit_group(2);
+    }
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(slow), &status, 0), slow);
+    CHECK(exited_with(status, 2));
+    CHECK_EQ(wait4(-1, &status, 0), quick);
+    CHECK(exited_with(status, 1));
+}
+
+UTEST(orphan_is_reparented_to_init) {
+    int report[2];
+    REQUIRE(pipe2(report, 0) == 0);
+    const long middle = fork();
+    REQUIRE(middle >= 0);
+    if (middle == 0) {
+        const long grandchild = fork();
+        if (grandchild == 0) {
+            const long first = getppid();
+            // Wait (up to ~5 s) for the middle process to exit and for us to be handed to init.
+            long now = first;
+            for (int i = 0; i < 500 && now == first; ++i) {
+                sleep_ms(10);
+                now = getppid();
+            }
+            const long ids[2] = {first, now};
+            write(report[1], ids, sizeof ids);
+            exit_group(0);
+        }
+        exit_group(grandchild > 0 ? 0 : 1);
+    }
+    close(report[1]);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(middle), &status, 0), middle);
+    CHECK(exited_with(status, 0));
+    long ids[2] = {};
+    CHECK(read_exact(report[0], ids, sizeof ids));
+    CHECK_EQ(ids[0], middle);
+    CHECK_EQ(ids[1], 1l);
+    CHECK_EQ(wait4(-1, &status, WNOHANG), -ECHILD);   // the grandchild was never ours
+    close(report[0]);
+}
+
+UTEST(execve_runs_hello_with_argv_and_envp) {
+    int out[2];
+    REQUIRE(pipe2(out, 0) == 0);
+    const long parent = getpid();
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        dup3(out[1], kStdout, 0);
+        close(out[0]);
+        close(out[1]);
+        const char* argv[] = {"hello", "one", "two words", nullptr};
+        const char* envp[] = {"FOO=bar", "X=1", nullptr};
+        const long r = execve(path("/bin/hello"), argv, envp);
+        exit_group(static_cast<int>(100 - r));   // only reached if execve failed
+    }
+    close(out[1]);
+    char buf[2048];
+    read_all(out[0], buf, sizeof buf);
+    close(out[0]);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(exited_with(status, 0));
+    CHECK(str_find(buf, "hello from user space\n"));
+    CHECK(str_find(buf, "argc=3\n"));
+    CHECK(str_find(buf, "argv[0]=hello\n"));
+    CHECK(str_find(buf, "argv[1]=one\n"));
+    CHECK(str_find(buf, "argv[2]=two words\n"));
+    // qemu-user's loader passes the environment in reverse order; Linux keeps it.
+    if (qemu_user()) {
+        CHECK(str_find(buf, "=FOO=bar\n") && str_find(buf, "=X=1\n"));
+    } else {
+        CHECK(str_find(buf, "envp[0]=FOO=bar\n"));
+        CHECK(str_find(buf, "envp[1]=X=1\n"));
+    }
+    CHECK(!str_find(buf, "envp[2]"));
+    char ids[64];
+    snprintf(ids, sizeof ids, "pid=%ld ppid=%ld\n", pid, parent);   // execve keeps the pid
+    CHECK(str_find(buf, ids));
+    CHECK(str_find(buf, "pagesz=4096"));
+    if (current_failed()) printf("    output was:\n%s", buf);
+}
+
+UTEST(execve_errors_leave_the_caller_running) {
+    const char* argv[] = {"x", nullptr};
+    const char* envp[] = {nullptr};
+    CHECK_EQ(execve(path("/bin/no-such-program"), argv, envp), -ENOENT);
+    CHECK_EQ(execve(path("/no-such-dir/x"), argv, envp), -ENOENT);
+    CHECK_EQ(execve(path("/bin/notelf"), argv, envp), -ENOEXEC);   // mode 0755 text without #!
+    CHECK_EQ(execve(path("/bin"), argv, envp), -EACCES);            // a directory
+    CHECK_EQ(execve(kKernelPtr, argv, envp), -EFAULT);
+    CHECK_EQ(execve(kLowPtr, argv, envp), -EFAULT);
+    CHECK_EQ(execve("", argv, envp), -ENOENT);
+    CHECK_EQ(getpid(), getpid());   // still here, still working
+}
+
+UTEST(exec_forktree_runs_to_completion) {
+    int out[2];
+    REQUIRE(pipe2(out, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        dup3(out[1], kStdout, 0);
+        close(out[0]);
+        close(out[1]);
+        const char* argv[] = {"forktree", "3", nullptr};
+        const char* envp[] = {nullptr};
+        exit_group(static_cast<int>(100 - execve(path("/bin/forktree"), argv, envp)));
+    }
+    close(out[1]);
+    char buf[4096];
+    read_all(out[0], buf, sizeof buf);
+    close(out[0]);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(exited_with(status, 0));
+    CHECK(str_find(buf, "forktree: 15 of 15 processes ran, ok"));
+}
+
+UTEST(sigkill_ends_a_sleeping_child) {
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        sleep_ms(10000);
+        exit_group(0);
+    }
+    sleep_ms(20);
+    const std::uint64_t t0 = monotonic_ns();
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(killed_by(status, SIGKILL));
+    CHECK(monotonic_ns() - t0 < 5000000000ull);   // woken, not slept out
+}
+
+UTEST(sigkill_ends_a_child_blocked_in_read) {
+    int p[2];
+    REQUIRE(pipe2(p, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        char c;
+        read(p[0], &c, 1);
+        exit_group(0);
+    }
+    sleep_ms(20);
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(killed_by(status, SIGKILL));
+    close(p[0]);
+    close(p[1]);
+}
+
+UTEST(sigkill_ends_a_spinning_child) {
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        volatile unsigned long spins = 0;
+        for (;;) spins = spins + 1;
+    }
+    sleep_ms(20);   // on one CPU, only preemption brings us back here
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    int status = -1;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(killed_by(status, SIGKILL));
+}
+
+UTEST_TIMEOUT(many_sequential_forks_succeed, 60000) {
+    for (int i = 0; i < 500; ++i) {
+        const long pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) exit_group(i & 0x7f);
+        int status = -1;
+        REQUIRE(wait4(static_cast<int>(pid), &status, 0) == pid);
+        CHECK(exited_with(status, i & 0x7f));
+        if (current_failed()) return;
+    }
+}
+
+// Forks children that block on a pipe until fork fails. The kernel must say EAGAIN or ENOMEM before
+// kForkCap children (UTEST_FORK_LIMIT=N lowers the cap, and then reaching it is accepted: on a Linux
+// host as root nothing bounds the processes, so the qemu-user run sets it). Then every child is
+// killed and reaped, and fork must work again.
+UTEST_TIMEOUT(fork_bomb_is_bounded_and_recovers, 120000) {
+    long cap = 4096;
+    const char* env = getenv("UTEST_FORK_LIMIT");
+    const bool capped = env && parse_long(env, &cap) && cap > 0;
+    if (!capped) cap = 4096;
+    const long len = ((cap * static_cast<long>(sizeof(long))) + 4095) & ~4095l;
+    const long area = mmap(nullptr, static_cast<std::size_t>(len), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(!is_error(area));
+    auto* pids = reinterpret_cast<long*>(area);
+    int gate[2];
+    REQUIRE(pipe2(gate, 0) == 0);
+    long n = 0, err = 0;
+    while (n < cap) {
+        const long pid = fork();
+        if (pid == 0) {
+            char c;
+            read(gate[0], &c, 1);   // blocks until killed (the write end stays open in the parent)
+            exit_group(0);
+        }
+        if (pid < 0) {
+            err = pid;
+            break;
+        }
+        pids[n++] = pid;
+    }
+    note("forked %ld children, then fork returned %ld", n, err);
+    if (err) CHECK(err == -EAGAIN || err == -ENOMEM);
+    else CHECK(capped);   // not bounded within the cap
+    CHECK(n > 0);
+    long kill_failures = 0, reaped = 0, other_deaths = 0;   // counted: thousands of CHECK lines help nobody
+    for (long i = 0; i < n; ++i) kill_failures += kill(static_cast<int>(pids[i]), SIGKILL) != 0;
+    for (;;) {
+        int status = 0;
+        const long r = wait4(-1, &status, 0);
+        if (r < 0) {
+            CHECK_EQ(r, -ECHILD);
+            break;
+        }
+        other_deaths += !killed_by(status, SIGKILL);
+        ++reaped;
+    }
+    CHECK_EQ(kill_failures, 0l);
+    CHECK_EQ(other_deaths, 0l);
+    CHECK_EQ(reaped, n);
+    close(gate[0]);
+    close(gate[1]);
+    munmap(pids, static_cast<std::size_t>(len));
+    // Everything is released again: fork, exec and exit work.
+    CHECK(exited_with(in_child([] { exit_group(7); }), 7));
+    const int st = in_child([] {
+        const char* argv[] = {"sleep", "1", nullptr};
+        const char* envp[] = {nullptr};
+        exit_group(static_cast<int>(100 - execve(path("/bin/sleep"), argv, envp)));
+    });
+    CHECK(exited_with(st, 0));
+}
