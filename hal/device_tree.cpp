@@ -1,6 +1,6 @@
-// Flattened device tree reader: header and structure-block validation, node and property lookup,
-// and parse_platform(). Every read is bounds-checked against the block it belongs to, which lies
-// inside totalsize, which lies inside the caller's max_size; multi-byte fields are read bytewise.
+// Flattened device tree reader: header and structure-block validation, node and property lookup
+// (parse_platform() is in platform_info.cpp). Every read is bounds-checked against the block it
+// belongs to, which lies inside totalsize, which lies inside max_size; fields are read bytewise.
 #include "hal/device_tree.h"
 
 #include "lib/kassert.h"
@@ -34,10 +34,10 @@ std::uint64_t load_be64(const std::uint8_t* p) {
     return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
 }
 
-// Length of the NUL-terminated string at p, looking at no more than `limit` bytes; `limit` when
-// there is no NUL within them.
 bool equal_string(const char* a, const char* b) { return lib::string_compare(a, b) == 0; }
 
+// Length of the NUL-terminated string at p, looking at no more than `limit` bytes; `limit` when
+// there is no NUL within them.
 std::size_t bounded_length(const std::uint8_t* p, std::size_t limit) {
     std::size_t n = 0;
     while (n < limit && p[n] != 0) n++;
@@ -155,6 +155,13 @@ lib::Result<DeviceTree> DeviceTree::create(const void* blob, std::size_t max_siz
     dt.m_struct_size = h.size_struct;
     dt.m_strings = dt.m_blob + h.off_strings;
     dt.m_strings_size = h.size_strings;
+    // Normally the block's last byte is a NUL, so this looks at one byte.
+    for (std::uint32_t end = h.size_strings; end > 0; end--) {
+        if (dt.m_strings[end - 1] == 0) {
+            dt.m_strings_terminated = end;
+            break;
+        }
+    }
 
     // The reservation block runs until an entry of size 0 (as libfdt and Linux read it); that
     // entry must itself lie inside the blob.
@@ -196,10 +203,9 @@ lib::Result<DeviceTree::Token> DeviceTree::read_token(std::uint32_t offset) cons
         if (t.size > m_struct_size - next) return lib::Error::Truncated;
         t.data = m_struct + next;
         next += t.size;
-        // The name must be a NUL-terminated string wholly inside the strings block.
-        if (name_offset >= m_strings_size) return lib::Error::Malformed;
-        std::size_t limit = m_strings_size - name_offset;
-        if (bounded_length(m_strings + name_offset, limit) == limit) return lib::Error::Malformed;
+        // The name must be a NUL-terminated string wholly inside the strings block: it must start
+        // before the block's last NUL (m_strings_terminated <= m_strings_size).
+        if (name_offset >= m_strings_terminated) return lib::Error::Malformed;
         t.name = reinterpret_cast<const char*>(m_strings + name_offset);
         break;
     }
@@ -342,16 +348,34 @@ lib::Result<DtNode> DeviceTree::next_sibling(DtNode node) const {
     }
 }
 
+lib::Status DeviceTree::walk_to(std::uint32_t offset, WalkState& state) const {
+    state.offset = m_root_offset;
+    state.depth = 0;
+    for (;;) {
+        DtNode n{};
+        if (!TRY(walk_next(state, n))) return lib::Error::NotFound;
+        if (n.offset == offset) return {};
+    }
+}
+
 lib::Result<DtNode> DeviceTree::parent(DtNode node) const {
     if (node.is_root()) return lib::Error::NotFound;
-    // DtNode records only the parent's offset; its own parent comes from a walk.
-    lib::Result<DtNode> found = lib::Error::NotFound;
-    TRY_STATUS(for_each_node([&](DtNode n) {
-        if (n.offset != node.parent) return true;
-        found = n;
-        return false;
-    }));
-    return found;
+    // DtNode records only the parent's offset; the grandparent is on the walk's stack.
+    WalkState state{};
+    TRY_STATUS(walk_to(node.parent, state));
+    std::uint32_t grandparent = state.depth >= 2 ? state.stack[state.depth - 2] : DtNode::kNoParent;
+    return DtNode{node.parent, grandparent};
+}
+
+bool DeviceTree::name_matches(const char* name, const char* component, std::size_t len) {
+    if (equal_n(name, component, len)) return true;
+    for (std::size_t i = 0; i < len; i++) {
+        if (component[i] == '@') return false;  // a unit address given must match exactly
+    }
+    // "memory" matches "memory@40000000": compare the part before the '@'.
+    std::size_t i = 0;
+    while (i < len && name[i] == component[i] && name[i] != '\0') i++;
+    return i == len && name[i] == '@';
 }
 
 lib::Result<DtNode> DeviceTree::find(const char* path, std::size_t len) const {
@@ -362,24 +386,9 @@ lib::Result<DtNode> DeviceTree::find(const char* path, std::size_t len) const {
         while (pos < len && path[pos] == '/') pos++;
         if (pos == len) return node;
         std::size_t end = pos;
-        bool has_unit = false;
-        while (end < len && path[end] != '/') {
-            if (path[end] == '@') has_unit = true;
-            end++;
-        }
-        const char* component = path + pos;
-        std::size_t clen = end - pos;
+        while (end < len && path[end] != '/') end++;
         lib::Result<DtNode> child = first_child(node);
-        while (child.ok()) {
-            const char* n = name(child.value());
-            bool match = equal_n(n, component, clen);
-            if (!match && !has_unit) {
-                // "memory" matches "memory@40000000": compare the part before the '@'.
-                std::size_t i = 0;
-                while (i < clen && n[i] == component[i] && n[i] != '\0') i++;
-                match = i == clen && n[i] == '@';
-            }
-            if (match) break;
+        while (child.ok() && !name_matches(name(child.value()), path + pos, end - pos)) {
             child = next_sibling(child.value());
         }
         if (!child.ok()) return child.error();
@@ -470,12 +479,20 @@ lib::Result<MemRange> DeviceTree::reg(DtNode node, std::size_t index) const {
     return r;
 }
 
-bool DeviceTree::is_enabled(DtNode node) const {
-    lib::Result<DtProperty> status = property(node, "status");
-    if (!status.ok()) return true;
+bool status_enabled(const lib::Result<DtProperty>& status) {
+    if (!status.ok()) return true;  // only NotFound once the tree has validated
     lib::Result<const char*> s = status.value().string();
     return s.ok() && (equal_string(s.value(), "okay") || equal_string(s.value(), "ok"));
 }
+
+lib::Result<std::uint32_t> declared_phandle(const lib::Result<DtProperty>& phandle,
+                                            const lib::Result<DtProperty>& linux_phandle) {
+    const lib::Result<DtProperty>& p = phandle.ok() ? phandle : linux_phandle;
+    if (!p.ok() || p.value().size != 4) return lib::Error::NotFound;
+    return p.value().cell(0);
+}
+
+bool DeviceTree::is_enabled(DtNode node) const { return status_enabled(property(node, "status")); }
 
 lib::Result<DtNode> DeviceTree::find_compatible(const char* compat) const {
     lib::Result<DtNode> found = lib::Error::NotFound;
@@ -494,33 +511,41 @@ lib::Result<DtNode> DeviceTree::find_by_phandle(std::uint32_t phandle) const {
     lib::Result<DtNode> found = lib::Error::NotFound;
     TRY_STATUS(for_each_node([&](DtNode n) {
         lib::Result<DtProperty> p = property(n, "phandle");
-        if (!p.ok()) p = property(n, "linux,phandle");
-        if (!p.ok() || p.value().size != 4 || p.value().cell(0).value_or(0) != phandle) return true;
+        lib::Result<DtProperty> legacy = p.ok() ? lib::Result<DtProperty>(lib::Error::NotFound)
+                                                : property(n, "linux,phandle");
+        if (declared_phandle(p, legacy).value_or(0) != phandle) return true;
         found = n;
         return false;
     }));
     return found;
 }
 
-lib::Result<std::uint32_t> DeviceTree::interrupt_intid(DtNode node, std::size_t index) const {
-    // The interrupt parent is named by the nearest interrupt-parent on the node or an ancestor.
-    DtNode cur = node;
-    std::uint32_t phandle = 0;
-    for (;;) {
-        lib::Result<DtProperty> p = property(cur, "interrupt-parent");
-        if (p.ok()) {
-            if (p.value().size != 4) return lib::Error::Malformed;
-            phandle = TRY(p.value().cell(0));
-            break;
+lib::Result<DtNode> DeviceTree::interrupt_parent(DtNode node) const {
+    // The nearest interrupt-parent on the node or an ancestor; the node's own needs no walk.
+    lib::Result<DtProperty> p = property(node, "interrupt-parent");
+    if (!p.ok() && p.error() == lib::Error::NotFound && !node.is_root()) {
+        WalkState state{};
+        TRY_STATUS(walk_to(node.offset, state));
+        // stack[depth - 1] is the node itself, already looked at; then its ancestors upwards.
+        for (std::uint32_t d = state.depth - 1; d > 0 && !p.ok() && p.error() == lib::Error::NotFound; d--) {
+            p = property(DtNode{state.stack[d - 1], DtNode::kNoParent}, "interrupt-parent");
         }
-        if (p.error() != lib::Error::NotFound) return p.error();
-        cur = TRY(parent(cur));  // NotFound past the root: no interrupt parent
     }
-    lib::Result<DtNode> controller_node = find_by_phandle(phandle);
-    if (!controller_node.ok() && controller_node.error() == lib::Error::NotFound) {
+    DtProperty prop = TRY(p);  // NotFound past the root: no interrupt parent
+    if (prop.size != 4) return lib::Error::Malformed;
+    lib::Result<DtNode> controller = find_by_phandle(TRY(prop.cell(0)));
+    if (!controller.ok() && controller.error() == lib::Error::NotFound) {
         return lib::Error::Malformed;  // a dangling phandle, not "no interrupt"
     }
-    DtNode controller = TRY(controller_node);
+    return controller;
+}
+
+lib::Result<std::uint32_t> DeviceTree::interrupt_intid(DtNode node, std::size_t index) const {
+    return interrupt_intid(node, TRY(interrupt_parent(node)), index);
+}
+
+lib::Result<std::uint32_t> DeviceTree::interrupt_intid(DtNode node, DtNode controller,
+                                                       std::size_t index) const {
     std::uint32_t cells = TRY(cells_property(controller, "#interrupt-cells", 0));
     if (cells != 3) return lib::Error::Unsupported;  // not a GIC-style specifier
 

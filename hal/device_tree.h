@@ -140,6 +140,15 @@ struct DtProperty {
     bool has_string_prefix(const char* prefix) const;
 };
 
+// Property-level rules, shared by DeviceTree's lookups and parse_platform()'s single pass (which
+// reads each node's properties once and must judge them exactly as the lookups would).
+// A status property (or its absence, NotFound) that leaves the node enabled: absent, "okay", "ok".
+bool status_enabled(const lib::Result<DtProperty>& status);
+// The phandle a node declares: its `phandle` property or, only when that is absent, the legacy
+// `linux,phandle`; the value must be exactly one cell. NotFound when neither gives one.
+[[nodiscard]] lib::Result<std::uint32_t> declared_phandle(const lib::Result<DtProperty>& phandle,
+                                                          const lib::Result<DtProperty>& linux_phandle);
+
 class DeviceTree {
 public:
     // Validates the header, the memory-reservation block and the whole structure block (every
@@ -158,8 +167,11 @@ public:
     // in tree order wins. `len` bytes of `path` are used (it need not be NUL-terminated).
     [[nodiscard]] lib::Result<DtNode> find(const char* path, std::size_t len) const;
     [[nodiscard]] lib::Result<DtNode> find(const char* path) const;
+    // The rule find() applies to one path component of `len` bytes against a node name.
+    static bool name_matches(const char* name, const char* component, std::size_t len);
 
-    // NotFound when there is no such node (the root has no parent and no siblings).
+    // NotFound when there is no such node (the root has no parent and no siblings). parent() costs
+    // a walk up to the parent (DtNode does not know its grandparent); the others are local.
     [[nodiscard]] lib::Result<DtNode> parent(DtNode node) const;
     [[nodiscard]] lib::Result<DtNode> first_child(DtNode node) const;
     [[nodiscard]] lib::Result<DtNode> next_sibling(DtNode node) const;
@@ -208,15 +220,22 @@ public:
     // status absent, "okay" or "ok".
     bool is_enabled(DtNode node) const;
 
-    // The first node in tree order whose compatible list contains `compat`.
+    // The first node in tree order whose compatible list contains `compat` (one walk).
     [[nodiscard]] lib::Result<DtNode> find_compatible(const char* compat) const;
-    // The node whose phandle (or legacy linux,phandle) is `phandle`.
+    // The first node in tree order that declares `phandle` (see declared_phandle; one walk).
     [[nodiscard]] lib::Result<DtNode> find_by_phandle(std::uint32_t phandle) const;
 
-    // Interrupt `index` of `node` as a GIC INTID, via the interrupt parent (the nearest
-    // interrupt-parent on the node or an ancestor), whose #interrupt-cells must be 3:
-    // <type number flags>, type 0 = SPI (INTID 32 + n), 1 = PPI (16 + n).
+    // The node's interrupt parent: the node named by the nearest interrupt-parent on the node or an
+    // ancestor (at most two walks). NotFound if there is none; Malformed if it is not one cell or
+    // names no node.
+    [[nodiscard]] lib::Result<DtNode> interrupt_parent(DtNode node) const;
+
+    // Interrupt `index` of `node` as a GIC INTID, via interrupt_parent(), whose #interrupt-cells
+    // must be 3: <type number flags>, type 0 = SPI (INTID 32 + n), 1 = PPI (16 + n).
     [[nodiscard]] lib::Result<std::uint32_t> interrupt_intid(DtNode node, std::size_t index) const;
+    // The same with the interrupt parent already resolved (no walk).
+    [[nodiscard]] lib::Result<std::uint32_t> interrupt_intid(DtNode node, DtNode controller,
+                                                             std::size_t index) const;
 
     // Memory-reservation block entries, before the terminating size-0 entry.
     std::size_t mem_reserve_count() const { return m_rsv_count; }
@@ -248,6 +267,8 @@ private:
     };
     // Advances to the next node in pre-order; false once the root has closed.
     [[nodiscard]] lib::Result<bool> walk_next(WalkState& state, DtNode& out) const;
+    // Walks until `offset`'s node is open: then stack[0, depth) is its path from the root.
+    [[nodiscard]] lib::Status walk_to(std::uint32_t offset, WalkState& state) const;
 
     [[nodiscard]] lib::Status validate_structure();
     [[nodiscard]] lib::Result<std::uint32_t> cells_property(DtNode node, const char* name,
@@ -259,6 +280,9 @@ private:
     std::uint32_t m_struct_size = 0;
     const std::uint8_t* m_strings = nullptr;  // strings block
     std::uint32_t m_strings_size = 0;
+    // One past the strings block's last NUL (0 if it has none): exactly the name offsets below it
+    // start a NUL-terminated string inside the block, so read_token checks a name in O(1).
+    std::uint32_t m_strings_terminated = 0;
     std::uint32_t m_rsv_offset = 0;  // memory-reservation block, from the blob start
     std::uint32_t m_rsv_count = 0;
     std::uint32_t m_root_offset = 0;  // root BEGIN_NODE (after any leading NOPs)

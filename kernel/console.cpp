@@ -4,6 +4,7 @@
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/spinlock.h"
 #include "hal/uart_pl011.h"
+#include "sched/wait_queue.h"
 
 namespace kernel::console {
 
@@ -12,6 +13,7 @@ hal::Pl011 s_uart;
 std::uint32_t s_intid = 0;
 arch::SpinLock s_lock;   // guards transmission on s_uart
 void (*s_input_hook)() = nullptr;
+sched::WaitQueue s_readers;  // tasks waiting for input
 }  // namespace
 
 void init(std::uint64_t uart_mmio, std::uint32_t uart_intid) {
@@ -39,20 +41,19 @@ void write_panic(const char* s, std::size_t n) {
 
 void handle_irq() {
     s_uart.handle_irq();
-    if (s_input_hook && !s_uart.rx_empty()) s_input_hook();
+    if (!s_uart.rx_empty()) {
+        s_readers.wake_all();
+        if (s_input_hook) s_input_hook();
+    }
 }
 
 bool try_read(char& c) { return s_uart.read(c); }
 
 char read_blocking() {
     char c;
-    while (!s_uart.read(c)) {
-        // Check-then-sleep race: an IRQ between the read and the WFI would be missed, so mask,
-        // re-check, then WFI (which wakes on a pending IRQ even while masked) and unmask.
-        arch::irq_disable();
-        if (s_uart.rx_empty()) arch::wfi();
-        arch::irq_enable();
-    }
+    // The receive interrupt wakes the queue; the condition is checked under its lock, so an
+    // interrupt between the check and the sleep is never lost.
+    s_readers.wait_until([&] { return s_uart.read(c); });
     return c;
 }
 

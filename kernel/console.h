@@ -14,7 +14,7 @@ void write(const char* s, std::size_t n);   // serialised with every other write
 void write_panic(const char* s, std::size_t n);  // lock-free: for the panic path only
 void handle_irq();
 bool try_read(char& c);
-// Waits for the next input byte. Until the scheduler exists this sleeps in WFI with IRQs on.
+// Blocks the calling task until an input byte arrives (task context only).
 char read_blocking();
 // Called from the IRQ handler after input arrives; the scheduler installs its wake-up here.
 void set_input_hook(void (*hook)());

@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/shell.h"
 #include "mm/layout.h"
+#include "sched/scheduler.h"
 
 extern "C" char _kernel_start[], _kernel_end[];
 extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
@@ -86,6 +87,12 @@ void uart_irq(std::uint32_t) { console::handle_irq(); }
     hal::semihosting::exit(failures == 0 ? 0 : 1);
 }
 
+int main_task(void*) {
+    if (!g_boot.options.test.empty()) finish_run(ktest::run(g_boot.options.test.ptr, g_boot.options.test.len));
+    if (!g_boot.options.bench.empty()) finish_run(bench::run(g_boot.options.bench.ptr, g_boot.options.bench.len));
+    shell::run();
+}
+
 }  // namespace kernel
 
 using namespace kernel;
@@ -134,13 +141,12 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
 
     irq::register_handler(p.timer.virt_intid, timer_irq);
     irq::register_handler(p.uart.intid, uart_irq);
+    sched::init();
     hal::timer::start_tick();
-    arch::irq_enable();
-    bench::set_boot_ready_ns(hal::timer::uptime_ns());
 
-    if (!g_boot.options.test.empty())
-        finish_run(ktest::run(g_boot.options.test.ptr, g_boot.options.test.len));
-    if (!g_boot.options.bench.empty())
-        finish_run(bench::run(g_boot.options.bench.ptr, g_boot.options.bench.len));
-    shell::run();
+    // The first task runs the tests, the benchmarks or the console shell; this context becomes idle.
+    auto first = sched::spawn("shell", main_task, nullptr);
+    if (!first.ok()) panic("cannot create the first task: %s", lib::error_name(first.error()));
+    bench::set_boot_ready_ns(hal::timer::uptime_ns());
+    sched::run_idle();
 }

@@ -1,0 +1,46 @@
+// The callee-saved CPU state a task keeps while switched out, shared with cpu_switch_to
+// (arch/aarch64/context_switch.S). Offsets are defined once here and checked by the compiler.
+#pragma once
+
+#define CTX_X19 0      // x19..x28 at 0..72
+#define CTX_FP 80      // x29
+#define CTX_LR 88      // x30: where cpu_switch_to returns to in this task
+#define CTX_SP 96
+#define CTX_TPIDR_EL0 104   // user TLS pointer (EL0 state, switched with the task)
+#define CTX_TTBR0 112       // TTBR0_EL1 value: user table root | ASID << 48 (empty table for kernel tasks)
+#define CTX_SIZE 120
+
+#ifndef __ASSEMBLER__
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace sched {
+
+struct CpuContext {
+    std::uint64_t x19_x28[10];
+    std::uint64_t fp;
+    std::uint64_t lr;
+    std::uint64_t sp;
+    std::uint64_t tpidr_el0;
+    std::uint64_t ttbr0;
+};
+
+static_assert(offsetof(CpuContext, x19_x28) == CTX_X19);
+static_assert(offsetof(CpuContext, fp) == CTX_FP);
+static_assert(offsetof(CpuContext, lr) == CTX_LR);
+static_assert(offsetof(CpuContext, sp) == CTX_SP);
+static_assert(offsetof(CpuContext, tpidr_el0) == CTX_TPIDR_EL0);
+static_assert(offsetof(CpuContext, ttbr0) == CTX_TTBR0);
+static_assert(sizeof(CpuContext) == CTX_SIZE);
+static_assert(std::is_standard_layout_v<CpuContext>);
+
+}  // namespace sched
+
+// Saves the current callee-saved state into *prev, loads *next and returns into next's lr. Switches
+// TTBR0 only when it differs. IRQs masked; the caller holds the run-queue lock (released by the next
+// task: in schedule() after its own switch returns, or in task_trampoline for a new task).
+extern "C" void cpu_switch_to(sched::CpuContext* prev, sched::CpuContext* next);
+// Where a new task's first switch lands: x19 = entry, x20 = argument (see scheduler.cpp).
+extern "C" void task_trampoline();
+#endif
