@@ -7,9 +7,11 @@
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/line_editor.h"
+#include "kernel/demo_tasks.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "lib/string.h"
+#include "sched/scheduler.h"
 
 namespace kernel::shell {
 
@@ -44,6 +46,54 @@ bool cmd_reboot(int, char**) {
     hal::psci::system_reset();
 }
 
+void print_task(const sched::TaskInfo& t, void*) {
+    kprintf("%5llu %5llu  %-16s %-8s %-6s %9llu %8llu %8llu  %s",
+            static_cast<unsigned long long>(t.id), static_cast<unsigned long long>(t.parent_id), t.name,
+            sched::state_name(t.state), t.kind == sched::TaskKind::User ? "user" : "kernel",
+            static_cast<unsigned long long>(t.cpu_ns / 1'000'000), static_cast<unsigned long long>(t.voluntary),
+            static_cast<unsigned long long>(t.involuntary),
+            t.idle ? "idle" : t.policy == sched::PolicyKind::FixedPriority ? "fixed-priority" : "round-robin");
+    if (t.policy == sched::PolicyKind::FixedPriority && !t.idle) kprintf(" %u", t.priority);
+    kprintf("\n");
+}
+
+bool cmd_ps(int argc, char**) {
+    if (argc != 1) return false;
+    kprintf("   ID  PPID  NAME             STATE    KIND     CPU-ms  VOL-SW  INVOL-SW  POLICY\n");
+    sched::for_each_task(print_task, nullptr);
+    return true;
+}
+
+bool cmd_kill(int argc, char** argv) {
+    if (argc != 2) return false;
+    auto id = lib::parse_u64(argv[1], lib::string_length(argv[1]), 10);
+    if (!id.ok()) {
+        kprintf("error: kill: '%s' is not a task id\n", argv[1]);
+        return true;
+    }
+    if (id.value() == 0) {
+        kprintf("error: kill: task 0 is the idle task\n");
+        return true;
+    }
+    auto r = sched::kill(id.value());
+    if (!r.ok()) kprintf("error: kill: no task with id %llu\n", static_cast<unsigned long long>(id.value()));
+    return true;
+}
+
+bool cmd_spawn(int argc, char** argv) {
+    if (argc != 2) return false;
+    auto t = demo::spawn(argv[1]);
+    if (!t.ok()) {
+        if (t.error() == lib::Error::InvalidArgument)
+            kprintf("error: spawn: unknown demo task '%s' (counter, spinner or sleeper)\n", argv[1]);
+        else
+            kprintf("error: spawn: %s\n", lib::error_name(t.error()));
+        return true;
+    }
+    kprintf("spawned %s as task %llu\n", argv[1], static_cast<unsigned long long>(t.value()->id));
+    return true;
+}
+
 bool cmd_mem(int argc, char**) {
     if (argc != 1) return false;
     memory::print_stats();
@@ -71,6 +121,9 @@ bool cmd_bench(int argc, char** argv) {
 const Command kCommands[] = {
     {"help", "help", "list commands", cmd_help},
     {"uptime", "uptime", "time since boot and ticks", cmd_uptime},
+    {"ps", "ps", "tasks: id, parent, name, state, kind, CPU ms, switches, policy", cmd_ps},
+    {"kill", "kill ID", "terminate a task", cmd_kill},
+    {"spawn", "spawn counter|spinner|sleeper", "start a demo kernel task", cmd_spawn},
     {"mem", "mem", "frames (total, free, per order), heap use, kernel tables", cmd_mem},
     {"test", "test [SUITE|list]", "run in-kernel test suites (default: all)", cmd_test},
     {"bench", "bench [NAME]", "run benchmarks (exact only under make bench)", cmd_bench},

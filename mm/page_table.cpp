@@ -29,6 +29,7 @@ constexpr VirtAddr kUserEnd = VirtAddr{1} << arch::kPtVaBits;        // TTBR0: [
 constexpr VirtAddr kKernelStart = ~VirtAddr{0} << arch::kPtVaBits;   // TTBR1: [kKernelStart, 2^64)
 constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;                      // 48-bit output addresses
 constexpr unsigned kNoCount = ~0u;                                    // audit: the root has no count
+constexpr std::uint64_t kSwOwned = std::uint64_t{1} << (arch::kPteSwShift + 1);  // MapFlags::Owned
 
 // The walker reads descriptors while we change them: each is written with one single-copy-atomic
 // 64-bit store (never torn or merged by the compiler) and read once per decision.
@@ -55,6 +56,13 @@ constexpr MapFlags to_flags(arch::PteAttrs a) {
     if (a.user) f |= MapFlags::User;
     if (a.device) f |= MapFlags::Device;
     if (a.global) f |= MapFlags::Global;
+    return f;
+}
+
+// The portable flags of leaf descriptor d: its permissions plus the software flags.
+constexpr MapFlags leaf_flags(std::uint64_t d) {
+    MapFlags f = to_flags(arch::pte_leaf_attrs(d));
+    if ((d & kSwOwned) != 0) f |= MapFlags::Owned;
     return f;
 }
 
@@ -169,7 +177,7 @@ lib::Result<std::uint64_t> PageTable::leaf_bits_for(MapFlags flags) const {
     }
     arch::PteAttrs attrs = to_attrs(flags);
     if (!arch::pte_attrs_allowed(attrs)) return lib::Error::InvalidArgument;
-    return arch::pte_leaf_attr_bits(attrs);
+    return arch::pte_leaf_attr_bits(attrs) | (has(flags, MapFlags::Owned) ? kSwOwned : 0);
 }
 
 lib::Result<std::uint64_t*> PageTable::walk_to_entry(VirtAddr va, bool create, unsigned target_level,
@@ -380,7 +388,8 @@ lib::Result<PhysAddr> PageTable::unmap_page(VirtAddr va) {
 
 lib::Status PageTable::protect(VirtAddr va, MapFlags flags) {
     TRY_STATUS(check_va_range(va, kPageSize));
-    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    // Software bits (Owned) come from the old descriptor, never from `flags`.
+    std::uint64_t bits = TRY(leaf_bits_for(flags)) & ~arch::kPteSwMask;
     Path path;
     std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
     std::uint64_t d = load(e);
@@ -413,7 +422,7 @@ lib::Result<Translation> PageTable::translate(VirtAddr va) const {
     KASSERT(e.ok());
     std::uint64_t d = load(e.value());
     if (!pte_is_leaf(d, path.level)) return lib::Error::NotMapped;
-    return Translation{leaf_pa(d, path.level, va), to_flags(arch::pte_leaf_attrs(d)),
+    return Translation{leaf_pa(d, path.level, va), leaf_flags(d),
                        static_cast<std::size_t>(pt_level_size(path.level))};
 }
 
@@ -532,7 +541,7 @@ lib::Status PageTable::visit_table(PhysAddr table, unsigned level, VirtAddr base
             TRY_STATUS(visit_table(pte_address(d), level + 1, va, fn, ctx));
         } else if (pte_is_leaf(d, level)) {
             Mapping m{va, align_down(pte_address(d), size), static_cast<std::size_t>(size),
-                      to_flags(arch::pte_leaf_attrs(d))};
+                      leaf_flags(d)};
             TRY_STATUS(fn(m, ctx));
         }
     }

@@ -27,8 +27,13 @@ enum class MapFlags : std::uint32_t {
     User = 8,
     Device = 16,
     Global = 32,
+    // Software-only flags start at bit 8. Owned: the frame belongs to the table's owner (AddressSpace
+    // frees it on destroy). Kept in descriptor software bit 56, which the MMU ignores; reported by
+    // translate and for_each_mapping, inherited by the pieces of a split block, and never changed by
+    // protect (which ignores it in `flags`): ownership is fixed when the page is mapped.
+    Owned = 256,
 };
-inline constexpr std::uint32_t kMapFlagsKnown = 63;
+inline constexpr std::uint32_t kMapFlagsKnown = 63 | 256;
 
 constexpr MapFlags operator|(MapFlags a, MapFlags b) {
     return static_cast<MapFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));

@@ -1,0 +1,223 @@
+// User address spaces (mm/address_space.h): owned-frame bookkeeping on top of the page-table engine,
+// rollback of half-done range operations, eager fork copy, and teardown.
+#include "mm/address_space.h"
+
+#include <atomic>
+#include <new>
+
+#include "arch/aarch64/pte.h"
+#include "lib/kassert.h"
+#include "lib/string.h"
+#include "mm/asid_allocator.h"
+
+namespace mm {
+
+namespace {
+
+constexpr VirtAddr kUserEnd = VirtAddr{1} << arch::kPtVaBits;  // TTBR0 covers [0, 2^48)
+constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;               // 48-bit output addresses
+
+// Flags a caller may not pass: Owned is ours to set, Global never belongs in a user space.
+constexpr std::uint32_t kCallerForbidden =
+    static_cast<std::uint32_t>(MapFlags::Owned) | static_cast<std::uint32_t>(MapFlags::Global);
+
+// The engine checks these rules too, but only once a page is about to be mapped: checking them first
+// makes InvalidArgument win over NoMemory and AlreadyMapped, and costs no allocation.
+lib::Result<MapFlags> user_flags(MapFlags flags) {
+    const auto bits = static_cast<std::uint32_t>(flags);
+    if ((bits & ~kMapFlagsKnown) != 0 || (bits & kCallerForbidden) != 0 ||
+        !has(flags, MapFlags::Read) || has(flags, MapFlags::Write | MapFlags::Execute) ||
+        has(flags, MapFlags::Device | MapFlags::Execute)) {
+        return lib::Error::InvalidArgument;
+    }
+    return flags | MapFlags::User;
+}
+
+}  // namespace
+
+lib::Result<AddressSpace*> AddressSpace::create(void* storage, FrameSource& tables,
+                                                FrameAllocator& frames, TlbMaintainer& tlb) {
+    KASSERT(storage != nullptr &&
+            reinterpret_cast<std::uintptr_t>(storage) % alignof(AddressSpace) == 0);
+    // ASID 0 until the first assign_asid(): nothing is in the TLB for a space that never ran, and
+    // invalidations by ASID 0 hit no user entry (ASID 0 is never handed to a user space).
+    PageTable table = TRY(PageTable::create(Half::User, 0, tables, tlb));
+    return new (storage) AddressSpace(table, tables, frames, tlb);
+}
+
+// ---- Checks ------------------------------------------------------------------------------------
+
+lib::Status AddressSpace::check_range(VirtAddr va, std::size_t size) {
+    if (size == 0 || !is_aligned(va, kPageSize) || !is_aligned(size, kPageSize)) {
+        return lib::Error::InvalidArgument;
+    }
+    if (va >= kUserEnd || size > kUserEnd - va) return lib::Error::InvalidArgument;
+    return {};
+}
+
+lib::Status AddressSpace::check_all_mapped(VirtAddr va, std::size_t size) const {
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        auto t = m_table.translate(va + off);
+        if (!t.ok()) return lib::Error::NotMapped;
+        KASSERT_MSG(t.value().block_size == kPageSize, "block in a user address space");
+    }
+    return {};
+}
+
+lib::Status AddressSpace::check_none_mapped(VirtAddr va, std::size_t size) const {
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        if (m_table.translate(va + off).ok()) return lib::Error::AlreadyMapped;
+    }
+    return {};
+}
+
+// ---- Mapping -----------------------------------------------------------------------------------
+
+lib::Status AddressSpace::map_owned_page(VirtAddr va, MapFlags flags, const void* src) {
+    PhysAddr pa = TRY(m_frames->alloc_frame());
+    KASSERT(is_aligned(pa, kPageSize));
+    void* dst = m_frames->frame_virt(pa);
+    if (src != nullptr) {
+        lib::copy_bytes(dst, src, kPageSize);
+    } else {
+        lib::fill_bytes(dst, 0, kPageSize);
+    }
+    // Another CPU running this space may use the page as soon as the descriptor store is visible:
+    // the contents must be visible first (DMB ISH orders the stores above before it).
+    std::atomic_thread_fence(std::memory_order_release);
+    lib::Status st = m_table.map_page(va, pa, flags | MapFlags::Owned);
+    if (!st.ok()) {
+        m_frames->free_frame(pa);  // never reachable: the map failed before writing the descriptor
+        return st;
+    }
+    ++m_owned;
+    return {};
+}
+
+void AddressSpace::unmap_pages(VirtAddr va, std::size_t size) {
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        auto t = m_table.translate(va + off);
+        KASSERT(t.ok() && t.value().block_size == kPageSize);
+        // A 4 KiB leaf: no split, so no allocation and no failure. The engine has invalidated the
+        // page's TLB entries when it returns, so the frame can go back at once.
+        auto pa = m_table.unmap_page(va + off);
+        KASSERT(pa.ok());
+        if (has(t.value().flags, MapFlags::Owned)) {
+            m_frames->free_frame(pa.value());
+            KASSERT(m_owned > 0);
+            --m_owned;
+        }
+    }
+}
+
+lib::Status AddressSpace::map_new(VirtAddr va, std::size_t size, MapFlags flags) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, size));
+    MapFlags f = TRY(user_flags(flags));
+    if (has(f, MapFlags::Device)) return lib::Error::InvalidArgument;  // owned frames are RAM
+    TRY_STATUS(check_none_mapped(va, size));
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        lib::Status st = map_owned_page(va + off, f, nullptr);
+        if (!st.ok()) {
+            KASSERT(st.error() == lib::Error::NoMemory);  // everything else was checked above
+            unmap_pages(va, off);
+            return st;
+        }
+    }
+    return {};
+}
+
+lib::Status AddressSpace::map_existing(VirtAddr va, PhysAddr pa, std::size_t size, MapFlags flags) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, size));
+    if (!is_aligned(pa, kPageSize) || pa >= kPhysEnd || size > kPhysEnd - pa) {
+        return lib::Error::InvalidArgument;
+    }
+    MapFlags f = TRY(user_flags(flags));
+    TRY_STATUS(check_none_mapped(va, size));
+    // Page by page rather than map_range: map_range would use blocks where va and pa allow, and
+    // cutting one later (unmap, protect) needs table frames, so could fail half way.
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        lib::Status st = m_table.map_page(va + off, pa + off, f);
+        if (!st.ok()) {
+            KASSERT(st.error() == lib::Error::NoMemory);
+            unmap_pages(va, off);
+            return st;
+        }
+    }
+    return {};
+}
+
+lib::Status AddressSpace::unmap(VirtAddr va, std::size_t size) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, size));
+    TRY_STATUS(check_all_mapped(va, size));
+    unmap_pages(va, size);
+    return {};
+}
+
+lib::Status AddressSpace::protect(VirtAddr va, std::size_t size, MapFlags flags) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, size));
+    MapFlags f = TRY(user_flags(flags));
+    TRY_STATUS(check_all_mapped(va, size));
+    for (std::size_t off = 0; off < size; off += kPageSize) {
+        // Pages only: no split, so no allocation; with the checks above it cannot fail.
+        lib::Status st = m_table.protect(va + off, f);
+        KASSERT(st.ok());
+    }
+    return {};
+}
+
+lib::Result<Translation> AddressSpace::translate(VirtAddr va) const {
+    KASSERT(alive());
+    return m_table.translate(va);
+}
+
+// ---- Whole space -------------------------------------------------------------------------------
+
+lib::Result<AddressSpace*> AddressSpace::clone_eager(void* storage) const {
+    KASSERT(alive());
+    AddressSpace* child = TRY(create(storage, *m_tables, *m_frames, *m_tlb));
+    lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
+        if (has(m.flags, MapFlags::Owned)) {
+            KASSERT(m.size == kPageSize);
+            // Copy-on-write would go here: share the frame read-only in both and copy on the fault.
+            return child->map_owned_page(m.va, m.flags, m_frames->frame_virt(m.pa));
+        }
+        return child->m_table.map_range(m.va, m.pa, m.size, m.flags);
+    });
+    if (!st.ok()) {
+        child->destroy();  // frees whatever it had got; never ran, so no ASID to release
+        return st.error();
+    }
+    return child;
+}
+
+void AddressSpace::destroy() {
+    KASSERT(alive());
+    // Owned frames go back before PageTable::destroy() invalidates the ASID: the space is installed in
+    // no TTBR0 and its ASID is not released yet, so no CPU can translate through the stale TLB entries
+    // for these frames before that invalidation. (destroy()'s on_leaf does not see the Owned bit.)
+    lib::Status st = m_table.for_each_mapping([this](const Mapping& m) -> lib::Status {
+        if (has(m.flags, MapFlags::Owned)) {
+            KASSERT(m.size == kPageSize && m_owned > 0);
+            m_frames->free_frame(m.pa);
+            --m_owned;
+        }
+        return {};
+    });
+    KASSERT(st.ok() && m_owned == 0);
+    m_table.destroy();
+}
+
+std::uint16_t AddressSpace::assign_asid(AsidAllocator& asids, bool& flush_all) {
+    std::uint16_t asid = asids.assign(m_context_id, flush_all);
+    // The ASID changes only while the space runs on no CPU (a running space keeps its ASID across a
+    // rollover), so no thread of it is unmapping with the old one on another CPU meanwhile. The old
+    // one needs no flush: it belonged to an older generation, and the rollover flushed every TLB.
+    if (m_table.asid() != asid) m_table.set_asid(asid);
+    return asid;
+}
+
+}  // namespace mm
