@@ -47,7 +47,7 @@ struct Cpu {
     std::uint64_t switch_counts = 0;  // counter value at the last switch (accounting)
     bool need_resched = false;
     unsigned preempt_count = 0;     // only this CPU touches it
-    unsigned irq_depth = 0;
+    std::uint64_t switches = 0;
 };
 
 Cpu s_cpus[kMaxCpus];
@@ -108,6 +108,7 @@ void arm_sleep_timer();
     cpu.current = next;
     cpu.prev = prev;
     cpu.need_resched = false;
+    ++cpu.switches;
     cpu_switch_to(&prev->context, &next->context);
     // Back in prev, switched to by another task that still holds the lock for us.
     Cpu& here = this_cpu();
@@ -141,6 +142,7 @@ void on_tick() {
     Cpu& cpu = this_cpu();
     cpu.lock.lock();  // IRQ context: IRQs are already masked
     Task* cur = cpu.current;
+    ++cur->ticks;
     if (cur->is_idle) {
         if (cpu.rq->size() > 0) cpu.need_resched = true;
     } else if (cpu.rq->tick(cur->sched) && cpu.rq->size() > 0) {
@@ -437,6 +439,7 @@ TaskInfo info_of(const Task* t) {
     i.policy = t->sched.policy;
     i.priority = t->sched.priority;
     i.cpu_ns = hal::timer::counts_to_ns(t->cpu_counts);
+    i.ticks = t->ticks;
     i.voluntary = t->voluntary_switches;
     i.involuntary = t->involuntary_switches;
     i.parent_id = t->parent ? t->parent->id : 0;
@@ -473,6 +476,8 @@ std::size_t task_count() {
     arch::IrqSpinGuard g(s_tasks_lock);
     return s_task_count;
 }
+
+std::uint64_t switch_count() { return this_cpu().switches; }
 
 std::size_t ready_count() {
     arch::IrqSpinGuard g(this_cpu().lock);

@@ -52,13 +52,14 @@ struct TaskInfo {
     TaskKind kind;
     PolicyKind policy;
     std::uint8_t priority;
-    std::uint64_t cpu_ns, voluntary, involuntary;
+    std::uint64_t cpu_ns, ticks, voluntary, involuntary;
     std::uint64_t parent_id;
     bool idle;
 };
 // Calls fn for each task (a snapshot taken under the task-list lock; fn runs without locks).
 void for_each_task(void (*fn)(const TaskInfo&, void* ctx), void* ctx);
 std::size_t task_count();          // live tasks incl. zombies, excl. idle
+std::uint64_t switch_count();      // context switches on this CPU since boot
 std::size_t ready_count();
 lib::Result<TaskInfo> task_info(std::uint64_t id);
 inline constexpr std::size_t kMaxTasks = 4096;

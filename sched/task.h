@@ -51,6 +51,7 @@ struct Task {
 
     // Accounting: the running CPU, IRQs masked.
     std::uint64_t cpu_counts = 0;      // counter units spent running
+    std::uint64_t ticks = 0;           // timer ticks that found it running (its slices)
     std::uint64_t voluntary_switches = 0;
     std::uint64_t involuntary_switches = 0;
     bool is_idle = false;

@@ -38,7 +38,7 @@ def qemu_command(args):
         cmd += ["-initrd", args.initrd]
     if not args.interactive or args.semihosting:
         cmd += ["-semihosting"]
-    if args.bench:
+    if args.bench or args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
     if args.gdb:
         cmd += ["-s", "-S"]
@@ -56,7 +56,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--check", choices=["tests", "panic", "bench", "none"], default="none")
     ap.add_argument("--expect", action="append", default=[], help="regex that must appear in the output")
-    ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off")
+    ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off and the bench machine")
+    ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off: deterministic virtual time")
     ap.add_argument("--interactive", action="store_true")
     ap.add_argument("--semihosting", action="store_true")
     ap.add_argument("--gdb", action="store_true", help="halt at reset with a GDB server on :1234")
