@@ -25,12 +25,13 @@ protected:
 
 // Layout. Every heap pointer p finds its header with one page-aligned lookup:
 //
-//   slab page (4 KiB, one size class S):
-//     +0   SlabPage header (64 bytes: magic, class, free list, partial-list links, allocated bitmap)
+//   slab page (4 KiB, one size class S = 2^shift):
+//     +0   SlabPage header (64 bytes: slot bitmap, magic ^ class, hint, partial-list links)
 //     +max(64, S)  object 0, then object 1 at +S ...   objects are S-aligned (natural alignment)
 //
 //   large block (4 KiB << order pages):
-//     +0   LargeHeader (magic, order, offset of the object, requested size)
+//     +0   LargeHeader (requested size, offset of the object, order; magic at the same offset as a
+//          slab page's)
 //     +offset  the object, offset = max(align, 64); offset == 4096 for 4096-aligned requests
 //
 // Objects inside a page never start at offset 0, so: p not page aligned -> header at
@@ -38,6 +39,12 @@ protected:
 // 4096-aligned large block whose header is the page just below p. The price: a slab page of class S
 // holds (4096 - max(64, S)) / S objects (252 of 16 bytes, 63 of 64, 7 of 512, 1 of 2048), and a
 // page-aligned allocation costs one extra page.
+//
+// A slab page's 256-bit bitmap has one bit per S-sized slot, numbered offset >> shift: set while the
+// slot is handed out, and always set for the slots under the header and for the bits past the page
+// end (4096 >> shift and up). Allocation takes the lowest clear bit of one word, free clears one bit.
+// Nothing is ever written into a free object, so a write to freed memory cannot corrupt the heap, and
+// a double free is an exact one-bit test.
 class SlabHeap {
 public:
     static constexpr std::size_t kNumClasses = 8;
@@ -88,6 +95,8 @@ public:
     // Gives every cached empty slab page back to the page source.
     void release_cached_pages();
 
+    // Objects in use are counted by walking each class's listed pages (O(pages)), which keeps every
+    // counter update off the alloc and free paths.
     ClassStats class_stats(std::size_t class_index) const;
     Totals totals() const;
     bool poisoning() const { return m_poison; }
@@ -97,56 +106,70 @@ public:
     }
 
 private:
-    struct FreeObject {
-        FreeObject* next;
-    };
+    static constexpr std::size_t kSlotsPerPage = kPageSize >> kMinObjectShift;  // 256 bitmap bits
+    static constexpr std::size_t kBitmapWords = kSlotsPerPage / 64;
 
-    // The first 64 bytes of a slab page. Standard layout with magic first, like LargeHeader, so the
-    // magic can be read before the kind is known.
+    // The first 64 bytes of a slab page. magic sits at the same offset as LargeHeader's so it can be
+    // read before the kind is known; it holds kSlabMagic ^ class index, so one load and one compare
+    // both recognise a slab page and bound its class.
     struct SlabPage {
+        std::uint64_t used[kBitmapWords];  // bit (offset >> shift): slot unavailable (see above)
         std::uint32_t magic;
-        std::uint8_t class_index;
-        std::uint8_t reserved;
-        std::uint16_t in_use;       // objects handed out from this page
-        FreeObject* free_list;      // nullptr when the page is full
-        SlabPage* prev;             // partial list links: valid only while 0 < in_use < capacity
+        std::uint8_t hint;                 // the word of `used` allocation tries first
+        bool listed;                       // on the class's partial list
+        std::uint16_t reserved;
+        // A free that leaves its word with no bit outside this mask takes the slow path: the header
+        // bits of word 0 while the page is listed (so a word that may have emptied the page is looked
+        // at), all ones while the page is off the list (full) or the heap poisons (every free).
+        std::uint64_t slow_free_mask;
+        SlabPage* prev;  // partial list links: valid only while listed
         SlabPage* next;
-        std::uint64_t allocated[4]; // bit i set: object i is handed out (exact double-free detection)
     };
 
     struct LargeHeader {
-        std::uint32_t magic;
+        std::uint64_t size;  // as requested
+        std::uint16_t offset;  // object address - header address
         std::uint8_t order;
         std::uint8_t reserved;
-        std::uint16_t offset;       // object address - header address
         std::uint32_t reserved2;
-        std::uint64_t size;         // as requested
+        std::uint64_t reserved3[2];
+        std::uint32_t magic;  // same offset as SlabPage::magic
     };
 
     static_assert(sizeof(SlabPage) == kHeaderSize);
     static_assert(sizeof(LargeHeader) <= kHeaderSize);
-    static_assert((kPageSize - kHeaderSize) / (std::size_t{1} << kMinObjectShift) <= 64 * 4,
-                  "the allocated bitmap must cover every object of the smallest class");
+    static_assert(offsetof(SlabPage, used) == 0, "the fast paths index the bitmap from the page address");
+    static_assert(offsetof(SlabPage, magic) == offsetof(LargeHeader, magic));
 
-    // Per size class: pages with at least one free and one used object are on the partial list; full
-    // pages are on no list (free() finds them through the pointer); at most one empty page is cached.
+    // Per size class: listed pages have had a free slot when last looked at (a page that fills up is
+    // unlisted lazily, by the allocation that finds it full); full pages are on no list (free() finds
+    // them through the pointer); at most one empty page is kept, listed, and remembered in
+    // cached_empty (which may since have been allocated from: it is checked before use).
     struct SizeClass {
         SlabPage* partial = nullptr;
         SlabPage* cached_empty = nullptr;
-        std::size_t objects_in_use = 0;
-        std::size_t pages = 0;
+        std::size_t full_pages = 0;  // unlisted pages
+        std::size_t pages = 0;       // every page held, listed or not
     };
 
+    lib::Result<void*> alloc_slow(std::size_t size, std::size_t align);
     lib::Result<void*> alloc_large(std::size_t size, std::size_t align);
+    void free_page_aligned(void* p);
     void free_large(LargeHeader* h, void* p);
-    SlabPage* refill(std::size_t class_index);
-    void free_slab_object(SlabPage* page, void* p);
-    void release_page(SizeClass& c, SlabPage* page);
-    void partial_push(SizeClass& c, SlabPage* page);
-    void partial_remove(SizeClass& c, SlabPage* page);
+    void freed_slow(SlabPage* page, std::size_t class_index, void* p);
+    SlabPage* page_with_space(std::size_t class_index);
+    SlabPage* new_page(std::size_t class_index);
+    bool page_empty(const SlabPage* page, std::size_t class_index) const;
+    std::size_t objects_in_use(std::size_t class_index) const;
+    void list_push(std::size_t class_index, SlabPage* page);
+    void list_remove(std::size_t class_index, SlabPage* page);
+    std::uint64_t listed_free_mask(std::size_t class_index) const;
 
     PageSource* m_source;
     bool m_poison;
+    // Per class, the head of the partial list when the heap does not poison, else nullptr: the one
+    // per-class word the alloc fast path reads (a null sends it to alloc_slow).
+    SlabPage* m_fast[kNumClasses] = {};
     SizeClass m_classes[kNumClasses];
     std::size_t m_large_allocations = 0;
     std::size_t m_large_bytes = 0;

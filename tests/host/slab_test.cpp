@@ -3,6 +3,7 @@
 // against a model of live blocks with their contents. Budget: about a second with sanitizers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -133,6 +134,41 @@ TEST(SlabTest, RejectsBadAlignments) {
     EXPECT_EQ(heap.alloc(16, 3).error(), lib::Error::InvalidArgument);
     EXPECT_EQ(heap.alloc(16, 8192).error(), lib::Error::InvalidArgument);
     EXPECT_EQ(src.alloc_calls(), 0u);
+    // The same with a page of the class at hand (the fast path's checks).
+    void* keep = must_alloc(heap, 16);
+    EXPECT_EQ(heap.alloc(16, 0).error(), lib::Error::InvalidArgument);
+    EXPECT_EQ(heap.alloc(10, 3).error(), lib::Error::InvalidArgument);
+    EXPECT_EQ(heap.alloc(16, 24).error(), lib::Error::InvalidArgument);
+    EXPECT_EQ(heap.alloc(16, 8192).error(), lib::Error::InvalidArgument);
+    heap.free(keep);
+}
+
+// Sizes and alignments either side of each class boundary and of the slab/large boundary, with a
+// page of every class already held (so each request could be served without the page source).
+TEST(SlabTest, ClassBoundariesWithEveryClassPopulated) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    std::vector<void*> keep;
+    for (std::size_t c = 0; c < SlabHeap::kNumClasses; ++c) keep.push_back(must_alloc(heap, SlabHeap::class_size(c)));
+    for (std::size_t s = 8; s <= 4096; s <<= 1) {
+        for (std::size_t size : {s - 1, s, s + 1}) {
+            for (std::size_t align : {std::size_t{1}, std::size_t{16}, s / 2, s}) {
+                void* p = must_alloc(heap, size, align);
+                const int c = expected_class(size, align);
+                const std::size_t usable = heap.allocation_size(p);
+                if (c < 0)
+                    EXPECT_EQ(usable, size) << "size " << size << " align " << align;
+                else
+                    EXPECT_EQ(usable, SlabHeap::class_size(static_cast<std::size_t>(c))) << "size " << size << " align " << align;
+                EXPECT_EQ(addr(p) % align, 0u);
+                EXPECT_EQ(heap.totals().large_allocations, c < 0 ? 1u : 0u) << "size " << size << " align " << align;
+                std::memset(p, 0x3C, size);
+                heap.free(p);
+            }
+        }
+    }
+    for (void* p : keep) heap.free(p);
+    EXPECT_EQ(heap.totals().slab_objects_in_use, 0u);
 }
 
 TEST(SlabTest, LargeAllocationsGoStraightToPages) {
@@ -181,6 +217,32 @@ TEST(SlabTest, KeepsAtMostOneEmptyPagePerClass) {
     heap.release_cached_pages();
     EXPECT_EQ(src.pages_in_use(), 0u);
     EXPECT_EQ(heap.totals().pages, 0u);
+    // A released page is gone from the heap: the next allocation takes a fresh one.
+    void* p = must_alloc(heap, 64);
+    EXPECT_EQ(src.alloc_calls(), calls + 1);
+    EXPECT_EQ(src.pages_in_use(), 1u);
+    heap.free(p);
+}
+
+// The kept empty page may be allocated from again; a page that empties afterwards is then kept in
+// its place rather than given back.
+TEST(SlabTest, AnEmptiedPageIsKeptWhenTheKeptOneIsInUseAgain) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    void* a = must_alloc(heap, 2048);  // page A (one object per page)
+    void* b = must_alloc(heap, 2048);  // page B
+    heap.free(a);                      // A empty: kept
+    void* c = must_alloc(heap, 2048);  // from A again
+    EXPECT_EQ(c, a);
+    heap.free(b);                      // B empty, the kept A is not: keep B
+    EXPECT_EQ(src.pages_in_use(), 2u);
+    EXPECT_EQ(heap.class_stats(7).pages, 2u);
+    void* d = must_alloc(heap, 2048);  // from B, no new page
+    EXPECT_EQ(d, b);
+    EXPECT_EQ(src.alloc_calls(), 2u);
+    heap.free(c);
+    heap.free(d);
+    EXPECT_EQ(src.pages_in_use(), 1u);  // one of the two emptied pages given back
 }
 
 TEST(SlabTest, ExhaustedPageSourceReturnsNoMemory) {
@@ -233,17 +295,115 @@ TEST(SlabTest, WithoutPoisoningAWriteAfterFreeGoesUnchecked) {
     heap.free(keep);
 }
 
-TEST(SlabTest, CorruptedFreeListPointerAsserts) {
+// The heap keeps no metadata in free objects (a bitmap in the page header says which slots are
+// free), so scribbling over a freed object, its first word included, cannot send alloc astray.
+TEST(SlabTest, WritesToAFreedObjectCannotCorruptTheHeap) {
     FakePageSource src;
     SlabHeap heap(src, false);
     auto* p = static_cast<unsigned char*>(must_alloc(heap, 128));
     void* keep = must_alloc(heap, 128);
     heap.free(p);
-    const std::uintptr_t bogus = addr(p) + 8;  // the free-list link now points mid-object
+    std::memset(p, 0x5A, 128);
+    const std::uintptr_t bogus = addr(p) + 8;
     std::memcpy(p, &bogus, sizeof bogus);
-    (void)heap.alloc(128);  // pops p itself
-    EXPECT_THROW((void)heap.alloc(128), lib::AssertionFailure);  // refuses to follow the bad link
+    void* a = must_alloc(heap, 128);
+    void* b = must_alloc(heap, 128);
+    EXPECT_EQ(a, p);  // the lowest free slot
+    EXPECT_NE(b, a);
+    EXPECT_NE(b, keep);
+    EXPECT_EQ(addr(b) % 128, 0u);
+    EXPECT_EQ(addr(b) & ~(kPageSize - 1), addr(p) & ~(kPageSize - 1));
+    heap.free(a);
+    heap.free(b);
     heap.free(keep);
+    EXPECT_EQ(heap.totals().slab_objects_in_use, 0u);
+}
+
+// Repeated alloc/free of one object on an otherwise idle class: the emptied page stays listed and is
+// neither given back nor replaced.
+TEST(SlabTest, AllocFreePairsOnAnIdleClassKeepOnePage) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    void* first = must_alloc(heap, 64);
+    heap.free(first);
+    for (int i = 0; i < 1000; ++i) {
+        void* p = must_alloc(heap, 64);
+        ASSERT_EQ(p, first) << "iteration " << i;
+        heap.free(p);
+    }
+    EXPECT_EQ(src.alloc_calls(), 1u);
+    EXPECT_EQ(src.pages_in_use(), 1u);
+    EXPECT_EQ(heap.class_stats(2).pages, 1u);
+    EXPECT_EQ(heap.class_stats(2).objects_in_use, 0u);
+    heap.release_cached_pages();
+    EXPECT_EQ(src.pages_in_use(), 0u);
+}
+
+// The 16-byte class spans four bitmap words: slots freed in earlier words are found again once the
+// word allocation was working in fills up, before any new page is taken.
+TEST(SlabTest, SlotsFreedInEarlierBitmapWordsAreReusedBeforeANewPage) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    const std::size_t per_page = heap.class_stats(0).objects_per_page;
+    std::vector<void*> objs;
+    for (std::size_t i = 0; i < per_page - 3; ++i) objs.push_back(must_alloc(heap, 16));
+    ASSERT_EQ(src.alloc_calls(), 1u);
+    // Free slots in words 0, 1 and 2 while allocation is working in word 3.
+    std::vector<void*> freed = {objs[0], objs[70], objs[150]};
+    for (void* p : freed) heap.free(p);
+    EXPECT_THROW(heap.free(objs[70]), lib::AssertionFailure);  // double free, in a later word
+    std::vector<void*> again;
+    for (std::size_t i = 0; i < 3 + freed.size(); ++i) again.push_back(must_alloc(heap, 16));
+    EXPECT_EQ(src.alloc_calls(), 1u);
+    EXPECT_EQ(heap.class_stats(0).objects_in_use, per_page);
+    for (void* p : freed) EXPECT_NE(std::find(again.begin(), again.end(), p), again.end());
+    void* next = must_alloc(heap, 16);  // the page is full now
+    EXPECT_EQ(src.alloc_calls(), 2u);
+    EXPECT_NE(addr(next) & ~(kPageSize - 1), addr(objs[0]) & ~(kPageSize - 1));
+    heap.free(next);
+    for (void* p : again) heap.free(p);
+    for (std::size_t i = 0; i < objs.size(); ++i)
+        if (i != 0 && i != 70 && i != 150) heap.free(objs[i]);
+    EXPECT_EQ(heap.totals().slab_objects_in_use, 0u);
+}
+
+// A full page is on no list; a free into it makes its slot available again before a new page.
+TEST(SlabTest, AFreeIntoAFullPageMakesItsSlotAvailableAgain) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    std::vector<void*> objs;
+    for (int i = 0; i < 63 * 2; ++i) objs.push_back(must_alloc(heap, 64));  // pages A and B
+    objs.push_back(must_alloc(heap, 64));  // finds A and B full: page C
+    EXPECT_EQ(src.alloc_calls(), 3u);
+    EXPECT_EQ(heap.class_stats(2).objects_in_use, 63u * 2 + 1);
+    heap.free(objs[10]);  // page A
+    heap.free(objs[63 + 5]);  // page B
+    EXPECT_EQ(heap.class_stats(2).objects_in_use, 63u * 2 - 1);
+    void* a = must_alloc(heap, 64);
+    void* b = must_alloc(heap, 64);
+    EXPECT_EQ(src.alloc_calls(), 3u);
+    EXPECT_TRUE((a == objs[10] && b == objs[68]) || (a == objs[68] && b == objs[10]));
+    objs[10] = a;
+    objs[68] = b;
+    EXPECT_EQ(heap.class_stats(2).objects_in_use, 63u * 2 + 1);
+    for (void* p : objs) heap.free(p);
+    EXPECT_EQ(heap.class_stats(2).objects_in_use, 0u);
+    EXPECT_EQ(heap.class_stats(2).pages, 1u);
+}
+
+// In the 16- and 32-byte classes the header covers slot-aligned offsets 16..48: not objects.
+TEST(SlabTest, FreeOfAPointerIntoTheHeaderOfASmallClassAsserts) {
+    FakePageSource src;
+    SlabHeap heap(src, false);
+    for (std::size_t size : {16u, 32u}) {
+        void* p = must_alloc(heap, size);
+        const std::uintptr_t page = addr(p) & ~(kPageSize - 1);
+        EXPECT_EQ(addr(p) - page, 64u) << "size " << size;
+        for (std::uintptr_t off = size; off < 64; off += size)
+            EXPECT_THROW(heap.free(reinterpret_cast<void*>(page + off)), lib::AssertionFailure) << off;
+        heap.free(p);
+    }
+    EXPECT_EQ(heap.totals().slab_objects_in_use, 0u);
 }
 
 TEST(SlabTest, DoubleFreeAsserts) {
@@ -267,6 +427,7 @@ TEST(SlabTest, FreeOfAPointerIntoAReturnedPageAsserts) {
     heap.free(b);                      // returned to the source (memory kept alive by the fake)
     EXPECT_EQ(src.pages_in_use(), 1u);
     EXPECT_THROW(heap.free(b), lib::AssertionFailure);
+    EXPECT_THROW((void)heap.allocation_size(b), lib::AssertionFailure);  // no longer a slab page
 }
 
 TEST(SlabTest, FreeOfAPointerNotHandedOutAsserts) {
