@@ -118,31 +118,34 @@ lib::Result<const char*> DtProperty::string() const {
     return reinterpret_cast<const char*>(data);
 }
 
+const char* DtProperty::next_string(std::size_t& pos) const {
+    if (pos >= size) return nullptr;
+    std::size_t n = bounded_length(data + pos, size - pos);
+    if (pos + n == size) return nullptr;  // an unterminated tail is not a string
+    const char* s = reinterpret_cast<const char*>(data + pos);
+    pos += n + 1;
+    return s;
+}
+
 bool DtProperty::has_string(const char* s) const {
     std::size_t pos = 0;
-    while (pos < size) {
-        std::size_t n = bounded_length(data + pos, size - pos);
-        if (pos + n == size) return false;  // an unterminated tail is not a string
-        if (equal_string(reinterpret_cast<const char*>(data + pos), s)) return true;
-        pos += n + 1;
+    while (const char* entry = next_string(pos)) {
+        if (equal_string(entry, s)) return true;
     }
     return false;
 }
 
 bool DtProperty::has_string_prefix(const char* prefix) const {
     std::size_t pos = 0;
-    while (pos < size) {
-        std::size_t n = bounded_length(data + pos, size - pos);
-        if (pos + n == size) return false;
-        if (lib::starts_with(reinterpret_cast<const char*>(data + pos), prefix)) return true;
-        pos += n + 1;
+    while (const char* entry = next_string(pos)) {
+        if (lib::starts_with(entry, prefix)) return true;
     }
     return false;
 }
 
 // ---- DeviceTree: construction and validation ---------------------------------------------------
 
-lib::Result<DeviceTree> DeviceTree::create(const void* blob, std::size_t max_size) {
+lib::Result<DeviceTree> DeviceTree::create(const void* blob, std::size_t max_size, const DtVisitor* visitor) {
     Header h = TRY(read_header(blob, max_size));
     DeviceTree dt;
     dt.m_blob = static_cast<const std::uint8_t*>(blob);
@@ -175,7 +178,7 @@ lib::Result<DeviceTree> DeviceTree::create(const void* blob, std::size_t max_siz
         dt.m_rsv_count++;
     }
 
-    TRY_STATUS(dt.validate_structure());
+    TRY_STATUS(dt.validate_structure(visitor));
     return dt;
 }
 
@@ -224,17 +227,26 @@ lib::Result<DeviceTree::Token> DeviceTree::read_token(std::uint32_t offset) cons
     return t;
 }
 
-// One pass over the structure block. Invariant at each token: `depth` nodes are open, and
-// child_seen bit d says the node open at depth d already has a child (so a property there now
-// would be out of order, which the spec forbids and lookups would miss).
-lib::Status DeviceTree::validate_structure() {
+// One pass over the structure block. Invariant at each token: `depth` nodes are open, their
+// offsets in open[0, depth), and child_seen bit d says the node open at depth d already has a child
+// (so a property there now would be out of order, which the spec forbids and lookups would miss).
+// `pending` is the node whose properties are still coming; the visitor hears of it once they end.
+lib::Status DeviceTree::validate_structure(const DtVisitor* visitor) {
     std::uint32_t offset = 0;
     std::uint32_t depth = 0;
+    std::uint32_t open[kMaxTreeDepth];
     std::uint64_t child_seen = 0;
     bool root_seen = false;
+    DtNode pending{};
+    const char* pending_name = nullptr;
+    bool has_pending = false;
     static_assert(kMaxTreeDepth < 64, "child_seen has one bit per depth");
     for (;;) {
         Token t = TRY(read_token(offset));
+        if (has_pending && (t.kind == kFdtBeginNode || t.kind == kFdtEndNode)) {
+            if (visitor != nullptr) visitor->node(visitor->context, pending, pending_name);
+            has_pending = false;
+        }
         switch (t.kind) {
         case kFdtBeginNode:
             if (depth == 0) {
@@ -245,7 +257,17 @@ lib::Status DeviceTree::validate_structure() {
                 child_seen |= std::uint64_t{1} << depth;
             }
             if (depth == kMaxTreeDepth) return lib::Error::Malformed;
-            depth++;
+            if (depth == 1) {
+                if (m_root_child_count < kRootIndexCapacity) {
+                    m_root_children[m_root_child_count++] = offset;
+                } else {
+                    m_root_index_full = true;
+                }
+            }
+            pending = DtNode{offset, depth == 0 ? DtNode::kNoParent : open[depth - 1]};
+            pending_name = t.name;
+            has_pending = true;
+            open[depth++] = offset;
             child_seen &= ~(std::uint64_t{1} << depth);
             break;
         case kFdtEndNode:
@@ -255,6 +277,10 @@ lib::Status DeviceTree::validate_structure() {
         case kFdtProp:
             if (depth == 0 || (child_seen & (std::uint64_t{1} << depth)) != 0) {
                 return lib::Error::Malformed;
+            }
+            // Here the open node has no child yet, so it is `pending`.
+            if (visitor != nullptr) {
+                visitor->property(visitor->context, pending, DtProperty{t.name, t.data, t.size, t.next});
             }
             break;
         case kFdtNop:
@@ -368,14 +394,56 @@ lib::Result<DtNode> DeviceTree::parent(DtNode node) const {
 }
 
 bool DeviceTree::name_matches(const char* name, const char* component, std::size_t len) {
-    if (equal_n(name, component, len)) return true;
-    for (std::size_t i = 0; i < len; i++) {
-        if (component[i] == '@') return false;  // a unit address given must match exactly
-    }
-    // "memory" matches "memory@40000000": compare the part before the '@'.
     std::size_t i = 0;
     while (i < len && name[i] == component[i] && name[i] != '\0') i++;
-    return i == len && name[i] == '@';
+    if (i < len) return false;
+    if (name[len] == '\0') return true;  // the whole name
+    if (name[len] != '@') return false;
+    // "memory" matches "memory@40000000", but a component that gives a unit address must match
+    // the whole name.
+    for (i = 0; i < len; i++) {
+        if (component[i] == '@') return false;
+    }
+    return true;
+}
+
+lib::Result<DtNode> DeviceTree::find_child(DtNode parent, std::uint32_t offset, const char* component,
+                                           std::size_t len) const {
+    // Invariant: `depth` nodes below `parent` are open; its children begin at depth 0.
+    std::uint32_t depth = 0;
+    for (;;) {
+        Token t = TRY(read_token(offset));
+        switch (t.kind) {
+        case kFdtBeginNode:
+            if (depth == 0 && name_matches(t.name, component, len)) return DtNode{offset, parent.offset};
+            depth++;
+            break;
+        case kFdtEndNode:
+            if (depth == 0) return lib::Error::NotFound;  // `parent` closed
+            depth--;
+            break;
+        case kFdtEnd:
+            return lib::Error::Malformed;
+        default:
+            break;
+        }
+        offset = t.next;
+    }
+}
+
+lib::Result<DtNode> DeviceTree::find_root_child(const char* component, std::size_t len) const {
+    for (std::uint32_t i = 0; i < m_root_child_count; i++) {
+        std::uint32_t offset = m_root_children[i];
+        // create() validated this BEGIN_NODE: its name lies NUL-terminated inside the block.
+        KASSERT(std::uint64_t{offset} + 4 < m_struct_size);
+        if (name_matches(reinterpret_cast<const char*>(m_struct + offset + 4), component, len)) {
+            return DtNode{offset, m_root_offset};
+        }
+    }
+    if (!m_root_index_full) return lib::Error::NotFound;
+    // Children past the index: scan on from the end of the last indexed one.
+    std::uint32_t offset = TRY(skip_node(m_root_children[m_root_child_count - 1]));
+    return find_child(root(), offset, component, len);
 }
 
 lib::Result<DtNode> DeviceTree::find(const char* path, std::size_t len) const {
@@ -387,12 +455,11 @@ lib::Result<DtNode> DeviceTree::find(const char* path, std::size_t len) const {
         if (pos == len) return node;
         std::size_t end = pos;
         while (end < len && path[end] != '/') end++;
-        lib::Result<DtNode> child = first_child(node);
-        while (child.ok() && !name_matches(name(child.value()), path + pos, end - pos)) {
-            child = next_sibling(child.value());
+        if (node.is_root()) {
+            node = TRY(find_root_child(path + pos, end - pos));
+        } else {
+            node = TRY(find_child(node, TRY(after_properties(node)), path + pos, end - pos));
         }
-        if (!child.ok()) return child.error();
-        node = child.value();
         pos = end;
     }
 }
@@ -435,54 +502,77 @@ lib::Result<DtProperty> DeviceTree::property(DtNode node, const char* name) cons
 
 lib::Result<std::uint32_t> DeviceTree::cells_property(DtNode node, const char* name,
                                                       std::uint32_t fallback) const {
-    lib::Result<DtProperty> prop = property(node, name);
-    if (!prop.ok()) {
-        if (prop.error() == lib::Error::NotFound) return fallback;
-        return prop.error();
-    }
-    if (prop.value().size != 4) return lib::Error::Malformed;
-    return prop.value().cell(0);
+    return cell_count(property(node, name), fallback);
 }
 
-// Spec 2.3.5: defaults of 2 address cells and 1 size cell when the parent says nothing.
 lib::Result<std::uint32_t> DeviceTree::address_cells(DtNode node) const {
-    return cells_property(node, "#address-cells", 2);
+    return cells_property(node, "#address-cells", kDefaultAddressCells);
 }
 
 lib::Result<std::uint32_t> DeviceTree::size_cells(DtNode node) const {
-    return cells_property(node, "#size-cells", 1);
+    return cells_property(node, "#size-cells", kDefaultSizeCells);
 }
 
-lib::Result<std::size_t> DeviceTree::reg_count(DtNode node) const {
-    if (node.is_root()) return lib::Error::InvalidArgument;
-    DtNode parent{node.parent, DtNode::kNoParent};  // only its properties are read
-    std::uint32_t ac = TRY(address_cells(parent));
-    std::uint32_t sc = TRY(size_cells(parent));
-    if (ac == 0 || ac > 2 || sc > 2) return lib::Error::Unsupported;
-    DtProperty reg = TRY(property(node, "reg"));
-    std::uint32_t entry = (ac + sc) * 4;
-    if (reg.size % entry != 0) return lib::Error::Malformed;
-    return std::size_t{reg.size / entry};
+lib::Result<DtReg> DtReg::decode(const lib::Result<std::uint32_t>& address_cells,
+                                 const lib::Result<std::uint32_t>& size_cells, const lib::Result<DtProperty>& reg) {
+    DtReg r{};
+    r.address_cells = TRY(address_cells);
+    r.size_cells = TRY(size_cells);
+    if (r.address_cells == 0 || r.address_cells > 2 || r.size_cells > 2) return lib::Error::Unsupported;
+    r.reg = TRY(reg);
+    std::uint32_t entry = (r.address_cells + r.size_cells) * 4;
+    if (r.reg.size % entry != 0) return lib::Error::Malformed;
+    r.count = r.reg.size / entry;
+    return r;
 }
+
+lib::Result<MemRange> DtReg::entry(std::size_t index) const {
+    if (index >= count) return lib::Error::OutOfRange;
+    std::size_t first = index * (address_cells + size_cells);
+    MemRange r{};
+    r.base = TRY(reg.cells(first, address_cells));
+    r.size = TRY(reg.cells(first + address_cells, size_cells));
+    return r;
+}
+
+lib::Result<DtReg> DeviceTree::reg(DtNode node) const {
+    if (node.is_root()) return lib::Error::InvalidArgument;
+    // The parent's #address-cells and #size-cells as address_cells() and size_cells() read them
+    // (the first property of each name counts), in one scan of its properties instead of two.
+    lib::Result<DtProperty> ac = lib::Error::NotFound;
+    lib::Result<DtProperty> sc = lib::Error::NotFound;
+    lib::Result<DtProperty> p = first_property(DtNode{node.parent, DtNode::kNoParent});
+    for (; p.ok() && !(ac.ok() && sc.ok()); p = next_property(p.value())) {
+        if (!ac.ok() && equal_string(p.value().name, "#address-cells")) ac = p;
+        if (!sc.ok() && equal_string(p.value().name, "#size-cells")) sc = p;
+    }
+    if (!p.ok() && p.error() != lib::Error::NotFound) return p.error();
+    return DtReg::decode(cell_count(ac, kDefaultAddressCells), cell_count(sc, kDefaultSizeCells),
+                         property(node, "reg"));
+}
+
+lib::Result<std::size_t> DeviceTree::reg_count(DtNode node) const { return TRY(reg(node)).count; }
 
 lib::Result<MemRange> DeviceTree::reg(DtNode node, std::size_t index) const {
-    std::size_t count = TRY(reg_count(node));
-    if (index >= count) return lib::Error::OutOfRange;
-    DtNode parent{node.parent, DtNode::kNoParent};
-    std::uint32_t ac = TRY(address_cells(parent));
-    std::uint32_t sc = TRY(size_cells(parent));
-    DtProperty reg = TRY(property(node, "reg"));
-    std::size_t first = index * (ac + sc);
-    MemRange r{};
-    r.base = TRY(reg.cells(first, ac));
-    r.size = TRY(reg.cells(first + ac, sc));
-    return r;
+    return TRY(reg(node)).entry(index);
 }
 
 bool status_enabled(const lib::Result<DtProperty>& status) {
     if (!status.ok()) return true;  // only NotFound once the tree has validated
     lib::Result<const char*> s = status.value().string();
     return s.ok() && (equal_string(s.value(), "okay") || equal_string(s.value(), "ok"));
+}
+
+lib::Result<std::uint32_t> cell_count(const lib::Result<DtProperty>& prop, std::uint32_t fallback) {
+    if (!prop.ok()) return prop.error() == lib::Error::NotFound ? lib::Result<std::uint32_t>(fallback) : prop.error();
+    if (prop.value().size != 4) return lib::Error::Malformed;
+    return prop.value().cell(0);
+}
+
+lib::Result<std::uint32_t> interrupt_parent_phandle(const lib::Result<DtProperty>& prop) {
+    DtProperty p = TRY(prop);
+    if (p.size != 4) return lib::Error::Malformed;
+    return p.cell(0);
 }
 
 lib::Result<std::uint32_t> declared_phandle(const lib::Result<DtProperty>& phandle,
@@ -531,9 +621,8 @@ lib::Result<DtNode> DeviceTree::interrupt_parent(DtNode node) const {
             p = property(DtNode{state.stack[d - 1], DtNode::kNoParent}, "interrupt-parent");
         }
     }
-    DtProperty prop = TRY(p);  // NotFound past the root: no interrupt parent
-    if (prop.size != 4) return lib::Error::Malformed;
-    lib::Result<DtNode> controller = find_by_phandle(TRY(prop.cell(0)));
+    // NotFound past the root: no interrupt parent.
+    lib::Result<DtNode> controller = find_by_phandle(TRY(interrupt_parent_phandle(p)));
     if (!controller.ok() && controller.error() == lib::Error::NotFound) {
         return lib::Error::Malformed;  // a dangling phandle, not "no interrupt"
     }
@@ -541,19 +630,28 @@ lib::Result<DtNode> DeviceTree::interrupt_parent(DtNode node) const {
 }
 
 lib::Result<std::uint32_t> DeviceTree::interrupt_intid(DtNode node, std::size_t index) const {
-    return interrupt_intid(node, TRY(interrupt_parent(node)), index);
+    DtNode controller = TRY(interrupt_parent(node));
+    return TRY(interrupts(node, controller)).intid(index);
 }
 
-lib::Result<std::uint32_t> DeviceTree::interrupt_intid(DtNode node, DtNode controller,
-                                                       std::size_t index) const {
-    std::uint32_t cells = TRY(cells_property(controller, "#interrupt-cells", 0));
-    if (cells != 3) return lib::Error::Unsupported;  // not a GIC-style specifier
+lib::Result<DtInterrupts> DeviceTree::interrupts(DtNode node, DtNode controller) const {
+    return DtInterrupts::decode(cells_property(controller, "#interrupt-cells", 0), property(node, "interrupts"));
+}
 
-    DtProperty ints = TRY(property(node, "interrupts"));
-    if (ints.size % 12 != 0) return lib::Error::Malformed;
-    if (index >= ints.size / 12) return lib::Error::OutOfRange;
-    std::uint32_t type = TRY(ints.cell(index * 3));
-    std::uint32_t number = TRY(ints.cell(index * 3 + 1));
+lib::Result<DtInterrupts> DtInterrupts::decode(const lib::Result<std::uint32_t>& interrupt_cells,
+                                               const lib::Result<DtProperty>& interrupts) {
+    if (TRY(interrupt_cells) != 3) return lib::Error::Unsupported;  // not a GIC-style specifier
+    DtInterrupts r{};
+    r.interrupts = TRY(interrupts);
+    if (r.interrupts.size % 12 != 0) return lib::Error::Malformed;
+    r.count = r.interrupts.size / 12;
+    return r;
+}
+
+lib::Result<std::uint32_t> DtInterrupts::intid(std::size_t index) const {
+    if (index >= count) return lib::Error::OutOfRange;
+    std::uint32_t type = TRY(interrupts.cell(index * 3));
+    std::uint32_t number = TRY(interrupts.cell(index * 3 + 1));
     // GIC binding: SPIs are INTIDs 32-1019, PPIs 16-31; other types (extended ranges) unsupported.
     if (type == 0) {
         if (number >= 1020 - 32) return lib::Error::Malformed;

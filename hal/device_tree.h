@@ -134,27 +134,90 @@ struct DtProperty {
     [[nodiscard]] lib::Result<std::uint64_t> u32_or_u64() const;
     // The value as a string: it must hold a NUL; the string ends at the first one. Else Malformed.
     [[nodiscard]] lib::Result<const char*> string() const;
-    // Whether the value, read as a NUL-separated string list, contains `s` exactly.
+    // The string at byte `pos` of the value read as a NUL-separated string list, moving `pos`
+    // past it; nullptr at the end, or at an unterminated tail (which is not a string).
+    const char* next_string(std::size_t& pos) const;
+    // Whether the string list contains `s` exactly.
     bool has_string(const char* s) const;
     // Whether some string in the list begins with `prefix`.
     bool has_string_prefix(const char* prefix) const;
 };
 
-// Property-level rules, shared by DeviceTree's lookups and parse_platform()'s single pass (which
-// reads each node's properties once and must judge them exactly as the lookups would).
-// A status property (or its absence, NotFound) that leaves the node enabled: absent, "okay", "ok".
+// Property-level rules, shared by DeviceTree's lookups and by DtVisitor users (which see each
+// property once and must judge them exactly as the lookups would). Absent properties are NotFound.
+
+// A status that leaves the node enabled: absent, "okay" or "ok".
 bool status_enabled(const lib::Result<DtProperty>& status);
+
 // The phandle a node declares: its `phandle` property or, only when that is absent, the legacy
 // `linux,phandle`; the value must be exactly one cell. NotFound when neither gives one.
 [[nodiscard]] lib::Result<std::uint32_t> declared_phandle(const lib::Result<DtProperty>& phandle,
                                                           const lib::Result<DtProperty>& linux_phandle);
 
+// A count property (#address-cells, #size-cells, #interrupt-cells): exactly one cell, else
+// Malformed; `fallback` when absent.
+[[nodiscard]] lib::Result<std::uint32_t> cell_count(const lib::Result<DtProperty>& prop, std::uint32_t fallback);
+
+// The phandle an interrupt-parent property names: exactly one cell, else Malformed.
+[[nodiscard]] lib::Result<std::uint32_t> interrupt_parent_phandle(const lib::Result<DtProperty>& prop);
+
+// Spec 2.3.5: what a node's children use when it has no #address-cells / #size-cells.
+inline constexpr std::uint32_t kDefaultAddressCells = 2;
+inline constexpr std::uint32_t kDefaultSizeCells = 1;
+
+// A node's reg, decoded with its parent's #address-cells and #size-cells (as cell_count() reads
+// them). Addresses are not translated through the parent's ranges.
+struct DtReg {
+    std::uint32_t address_cells;
+    std::uint32_t size_cells;
+    DtProperty reg;
+    std::size_t count;  // entries
+
+    // The parent's counts' errors first; then Unsupported if either count exceeds 2 or
+    // #address-cells is 0; NotFound without reg; Malformed if reg is not whole entries.
+    [[nodiscard]] static lib::Result<DtReg> decode(const lib::Result<std::uint32_t>& address_cells,
+                                                   const lib::Result<std::uint32_t>& size_cells,
+                                                   const lib::Result<DtProperty>& reg);
+    // OutOfRange past count.
+    [[nodiscard]] lib::Result<MemRange> entry(std::size_t index) const;
+};
+
+// A node's interrupts property read against its interrupt parent, GIC style: the parent's
+// #interrupt-cells must be 3 and each specifier is <type number flags>, type 0 = SPI (INTID
+// 32 + n), 1 = PPI (16 + n).
+struct DtInterrupts {
+    DtProperty interrupts;
+    std::size_t count;  // specifiers
+
+    // From the parent's #interrupt-cells (cell_count() with fallback 0) and the node's interrupts:
+    // the count's error first; Unsupported unless it is 3; NotFound without interrupts; Malformed
+    // if they are not whole specifiers.
+    [[nodiscard]] static lib::Result<DtInterrupts> decode(const lib::Result<std::uint32_t>& interrupt_cells,
+                                                          const lib::Result<DtProperty>& interrupts);
+    // Specifier `index` as an INTID: OutOfRange past count, Malformed for a number outside its
+    // type's range, Unsupported for other types (extended ranges).
+    [[nodiscard]] lib::Result<std::uint32_t> intid(std::size_t index) const;
+};
+
+// Receives create()'s validating pass as it goes, so a caller that needs facts from every node
+// (parse_platform()) does not walk the tree again. For each node: property() for each of its
+// properties in order, then node() with its name once they have all been seen, before any
+// child's. Everything handed over has been bounds-checked, but the tree is not yet known to be
+// valid (create() may still fail), so hooks record; they cannot reach the DeviceTree to navigate.
+struct DtVisitor {
+    void* context;
+    void (*property)(void* context, DtNode node, const DtProperty& prop);
+    void (*node)(void* context, DtNode node, const char* name);
+};
+
 class DeviceTree {
 public:
     // Validates the header, the memory-reservation block and the whole structure block (every
     // token, name and property-name string, nesting) so later lookups only fail with NotFound or on
-    // property contents. Accessors still bounds-check every read.
-    [[nodiscard]] static lib::Result<DeviceTree> create(const void* blob, std::size_t max_size);
+    // property contents, in one pass that also feeds `visitor` if given. Accessors still
+    // bounds-check every read.
+    [[nodiscard]] static lib::Result<DeviceTree> create(const void* blob, std::size_t max_size,
+                                                        const DtVisitor* visitor = nullptr);
 
     std::uint32_t total_size() const { return m_total_size; }
     DtNode root() const { return DtNode{m_root_offset, DtNode::kNoParent}; }
@@ -164,7 +227,8 @@ public:
 
     // Absolute path lookup ("/cpus/cpu@1"). A component without '@' also matches a node whose name
     // is that component plus a unit address ("/memory" finds "memory@40000000"); the first match
-    // in tree order wins. `len` bytes of `path` are used (it need not be NUL-terminated).
+    // in tree order wins. `len` bytes of `path` are used (it need not be NUL-terminated). The first
+    // component goes through an index of the root's children; deeper ones scan their parent.
     [[nodiscard]] lib::Result<DtNode> find(const char* path, std::size_t len) const;
     [[nodiscard]] lib::Result<DtNode> find(const char* path) const;
     // The rule find() applies to one path component of `len` bytes against a node name.
@@ -212,8 +276,8 @@ public:
     [[nodiscard]] lib::Result<std::uint32_t> address_cells(DtNode node) const;
     [[nodiscard]] lib::Result<std::uint32_t> size_cells(DtNode node) const;
 
-    // reg entries, decoded with the parent's cells. Addresses are not translated through the
-    // parent's ranges. Unsupported if either cell count exceeds 2 or #address-cells is 0.
+    // reg entries, decoded with the parent's cells (see DtReg). InvalidArgument for the root.
+    [[nodiscard]] lib::Result<DtReg> reg(DtNode node) const;
     [[nodiscard]] lib::Result<std::size_t> reg_count(DtNode node) const;
     [[nodiscard]] lib::Result<MemRange> reg(DtNode node, std::size_t index) const;
 
@@ -233,9 +297,8 @@ public:
     // Interrupt `index` of `node` as a GIC INTID, via interrupt_parent(), whose #interrupt-cells
     // must be 3: <type number flags>, type 0 = SPI (INTID 32 + n), 1 = PPI (16 + n).
     [[nodiscard]] lib::Result<std::uint32_t> interrupt_intid(DtNode node, std::size_t index) const;
-    // The same with the interrupt parent already resolved (no walk).
-    [[nodiscard]] lib::Result<std::uint32_t> interrupt_intid(DtNode node, DtNode controller,
-                                                             std::size_t index) const;
+    // All of `node`'s interrupts, against `controller`, its interrupt parent already resolved.
+    [[nodiscard]] lib::Result<DtInterrupts> interrupts(DtNode node, DtNode controller) const;
 
     // Memory-reservation block entries, before the terminating size-0 entry.
     std::size_t mem_reserve_count() const { return m_rsv_count; }
@@ -270,9 +333,14 @@ private:
     // Walks until `offset`'s node is open: then stack[0, depth) is its path from the root.
     [[nodiscard]] lib::Status walk_to(std::uint32_t offset, WalkState& state) const;
 
-    [[nodiscard]] lib::Status validate_structure();
+    [[nodiscard]] lib::Status validate_structure(const DtVisitor* visitor);
     [[nodiscard]] lib::Result<std::uint32_t> cells_property(DtNode node, const char* name,
                                                             std::uint32_t fallback) const;
+    // The first child of `parent` at or after `offset` (a sibling-level token inside it) whose
+    // name matches `len` bytes of `component` (see name_matches), in one forward scan.
+    [[nodiscard]] lib::Result<DtNode> find_child(DtNode parent, std::uint32_t offset, const char* component,
+                                                 std::size_t len) const;
+    [[nodiscard]] lib::Result<DtNode> find_root_child(const char* component, std::size_t len) const;
 
     const std::uint8_t* m_blob = nullptr;
     std::uint32_t m_total_size = 0;
@@ -286,6 +354,14 @@ private:
     std::uint32_t m_rsv_offset = 0;  // memory-reservation block, from the blob start
     std::uint32_t m_rsv_count = 0;
     std::uint32_t m_root_offset = 0;  // root BEGIN_NODE (after any leading NOPs)
+
+    // The root's first children in order, recorded by create(): each a BEGIN_NODE it validated, so
+    // find() compares their names in place instead of scanning past every earlier subtree.
+    // QEMU virt has about 45; past the capacity find() scans on from the last one.
+    static constexpr std::size_t kRootIndexCapacity = 64;
+    std::uint32_t m_root_children[kRootIndexCapacity] = {};
+    std::uint32_t m_root_child_count = 0;
+    bool m_root_index_full = false;  // some child past the capacity may be missing
 };
 
 static_assert(std::is_trivially_copyable_v<DeviceTree>);

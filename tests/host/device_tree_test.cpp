@@ -1,11 +1,13 @@
 // Device-tree reader tests: real QEMU virt blobs (tests/host/data, from tools/dump-dtbs.sh, QEMU 7.2)
 // parsed to exact values; synthetic trees for bindings QEMU does not emit; malformed, truncated and
 // randomly mutated blobs, which must fail cleanly (ASan/UBSan catch any out-of-bounds read).
-// Time budget: about 2 s under sanitizers, mostly the truncation and mutation loops.
+// Time budget: about 2.5 s under sanitizers, mostly the truncation and mutation loops (the mutation
+// loops also run the slow reference model of parse_platform() on every blob).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -209,6 +211,252 @@ Bytes virt_like(Body body, std::uint32_t root_ac = 2, std::uint32_t root_sc = 2)
     body(b);
     b.end();
     return b.finish();
+}
+
+// ---- Reference model: parse_platform() as plain lookups ----------------------------------------
+// parse_platform() gathers everything in one pass over the tree; this is the same policy written
+// the obvious way, one DeviceTree lookup (and walk) per question, as it was before that pass. The
+// two must agree on every blob, success or error.
+namespace reference {
+
+using hal::DeviceTree;
+using hal::DtNode;
+using hal::DtProperty;
+using hal::PlatformInfo;
+
+template <typename T>
+lib::Result<T> required(lib::Result<T> r) {
+    if (!r.ok() && r.error() == lib::Error::NotFound) return lib::Error::Malformed;
+    return r;
+}
+
+bool has_device_type(const DeviceTree& dt, DtNode node, const char* type) {
+    lib::Result<DtProperty> p = dt.property(node, "device_type");
+    return p.ok() && p.value().string().ok() && std::strcmp(p.value().string().value(), type) == 0;
+}
+
+bool is_compatible(const DeviceTree& dt, DtNode node, const char* compat) {
+    lib::Result<DtProperty> p = dt.property(node, "compatible");
+    return p.ok() && p.value().has_string(compat);
+}
+
+lib::Status check_range(const hal::MemRange& r) {
+    if (r.size != 0 && r.base + (r.size - 1) < r.base) return lib::Error::Malformed;
+    return {};
+}
+
+lib::Status add_reserved(PlatformInfo& info, const hal::MemRange& r) {
+    if (r.size == 0) return {};
+    TRY_STATUS(check_range(r));
+    if (info.reserved_count == hal::kMaxReserved) return lib::Error::OutOfRange;
+    info.reserved[info.reserved_count++] = r;
+    return {};
+}
+
+// The first node in tree order for which pred holds; NotFound if none.
+lib::Result<DtNode> find_first(const DeviceTree& dt, std::function<bool(DtNode)> pred) {
+    lib::Result<DtNode> found = lib::Error::NotFound;
+    TRY_STATUS(dt.for_each_node([&](DtNode n) {
+        if (!pred(n)) return true;
+        found = n;
+        return false;
+    }));
+    return found;
+}
+
+lib::Result<DtNode> resolve_stdout(const DeviceTree& dt, DtNode chosen) {
+    DtProperty prop = TRY(dt.property(chosen, "stdout-path"));
+    const char* path = TRY(prop.string());
+    std::size_t len = 0;
+    while (path[len] != '\0' && path[len] != ':') len++;
+    if (len > 0 && path[0] == '/') return dt.find(path, len);
+    DtNode aliases = TRY(dt.find("/aliases"));
+    DtProperty alias = TRY(dt.property(aliases, path, len));
+    return dt.find(TRY(alias.string()));
+}
+
+lib::Result<PlatformInfo> parse_platform(const void* blob, std::size_t max_size) {
+    DeviceTree dt = TRY(DeviceTree::create(blob, max_size));
+    PlatformInfo info{};
+    info.dtb_size = dt.total_size();
+    info.bootargs = "";
+
+    TRY_STATUS(dt.for_each_child(dt.root(), [&](DtNode node) -> lib::Status {
+        if (!has_device_type(dt, node, "memory") || !dt.is_enabled(node)) return {};
+        std::size_t count = TRY(required(dt.reg_count(node)));
+        for (std::size_t i = 0; i < count; i++) {
+            hal::MemRange r = TRY(dt.reg(node, i));
+            TRY_STATUS(check_range(r));
+            if (r.size != 0 && info.memory_count < hal::kMaxMemRanges) info.memory[info.memory_count++] = r;
+        }
+        return {};
+    }));
+
+    for (std::size_t i = 0; i < dt.mem_reserve_count(); i++) TRY_STATUS(add_reserved(info, TRY(dt.mem_reserve(i))));
+    lib::Result<DtNode> rm = dt.find("/reserved-memory");
+    if (!rm.ok() && rm.error() != lib::Error::NotFound) return rm.error();
+    if (rm.ok()) {
+        TRY_STATUS(dt.for_each_child(rm.value(), [&](DtNode node) -> lib::Status {
+            if (!dt.is_enabled(node)) return {};
+            lib::Result<std::size_t> count = dt.reg_count(node);
+            if (!count.ok() && count.error() == lib::Error::NotFound) return {};
+            std::size_t n = TRY(count);
+            for (std::size_t i = 0; i < n; i++) TRY_STATUS(add_reserved(info, TRY(dt.reg(node, i))));
+            return {};
+        }));
+    }
+
+    lib::Result<DtNode> stdout_node = lib::Error::NotFound;
+    lib::Result<DtNode> chosen = dt.find("/chosen");
+    if (!chosen.ok() && chosen.error() != lib::Error::NotFound) return chosen.error();
+    if (chosen.ok()) {
+        lib::Result<DtProperty> bootargs = dt.property(chosen.value(), "bootargs");
+        if (bootargs.ok() && bootargs.value().size > 0) {
+            info.bootargs = TRY(bootargs.value().string());
+            info.bootargs_len = std::strlen(info.bootargs);
+        }
+        lib::Result<DtProperty> start = dt.property(chosen.value(), "linux,initrd-start");
+        lib::Result<DtProperty> end = dt.property(chosen.value(), "linux,initrd-end");
+        if (start.ok() != end.ok()) return lib::Error::Malformed;
+        if (start.ok()) {
+            info.initrd_start = TRY(start.value().u32_or_u64());
+            info.initrd_end = TRY(end.value().u32_or_u64());
+            if (info.initrd_end < info.initrd_start) return lib::Error::Malformed;
+            info.has_initrd = true;
+        }
+        stdout_node = resolve_stdout(dt, chosen.value());
+        if (stdout_node.ok()) {
+            lib::Result<hal::MemRange> r = dt.reg(stdout_node.value(), 0);
+            if (r.ok()) info.stdout_base = r.value().base;
+        }
+    }
+
+    lib::Result<DtNode> uart = lib::Error::NotFound;
+    if (stdout_node.ok() && is_compatible(dt, stdout_node.value(), "arm,pl011") && dt.is_enabled(stdout_node.value())) {
+        uart = stdout_node;
+    } else {
+        uart = find_first(dt, [&](DtNode n) { return is_compatible(dt, n, "arm,pl011") && dt.is_enabled(n); });
+        if (!uart.ok() && uart.error() != lib::Error::NotFound) return uart.error();
+    }
+    if (uart.ok()) {
+        hal::MemRange r = TRY(required(dt.reg(uart.value(), 0)));
+        info.uart.base = r.base;
+        info.uart.size = r.size;
+        lib::Result<std::uint32_t> intid = dt.interrupt_intid(uart.value(), 0);
+        if (intid.ok()) {
+            info.uart.intid = intid.value();
+        } else if (intid.error() != lib::Error::NotFound) {
+            return intid.error();
+        }
+        info.uart.present = true;
+    }
+
+    hal::GicVersion version = hal::GicVersion::None;
+    lib::Result<DtNode> gic = find_first(dt, [&](DtNode n) {
+        if (is_compatible(dt, n, "arm,gic-v3")) {
+            version = hal::GicVersion::V3;
+        } else if (is_compatible(dt, n, "arm,cortex-a15-gic") || is_compatible(dt, n, "arm,gic-400") ||
+                   is_compatible(dt, n, "arm,cortex-a9-gic")) {
+            version = hal::GicVersion::V2;
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!gic.ok() && gic.error() != lib::Error::NotFound) return gic.error();
+    if (gic.ok()) {
+        hal::MemRange dist = TRY(required(dt.reg(gic.value(), 0)));
+        lib::Result<hal::MemRange> second = dt.reg(gic.value(), 1);
+        if (!second.ok()) return second.error() == lib::Error::OutOfRange ? lib::Error::Malformed : second.error();
+        info.gic.version = version;
+        info.gic.dist_base = dist.base;
+        info.gic.dist_size = dist.size;
+        if (version == hal::GicVersion::V2) {
+            info.gic.cpu_base = second.value().base;
+            info.gic.cpu_size = second.value().size;
+        } else {
+            info.gic.redist_base = second.value().base;
+            info.gic.redist_size = second.value().size;
+        }
+    }
+
+    lib::Result<DtNode> timer = dt.find_compatible("arm,armv8-timer");
+    if (!timer.ok() && timer.error() != lib::Error::NotFound) return timer.error();
+    if (timer.ok()) {
+        info.timer.secure_phys_intid = TRY(required(dt.interrupt_intid(timer.value(), 0)));
+        info.timer.phys_intid = TRY(required(dt.interrupt_intid(timer.value(), 1)));
+        info.timer.virt_intid = TRY(required(dt.interrupt_intid(timer.value(), 2)));
+        lib::Result<std::uint32_t> hyp = dt.interrupt_intid(timer.value(), 3);
+        if (hyp.ok()) {
+            info.timer.hyp_intid = hyp.value();
+        } else if (hyp.error() != lib::Error::OutOfRange) {
+            return hyp.error();
+        }
+        info.timer.present = true;
+    }
+
+    lib::Result<DtNode> psci = find_first(dt, [&](DtNode n) {
+        lib::Result<DtProperty> c = dt.property(n, "compatible");
+        return c.ok() && c.value().has_string_prefix("arm,psci");
+    });
+    if (!psci.ok() && psci.error() != lib::Error::NotFound) return psci.error();
+    if (psci.ok()) {
+        DtProperty method = TRY(required(dt.property(psci.value(), "method")));
+        const char* m = TRY(method.string());
+        if (std::strcmp(m, "hvc") == 0) {
+            info.psci.conduit = hal::PsciConduit::Hvc;
+        } else if (std::strcmp(m, "smc") == 0) {
+            info.psci.conduit = hal::PsciConduit::Smc;
+        } else {
+            return lib::Error::Malformed;
+        }
+        info.psci.present = true;
+    }
+
+    lib::Result<DtNode> cpus = dt.find("/cpus");
+    if (!cpus.ok() && cpus.error() != lib::Error::NotFound) return cpus.error();
+    if (cpus.ok()) {
+        TRY_STATUS(dt.for_each_child(cpus.value(), [&](DtNode node) -> lib::Status {
+            if (!has_device_type(dt, node, "cpu")) return {};
+            hal::MemRange r = TRY(required(dt.reg(node, 0)));
+            if (info.cpu_count < hal::kMaxCpus) info.cpu_mpidr[info.cpu_count++] = r.base;
+            return {};
+        }));
+    }
+    return info;
+}
+
+}  // namespace reference
+
+// Every field of a parse result (or its error), for comparing two results with a readable diff.
+std::string describe(const lib::Result<hal::PlatformInfo>& r) {
+    if (!r.ok()) return std::string("error ") + lib::error_name(r.error());
+    const hal::PlatformInfo& i = r.value();
+    std::string s;
+    auto add = [&s](const char* label, std::uint64_t v) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, " %s=%llx", label, static_cast<unsigned long long>(v));
+        s += buf;
+    };
+    add("dtb", i.dtb_size);
+    for (std::size_t k = 0; k < i.memory_count; k++) add("mem", i.memory[k].base), add("+", i.memory[k].size);
+    for (std::size_t k = 0; k < i.reserved_count; k++) add("rsv", i.reserved[k].base), add("+", i.reserved[k].size);
+    if (i.bootargs_len > 0) add("bootargs@", reinterpret_cast<std::uintptr_t>(i.bootargs));
+    add("bootargs_len", i.bootargs_len);
+    add("initrd", i.has_initrd), add("start", i.initrd_start), add("end", i.initrd_end);
+    add("stdout", i.stdout_base);
+    add("uart", i.uart.present), add("base", i.uart.base), add("size", i.uart.size), add("intid", i.uart.intid);
+    add("gic", static_cast<unsigned>(i.gic.version)), add("dist", i.gic.dist_base), add("+", i.gic.dist_size);
+    add("cpu", i.gic.cpu_base), add("+", i.gic.cpu_size), add("redist", i.gic.redist_base), add("+", i.gic.redist_size);
+    add("timer", i.timer.present), add("s", i.timer.secure_phys_intid), add("p", i.timer.phys_intid);
+    add("v", i.timer.virt_intid), add("h", i.timer.hyp_intid);
+    add("psci", i.psci.present), add("conduit", static_cast<unsigned>(i.psci.conduit));
+    for (std::size_t k = 0; k < i.cpu_count; k++) add("mpidr", i.cpu_mpidr[k]);
+    return s;
+}
+
+void expect_matches_reference(const Bytes& b) {
+    EXPECT_EQ(describe(parse(b)), describe(reference::parse_platform(b.data(), b.size())));
 }
 
 // ---- Real QEMU blobs -------------------------------------------------------------------------
@@ -449,6 +697,49 @@ TEST_F(DeviceTreeNavigationTest, FindsByCompatibleAndPhandle) {
     EXPECT_EQ(m_dt->interrupt_intid(node("/pmu"), 0).value(), 16u + 7);
     EXPECT_EQ(error_of(m_dt->interrupt_intid(node("/pmu"), 1)), lib::Error::OutOfRange);
     EXPECT_EQ(m_dt->mem_reserve_count(), 0u);
+    // The pieces interrupt_intid() is made of: the parent inherited from the root, then the
+    // specifiers read against it.
+    EXPECT_EQ(m_dt->interrupt_parent(node("/pl061")).value(), gic.value());
+    EXPECT_EQ(m_dt->interrupt_parent(node("/cpus/cpu@0")).value(), gic.value());
+    auto timer_ints = m_dt->interrupts(node("/timer"), gic.value());
+    ASSERT_TRUE(timer_ints.ok());
+    EXPECT_EQ(timer_ints.value().count, 4u);
+    EXPECT_EQ(timer_ints.value().intid(2).value(), 27u);
+    EXPECT_EQ(error_of(timer_ints.value().intid(4)), lib::Error::OutOfRange);
+    // Against a node without #interrupt-cells 3 (here the timer itself), nothing decodes.
+    EXPECT_EQ(error_of(m_dt->interrupts(node("/timer"), node("/timer"))), lib::Error::Unsupported);
+}
+
+// create()'s visitor sees the same tree the navigation API walks: per node, its properties in
+// order and then the node itself, nodes in pre-order.
+TEST_F(DeviceTreeNavigationTest, VisitorSeesPropertiesThenEachNodeInTreeOrder) {
+    std::vector<std::string> expected;
+    ASSERT_TRUE(m_dt->for_each_node([&](hal::DtNode n) {
+                        for (auto p = m_dt->first_property(n); p.ok(); p = m_dt->next_property(p.value())) {
+                            expected.push_back(std::to_string(n.offset) + " prop " + p.value().name + " " +
+                                               std::to_string(p.value().size));
+                        }
+                        expected.push_back(std::to_string(n.offset) + " node " + m_dt->name(n) + " parent " +
+                                           std::to_string(n.parent));
+                        return true;
+                    })
+                    .ok());
+    std::vector<std::string> seen;
+    hal::DtVisitor visitor{
+        &seen,
+        [](void* context, hal::DtNode n, const hal::DtProperty& p) {
+            static_cast<std::vector<std::string>*>(context)->push_back(std::to_string(n.offset) + " prop " + p.name +
+                                                                       " " + std::to_string(p.size));
+        },
+        [](void* context, hal::DtNode n, const char* name) {
+            static_cast<std::vector<std::string>*>(context)->push_back(std::to_string(n.offset) + " node " + name +
+                                                                       " parent " + std::to_string(n.parent));
+        },
+    };
+    auto dt = hal::DeviceTree::create(m_blob.data(), m_blob.size(), &visitor);
+    ASSERT_TRUE(dt.ok());
+    EXPECT_EQ(seen, expected);
+    EXPECT_GT(seen.size(), 250u);  // ~50 nodes, ~230 properties
 }
 
 // ---- Synthetic trees: bindings QEMU's virt does not exercise -----------------------------------
@@ -715,6 +1006,325 @@ TEST(DeviceTreeSyntheticTest, RejectsBadDeviceBindings) {
                   b.end();
               }),
               lib::Error::Unsupported);
+    // A count property must be exactly one cell.
+    FdtBuilder cells;
+    cells.begin("").prop_cells("#address-cells", {1, 1}).prop_cells("#size-cells", {1});
+    cells.begin("memory").prop_string("device_type", "memory").prop_cells("reg", {0, 0x1000}).end();
+    cells.end();
+    Bytes blob = cells.finish();
+    EXPECT_EQ(error_of(parse(blob)), lib::Error::Malformed);
+    expect_matches_reference(blob);
+}
+
+// ---- parse_platform()'s single pass: the answers the lookups would give ----------------------------
+
+TEST(DeviceTreeReferenceTest, RealBlobsMatchTheReferenceModel) {
+    for (const char* name : kAllBlobs) {
+        SCOPED_TRACE(name);
+        Bytes blob = load_blob(name);
+        expect_matches_reference(blob);
+        expect_matches_reference(packed(blob));
+    }
+}
+
+TEST(DeviceTreeSyntheticTest, FirstNodeOfEachRoleWins) {
+    Bytes blob = virt_like([](FdtBuilder& b) {
+        // Later GICs (another v2, a v3) lose to the one virt_like() put first.
+        b.begin("gic3").prop_strings("compatible", {"arm,gic-v3"}).prop_cells("reg", {0, 1, 0, 1, 0, 2, 0, 2}).end();
+        b.begin("t1").prop_strings("compatible", {"arm,armv7-timer", "arm,armv8-timer"})
+            .prop_cells("interrupts", {1, 13, 4, 1, 14, 4, 1, 11, 4})
+            .end();
+        b.begin("t2").prop_strings("compatible", {"arm,armv8-timer"}).prop_cells("interrupts", {1, 1, 4}).end();
+        b.begin("psci-a").prop_strings("compatible", {"arm,psci-1.0", "arm,psci"}).prop_string("method", "smc").end();
+        b.begin("psci-b").prop_strings("compatible", {"arm,psci"}).prop_string("method", "bad").end();
+        b.begin("u-off").prop_strings("compatible", {"arm,pl011"}).prop_string("status", "disabled").end();
+        b.begin("u-on@9040000")
+            .prop_strings("compatible", {"arm,pl011", "arm,primecell"})
+            .prop_string("status", "okay")
+            .prop_cells("reg", {0, 0x9040000, 0, 0x1000})
+            .prop_cells("interrupts", {0, 2, 4})
+            .end();
+        b.begin("u-late").prop_strings("compatible", {"arm,pl011"}).end();  // no reg: would be an error
+        // Only enabled root children with device_type "memory" are memory.
+        b.begin("soc").prop_cells("#address-cells", {2}).prop_cells("#size-cells", {2});
+        b.begin("memory@0").prop_string("device_type", "memory").prop_cells("reg", {0, 0, 0, 0x1000}).end();
+        b.end();
+        b.begin("memory@80000000").prop_string("device_type", "memory").prop_cells("reg", {0, 0x80000000, 0, 0x4000}).end();
+    });
+    auto r = parse(blob);
+    ASSERT_TRUE(r.ok()) << lib::error_name(r.error());
+    const auto& info = r.value();
+    EXPECT_EQ(info.gic.version, hal::GicVersion::V2);
+    EXPECT_EQ(info.gic.dist_base, 0x8000000u);
+    EXPECT_EQ(info.timer.phys_intid, 30u);
+    EXPECT_EQ(info.psci.conduit, hal::PsciConduit::Smc);
+    EXPECT_EQ(info.uart.base, 0x9040000u);
+    EXPECT_EQ(info.uart.intid, 34u);
+    ASSERT_EQ(info.memory_count, 1u);
+    EXPECT_EQ(info.memory[0].base, 0x80000000u);
+    expect_matches_reference(blob);
+}
+
+// A tree whose root has no interrupt-parent, two controllers, and `body` for the devices.
+template <typename Body>
+Bytes two_controllers(Body body) {
+    FdtBuilder b;
+    b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+    b.begin("gic").prop_strings("compatible", {"arm,gic-400"}).prop_cells("#interrupt-cells", {3})
+        .prop_cells("phandle", {1}).prop_cells("reg", {0x8000000, 0x1000, 0x8010000, 0x1000}).end();
+    b.begin("other").prop_cells("#interrupt-cells", {2}).prop_cells("phandle", {2}).end();
+    body(b);
+    b.end();
+    return b.finish();
+}
+
+TEST(DeviceTreeSyntheticTest, ResolvesInterruptParentsAsTheLookupsDo) {
+    auto uart = [](std::function<void(FdtBuilder&)> extra) {
+        return two_controllers([&](FdtBuilder& b) {
+            b.begin("bus").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+            b.prop_cells("interrupt-parent", {1});
+            b.begin("uart").prop_strings("compatible", {"arm,pl011"}).prop_cells("reg", {0x9000000, 0x1000})
+                .prop_cells("interrupts", {0, 5, 4});
+            extra(b);
+            b.end();
+            b.end();
+        });
+    };
+    auto timer = [](std::function<void(FdtBuilder&)> extra) {
+        return two_controllers([&](FdtBuilder& b) {
+            b.begin("timer").prop_strings("compatible", {"arm,armv8-timer"}).prop_cells("interrupts", {1, 13, 4, 1, 14, 4, 1, 11, 4});
+            extra(b);
+            b.end();
+        });
+    };
+    struct Case {
+        const char* what;
+        Bytes blob;
+        std::optional<lib::Error> error;
+    };
+    const Case cases[] = {
+        {"inherited from the bus", uart([](FdtBuilder&) {}), std::nullopt},
+        {"own interrupt-parent wins", uart([](FdtBuilder& b) { b.prop_cells("interrupt-parent", {2}); }),
+         lib::Error::Unsupported},
+        {"two-cell interrupt-parent", uart([](FdtBuilder& b) { b.prop_cells("interrupt-parent", {1, 1}); }),
+         lib::Error::Malformed},
+        {"dangling interrupt-parent", uart([](FdtBuilder& b) { b.prop_cells("interrupt-parent", {9}); }),
+         lib::Error::Malformed},
+        {"phandle 0 is never valid", uart([](FdtBuilder& b) {
+             b.prop_cells("interrupt-parent", {0});
+             b.begin("zero").prop_cells("#interrupt-cells", {3}).prop_cells("phandle", {0}).end();
+         }),
+         lib::Error::Malformed},
+        {"timer without interrupt parent", timer([](FdtBuilder&) {}), lib::Error::Malformed},
+        {"timer with one", timer([](FdtBuilder& b) { b.prop_cells("interrupt-parent", {1}); }), std::nullopt},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        auto r = parse(c.blob);
+        if (c.error) {
+            EXPECT_EQ(error_of(r), *c.error);
+        } else {
+            EXPECT_TRUE(r.ok()) << lib::error_name(r.error());
+        }
+        expect_matches_reference(c.blob);
+    }
+    // A PL011 with no interrupt parent anywhere works polled.
+    Bytes polled = two_controllers([](FdtBuilder& b) {
+        b.begin("uart").prop_strings("compatible", {"arm,pl011"}).prop_cells("reg", {0x9000000, 0x1000})
+            .prop_cells("interrupts", {0, 5, 4}).end();
+    });
+    auto r = parse(polled);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r.value().uart.present);
+    EXPECT_EQ(r.value().uart.intid, 0u);
+    expect_matches_reference(polled);
+}
+
+TEST(DeviceTreeSyntheticTest, FirstDeclarationOfAPhandleWins) {
+    auto tree = [](std::function<void(FdtBuilder&)> declare) {
+        FdtBuilder b;
+        b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1}).prop_cells("interrupt-parent", {5});
+        declare(b);
+        b.begin("timer").prop_strings("compatible", {"arm,armv8-timer"}).prop_cells("interrupts", {1, 13, 4, 1, 14, 4, 1, 11, 4}).end();
+        b.end();
+        return b.finish();
+    };
+    // The first node with phandle 5 is a GIC; a later one (2 cells) must not shadow it.
+    Bytes first_good = tree([](FdtBuilder& b) {
+        b.begin("a").prop_cells("#interrupt-cells", {3}).prop_cells("phandle", {5}).end();
+        b.begin("b").prop_cells("#interrupt-cells", {2}).prop_cells("phandle", {5}).end();
+    });
+    EXPECT_EQ(parse(first_good).value().timer.virt_intid, 27u);
+    Bytes first_bad = tree([](FdtBuilder& b) {
+        b.begin("b").prop_cells("#interrupt-cells", {2}).prop_cells("linux,phandle", {5}).end();
+        b.begin("a").prop_cells("#interrupt-cells", {3}).prop_cells("phandle", {5}).end();
+    });
+    EXPECT_EQ(error_of(parse(first_bad)), lib::Error::Unsupported);
+    // linux,phandle counts only where phandle is absent; a malformed phandle hides it.
+    Bytes hidden = tree([](FdtBuilder& b) {
+        b.begin("a").prop_cells("#interrupt-cells", {3}).prop_cells("phandle", {5, 5}).prop_cells("linux,phandle", {5}).end();
+    });
+    EXPECT_EQ(error_of(parse(hidden)), lib::Error::Malformed);  // dangling
+    for (const Bytes* blob : {&first_good, &first_bad, &hidden}) expect_matches_reference(*blob);
+}
+
+TEST(DeviceTreeSyntheticTest, ResolvesPhandlesBeyondTheTable) {
+    // More distinct phandles than parse_platform() records, the GIC's declared last.
+    auto tree = [](std::uint32_t uart_parent) {
+        return virt_like([&](FdtBuilder& b) {
+            for (std::uint32_t i = 0; i < 40; i++) {
+                b.begin("clk" + std::to_string(i)).prop_cells("phandle", {100 + i}).prop_cells("#interrupt-cells", {2}).end();
+            }
+            b.begin("intc2").prop_strings("compatible", {"arm,gic-400"}).prop_cells("#interrupt-cells", {3})
+                .prop_cells("phandle", {200}).end();
+            b.begin("timer").prop_strings("compatible", {"arm,armv8-timer"}).prop_cells("interrupt-parent", {200})
+                .prop_cells("interrupts", {1, 13, 4, 1, 14, 4, 1, 11, 4}).end();
+            b.begin("uart").prop_strings("compatible", {"arm,pl011"}).prop_cells("reg", {0, 0x9000000, 0, 0x1000})
+                .prop_cells("interrupt-parent", {uart_parent}).prop_cells("interrupts", {0, 1, 4}).end();
+        });
+    };
+    Bytes to_clock = tree(139);  // the last clock: 2 interrupt cells
+    EXPECT_EQ(error_of(parse(to_clock)), lib::Error::Unsupported);
+    expect_matches_reference(to_clock);
+    Bytes to_gic = tree(200);
+    auto r = parse(to_gic);
+    ASSERT_TRUE(r.ok()) << lib::error_name(r.error());
+    EXPECT_EQ(r.value().timer.virt_intid, 27u);
+    EXPECT_EQ(r.value().uart.intid, 33u);
+    expect_matches_reference(to_gic);
+    Bytes dangling = tree(99);
+    EXPECT_EQ(error_of(parse(dangling)), lib::Error::Malformed);
+    expect_matches_reference(dangling);
+}
+
+TEST(DeviceTreeSyntheticTest, CpusAreChildrenOfTheFirstRootCpusNode) {
+    FdtBuilder b;
+    b.begin("").prop_cells("#address-cells", {2}).prop_cells("#size-cells", {2});
+    b.begin("soc");
+    b.begin("cpus").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {0});  // not at the root
+    b.begin("cpu@9").prop_string("device_type", "cpu").prop_cells("reg", {9}).end();
+    b.end();
+    b.end();
+    b.begin("cpus@0").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {0});
+    b.begin("cpu-map").begin("cluster0").begin("core0").prop_string("device_type", "cpu").end().end().end();
+    b.begin("cpu@0").prop_string("device_type", "cpu").prop_cells("reg", {0}).end();
+    b.begin("cache").prop_string("device_type", "cache").end();
+    b.begin("cpu@101").prop_string("device_type", "cpu").prop_cells("reg", {0x101}).end();
+    b.end();
+    b.begin("cpus").begin("cpu@7").prop_string("device_type", "cpu").end().end();  // a later match: ignored
+    b.end();
+    Bytes blob = b.finish();
+    auto r = parse(blob);
+    ASSERT_TRUE(r.ok()) << lib::error_name(r.error());
+    ASSERT_EQ(r.value().cpu_count, 2u);
+    EXPECT_EQ(r.value().cpu_mpidr[0], 0u);
+    EXPECT_EQ(r.value().cpu_mpidr[1], 0x101u);
+    expect_matches_reference(blob);
+}
+
+// The scan meets a bad memory node and a bad CPU early, but each error ranks as its step does:
+// memory's before every other step's, the CPUs' after every other step's.
+TEST(DeviceTreeSyntheticTest, ScanErrorsKeepTheirStepsPrecedence) {
+    // In tree order: a CPU without reg (Malformed, last step), then memory with or without reg
+    // (Malformed, first step); one reservation too many (OutOfRange, second step).
+    auto tree = [](bool bad_memory) {
+        FdtBuilder b;
+        for (std::uint64_t i = 0; i <= hal::kMaxReserved; i++) b.memreserve(i << 20, 0x1000);
+        b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+        b.begin("cpus").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {0});
+        b.begin("cpu@0").prop_string("device_type", "cpu").end();
+        b.end();
+        b.begin("memory@40000000").prop_string("device_type", "memory");
+        if (!bad_memory) b.prop_cells("reg", {0x40000000, 0x1000});
+        b.end();
+        b.end();
+        return b.finish();
+    };
+    EXPECT_EQ(error_of(parse(tree(true))), lib::Error::Malformed);
+    EXPECT_EQ(error_of(parse(tree(false))), lib::Error::OutOfRange);
+    for (bool bad_memory : {false, true}) expect_matches_reference(tree(bad_memory));
+
+    // A CPU whose reg cannot be read (Unsupported) ranks after PSCI, the step before (Malformed).
+    auto late = [](bool bad_psci) {
+        FdtBuilder b;
+        b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+        b.begin("cpus").prop_cells("#address-cells", {3}).prop_cells("#size-cells", {0});
+        b.begin("cpu@0").prop_string("device_type", "cpu").prop_cells("reg", {0, 0, 0}).end();
+        b.end();
+        b.begin("psci").prop_strings("compatible", {"arm,psci"}).prop_string("method", bad_psci ? "svc" : "hvc").end();
+        b.end();
+        return b.finish();
+    };
+    EXPECT_EQ(error_of(parse(late(true))), lib::Error::Malformed);
+    EXPECT_EQ(error_of(parse(late(false))), lib::Error::Unsupported);
+    for (bool bad_psci : {false, true}) expect_matches_reference(late(bad_psci));
+}
+
+TEST(DeviceTreeSyntheticTest, RecognisesEachGicBinding) {
+    const std::pair<const char*, hal::GicVersion> bindings[] = {
+        {"arm,cortex-a15-gic", hal::GicVersion::V2},
+        {"arm,gic-400", hal::GicVersion::V2},
+        {"arm,cortex-a9-gic", hal::GicVersion::V2},
+        {"arm,gic-v3", hal::GicVersion::V3},
+        {"arm,gic-v3-its", hal::GicVersion::None},  // not a distributor binding
+    };
+    for (const auto& [compat, version] : bindings) {
+        SCOPED_TRACE(compat);
+        FdtBuilder b;
+        b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+        b.begin("intc").prop_strings("compatible", {"vendor,thing", compat})
+            .prop_cells("reg", {0x8000000, 0x1000, 0x8010000, 0x2000}).end();
+        b.end();
+        Bytes blob = b.finish();
+        auto r = parse(blob);
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r.value().gic.version, version);
+        expect_matches_reference(blob);
+    }
+}
+
+TEST(DeviceTreeSyntheticTest, FindsRootChildrenPastTheIndex) {
+    // Far more root children than the index holds; the ones parse_platform() needs come last.
+    FdtBuilder b;
+    b.begin("").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+    b.begin("odd@1@2").end();
+    for (int i = 0; i < 100; i++) b.begin("n" + std::to_string(i)).begin("c").end().end();
+    b.begin("pl011@9000000").prop_strings("compatible", {"arm,pl011"}).prop_cells("reg", {0x9000000, 0x1000}).end();
+    b.begin("pl011@9040000").prop_strings("compatible", {"arm,pl011"}).prop_cells("reg", {0x9040000, 0x1000}).end();
+    b.begin("reserved-memory").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {1});
+    b.begin("fw@4e000000").prop_cells("reg", {0x4e000000, 0x1000}).end();
+    b.end();
+    b.begin("cpus").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {0});
+    b.begin("cpu@3").prop_string("device_type", "cpu").prop_cells("reg", {3}).end();
+    b.end();
+    b.begin("chosen").prop_string("stdout-path", "/pl011@9040000").end();
+    b.end();
+    Bytes blob = b.finish();
+    auto dt = hal::DeviceTree::create(blob.data(), blob.size());
+    ASSERT_TRUE(dt.ok());
+    for (const char* path : {"/n0", "/n63", "/n64", "/n99/c", "/chosen", "/pl011"}) {
+        SCOPED_TRACE(path);
+        auto n = dt.value().find(path);
+        ASSERT_TRUE(n.ok());
+        std::string last = std::strrchr(path, '/') + 1;
+        EXPECT_EQ(std::string(dt.value().name(n.value())).substr(0, last.size()), last);
+    }
+    EXPECT_EQ(dt.value().find("/pl011").value(), dt.value().find("/pl011@9000000").value());
+    EXPECT_EQ(dt.value().parent(dt.value().find("/n99/c").value()).value(), dt.value().find("/n99").value());
+    EXPECT_EQ(error_of(dt.value().find("/n100")), lib::Error::NotFound);
+    // A component with a unit address matches only the whole name.
+    EXPECT_EQ(error_of(dt.value().find("/pl011@9")), lib::Error::NotFound);
+    EXPECT_EQ(error_of(dt.value().find("/odd@1")), lib::Error::NotFound);
+    EXPECT_TRUE(dt.value().find("/odd").ok());
+    EXPECT_EQ(error_of(dt.value().find("/n9/d")), lib::Error::NotFound);
+    auto r = parse(blob);
+    ASSERT_TRUE(r.ok()) << lib::error_name(r.error());
+    EXPECT_EQ(r.value().uart.base, 0x9040000u);
+    EXPECT_EQ(r.value().stdout_base, 0x9040000u);
+    EXPECT_EQ(r.value().reserved_count, 1u);
+    ASSERT_EQ(r.value().cpu_count, 1u);
+    EXPECT_EQ(r.value().cpu_mpidr[0], 3u);
+    expect_matches_reference(blob);
 }
 
 // ---- Malformed headers and structure blocks ----------------------------------------------------
@@ -759,6 +1369,24 @@ TEST(DeviceTreeMalformedTest, RejectsUnterminatedStrings) {
     FdtBuilder c;
     c.word(hal::kFdtBeginNode).word(0x61616161);
     EXPECT_EQ(error_of(parse(c.finish(false))), lib::Error::Truncated);
+}
+
+TEST(DeviceTreeMalformedTest, NamesMustEndBeforeTheStringsBlockDoes) {
+    // "reg\0abc": a name may start anywhere up to the last NUL (even on it: the empty name), not in
+    // the unterminated tail after it.
+    auto with_name_at = [](std::uint32_t offset) -> lib::Result<std::uint32_t> {
+        FdtBuilder b;
+        b.raw_strings(std::string("reg\0abc", 7));
+        b.begin("").raw_prop(offset, 0, {}).end();
+        Bytes blob = b.finish();
+        return TRY(hal::DeviceTree::create(blob.data(), blob.size())).total_size();
+    };
+    EXPECT_TRUE(with_name_at(0).ok());
+    EXPECT_TRUE(with_name_at(3).ok());
+    for (std::uint32_t offset : {4u, 6u, 7u, 1000u}) {
+        SCOPED_TRACE(offset);
+        EXPECT_EQ(error_of(with_name_at(offset)), lib::Error::Malformed);
+    }
 }
 
 TEST(DeviceTreeMalformedTest, LimitsNestingDepth) {
@@ -897,6 +1525,7 @@ TEST(DeviceTreeMutationTest, RandomByteMutationsNeverCrash) {
                 }
             }
             auto r = parse(b);
+            ASSERT_EQ(describe(r), describe(reference::parse_platform(b.data(), b.size())));
             if (!r.ok()) {
                 rejected++;
                 continue;
@@ -930,6 +1559,65 @@ TEST(DeviceTreeMutationTest, RandomByteMutationsNeverCrash) {
     // Both outcomes must be common, or the mutations are not exploring anything.
     EXPECT_GT(accepted, 500u);
     EXPECT_GT(rejected, 500u);
+}
+
+// Byte flips mostly break the structure; these edits keep it valid and change meaning instead:
+// properties renamed to other names the tree uses (a reg becomes a phandle, a compatible becomes a
+// status...), cells rewritten to small numbers or the tree's own phandles, values shortened. Every
+// outcome must be what the plain lookups (the reference model) give.
+TEST(DeviceTreeMutationTest, PropertyEditsMatchTheReferenceModel) {
+    constexpr std::uint32_t kSeed = 20250302;
+    std::mt19937 rng(kSeed);
+    std::size_t accepted = 0;
+    for (const char* name : kAllBlobs) {
+        const Bytes full = packed(load_blob(name));
+        // Each PROP token's offset in the blob, and the name offsets in use.
+        std::vector<std::size_t> props;
+        std::vector<std::uint32_t> names;
+        const std::size_t st = get_be32(full, kOffStruct);
+        for (std::size_t off = 0; off + 4 <= get_be32(full, kSizeStruct);) {
+            std::uint32_t token = get_be32(full, st + off);
+            if (token == hal::kFdtBeginNode) {
+                off += 4;
+                while (full[st + off] != 0) off++;
+                off = (off + 4) & ~std::size_t{3};
+            } else if (token == hal::kFdtProp) {
+                props.push_back(st + off);
+                names.push_back(get_be32(full, st + off + 8));
+                off += 12 + ((get_be32(full, st + off + 4) + 3) & ~3u);
+            } else {
+                off += 4;
+            }
+        }
+        ASSERT_GT(props.size(), 200u);
+        for (int iter = 0; iter < 250; iter++) {
+            SCOPED_TRACE(testing::Message() << "seed " << kSeed << " blob " << name << " iteration " << iter);
+            Bytes b = full;
+            for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; edits--) {
+                std::size_t p = props[rng() % props.size()];
+                std::uint32_t len = get_be32(b, p + 4);
+                switch (rng() % 4) {
+                case 0:
+                case 1:
+                    put_be32(b, p + 8, names[rng() % names.size()]);
+                    break;
+                case 2:
+                    if (len >= 4) {
+                        std::uint32_t v = rng() % 3 == 0 ? 0x8000 + rng() % 8 : rng() % 5;
+                        put_be32(b, p + 12 + 4 * (rng() % (len / 4)), v);
+                    }
+                    break;
+                default:
+                    if (len >= 4) put_be32(b, p + 4, len - 4 * (1 + rng() % (len / 4)));
+                    break;
+                }
+            }
+            auto r = parse(b);
+            ASSERT_EQ(describe(r), describe(reference::parse_platform(b.data(), b.size())));
+            if (r.ok()) accepted++;
+        }
+    }
+    EXPECT_GT(accepted, 100u);  // the edits must leave many trees that parse
 }
 
 }  // namespace
