@@ -3,7 +3,7 @@
 #   make          build build/kernel.elf and build/kernel.bin
 #   make run      build and boot to the kernel console (Ctrl-A X quits QEMU)
 #   make test     host tests (GoogleTest) + kernel tests booted under QEMU
-#   make bench    benchmarks under -icount shift=0 (instruction-exact)
+#   make bench    benchmarks under -icount shift=0 (instruction-exact), kernel and user space
 #   make debug    boot halted with a GDB server on :1234;  make gdb  attaches gdb-multiarch
 #   make clean
 BUILD ?= build
@@ -13,7 +13,7 @@ QEMU_CONFIG ?= a53-gicv2
 MEM ?=
 APPEND ?=
 SETUP = tools/setup.sh
-QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --config $(QEMU_CONFIG) $(if $(MEM),--memory $(MEM))
+QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --config $(QEMU_CONFIG) $(if $(MEM),--memory $(MEM))
 
 .PHONY: all kernel run test host-test kernel-test bench debug gdb clean setup
 
@@ -48,6 +48,7 @@ test: host-test kernel-test
 bench: kernel
 	@$(SETUP) run
 	python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --append "bench=all $(APPEND)" --check bench --timeout 600
+	python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --bench --append "init=/bin/bench" --check bench --timeout 600
 
 debug: kernel
 	@$(SETUP) run

@@ -8,7 +8,7 @@ set(KERNEL_CXX_FLAGS
     -fno-asynchronous-unwind-tables # no .eh_frame: backtraces use frame pointers
     -fno-unwind-tables             # same, for synchronous tables
     -fno-omit-frame-pointer        # frame records (x29) for the panic backtrace
-    -mno-omit-leaf-frame-pointer   # leaf functions too, so the backtrace never skips a frame
+    -momit-leaf-frame-pointer      # leaves skip the frame record (the report prints lr for them)
     -mgeneral-regs-only            # no FP/SIMD in the kernel: user FP state is only saved at switch
     -mno-outline-atomics           # inline LSE/LL-SC atomics: no libgcc helpers probing HWCAPs
     -mcmodel=small                 # PC-relative adrp addressing: works before and after the MMU is on

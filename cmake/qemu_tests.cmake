@@ -24,3 +24,17 @@ endforeach()
 # The command line warns about options it does not know.
 add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gicv2
     --append "test=boot frobnicate=1" --check tests --expect "warning: command line: frobnicate=1: unknown option")
+
+# User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
+# QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
+foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz)
+    add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
+        --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
+    set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
+endforeach()
+# The same programs on GICv3 at EL2 without -initrd (the built-in initramfs).
+foreach(prog test_syscalls test_process)
+    add_test(NAME qemu.user-builtin.${prog} COMMAND ${QEMU_RUN} --config a72-gicv3-el2 --icount
+        --append "init=/bin/${prog}" --check tests --timeout 240)
+    set_tests_properties(qemu.user-builtin.${prog} PROPERTIES TIMEOUT 300)
+endforeach()

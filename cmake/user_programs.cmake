@@ -113,3 +113,19 @@ add_custom_command(
     COMMENT "Packing ${USER_INITRAMFS}"
     VERBATIM)
 add_custom_target(initramfs ALL DEPENDS ${USER_INITRAMFS})
+
+# The built-in initramfs, linked into the kernel as a fallback for when QEMU gets no -initrd.
+set(BUILTIN_INITRAMFS_S ${CMAKE_BINARY_DIR}/generated/builtin_initramfs.S)
+file(WRITE ${BUILTIN_INITRAMFS_S}.in "/* generated: the initramfs built from user/ */
+    .section .rodata.initramfs, \"a\"
+    .balign 16
+    .globl g_builtin_initramfs
+g_builtin_initramfs:
+    .incbin \"${USER_INITRAMFS}\"
+    .globl g_builtin_initramfs_end
+g_builtin_initramfs_end:
+")
+configure_file(${BUILTIN_INITRAMFS_S}.in ${BUILTIN_INITRAMFS_S} COPYONLY)
+set_source_files_properties(${BUILTIN_INITRAMFS_S} PROPERTIES OBJECT_DEPENDS ${USER_INITRAMFS})
+target_sources(kernel_objs PRIVATE ${BUILTIN_INITRAMFS_S})
+add_dependencies(kernel_objs initramfs)

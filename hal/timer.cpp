@@ -45,6 +45,9 @@ void init(std::uint32_t hz) {
     s_period = s_freq / s_hz;
     write_sysreg(cntv_ctl_el0, 0);
     s_enabled = false;
+    // CNTKCTL_EL1.EL0VCTEN: EL0 may read CNTVCT_EL0 and CNTFRQ_EL0, as on Linux (the physical counter
+    // and the timers themselves stay EL1-only).
+    write_sysreg(cntkctl_el1, (read_sysreg(cntkctl_el1) & ~0x3ffull) | (1u << 1));
 }
 
 void start_tick() {

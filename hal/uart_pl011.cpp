@@ -56,9 +56,13 @@ void Pl011::write(const char* s, std::size_t n) {
 
 void Pl011::enable_rx_interrupt() { m_regs.write32(kImsc, kIntRx | kIntRt); }
 
-void Pl011::handle_irq() {
+void Pl011::handle_irq(int intercept) {
     while (!(m_regs.read32(kFr) & kFrRxfe)) {
         const char c = static_cast<char>(m_regs.read32(kDr) & 0xff);
+        if (intercept >= 0 && static_cast<unsigned char>(c) == intercept) {
+            m_interrupt_request = true;
+            continue;
+        }
         if (!m_rx.push(c)) ++m_rx_dropped;  // full: the newest byte is dropped, never the queued ones
     }
     m_regs.write32(kIcr, kIntRx | kIntRt);

@@ -14,6 +14,7 @@ std::uint32_t s_intid = 0;
 arch::SpinLock s_lock;   // guards transmission on s_uart
 void (*s_input_hook)() = nullptr;
 sched::WaitQueue s_readers;  // tasks waiting for input
+void (*s_interrupt)() = nullptr;  // Ctrl-C handler while a foreground job runs
 }  // namespace
 
 void init(std::uint64_t uart_mmio, std::uint32_t uart_intid) {
@@ -40,7 +41,8 @@ void write_panic(const char* s, std::size_t n) {
 }
 
 void handle_irq() {
-    s_uart.handle_irq();
+    s_uart.handle_irq(s_interrupt ? 0x03 : -1);
+    if (s_uart.take_interrupt_request() && s_interrupt) s_interrupt();
     if (!s_uart.rx_empty()) {
         s_readers.wake_all();
         if (s_input_hook) s_input_hook();
@@ -58,5 +60,6 @@ char read_blocking() {
 }
 
 void set_input_hook(void (*hook)()) { s_input_hook = hook; }
+void set_interrupt_handler(void (*handler)()) { s_interrupt = handler; }
 
 }  // namespace kernel::console

@@ -18,5 +18,7 @@ bool try_read(char& c);
 char read_blocking();
 // Called from the IRQ handler after input arrives; the scheduler installs its wake-up here.
 void set_input_hook(void (*hook)());
+// While set, a Ctrl-C byte is not queued as input but calls handler (IRQ context).
+void set_interrupt_handler(void (*handler)());
 
 }  // namespace kernel::console

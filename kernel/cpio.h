@@ -47,6 +47,8 @@ public:
 
     // Entries in archive order, the trailer excluded.
     std::size_t count() const { return m_count; }
+    // An archive with no entries (a placeholder until a real one is opened).
+    static constexpr CpioArchive empty() { return CpioArchive(nullptr, 0, 0); }
 
     class Iterator {
     public:
@@ -79,7 +81,7 @@ public:
     }
 
 private:
-    CpioArchive(const std::uint8_t* base, std::size_t trailer_offset, std::size_t count)
+    constexpr CpioArchive(const std::uint8_t* base, std::size_t trailer_offset, std::size_t count)
         : m_base(base), m_trailer_offset(trailer_offset), m_count(count) {}
 
     const std::uint8_t* m_base;

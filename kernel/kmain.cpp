@@ -9,12 +9,15 @@
 #include "kernel/bench.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
+#include "kernel/initramfs.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/panic.h"
+#include "kernel/process.h"
 #include "kernel/shell.h"
+#include "lib/string.h"
 #include "mm/layout.h"
 #include "sched/scheduler.h"
 
@@ -87,9 +90,24 @@ void uart_irq(std::uint32_t) { console::handle_irq(); }
     hal::semihosting::exit(failures == 0 ? 0 : 1);
 }
 
+// init=/path: that program becomes pid 1; the kernel powers off when it exits (process.cpp).
+int start_init() {
+    char path[128];
+    const std::size_t n = g_boot.options.init.len < sizeof path - 1 ? g_boot.options.init.len : sizeof path - 1;
+    lib::copy_bytes(path, g_boot.options.init.ptr, n);
+    path[n] = 0;
+    const char* argv[] = {path, nullptr};
+    const char* envp[] = {"HOME=/", "PATH=/bin", "TERM=vt100", nullptr};
+    auto p = spawn_process(path, argv, envp, nullptr);
+    if (!p.ok()) panic("init=%s: cannot start it: %s", path, lib::error_name(p.error()));
+    log_info("started %s as pid %d", path, p.value()->pid);
+    return 0;
+}
+
 int main_task(void*) {
     if (!g_boot.options.test.empty()) finish_run(ktest::run(g_boot.options.test.ptr, g_boot.options.test.len));
     if (!g_boot.options.bench.empty()) finish_run(bench::run(g_boot.options.bench.ptr, g_boot.options.bench.len));
+    if (!g_boot.options.init.empty()) return start_init();
     shell::run();
 }
 
@@ -142,10 +160,12 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     irq::register_handler(p.timer.virt_intid, timer_irq);
     irq::register_handler(p.uart.intid, uart_irq);
     sched::init();
+    initramfs::init(p.initrd_start, p.initrd_end, p.has_initrd);
+    process_init();
     hal::timer::start_tick();
 
     // The first task runs the tests, the benchmarks or the console shell; this context becomes idle.
-    auto first = sched::spawn("shell", main_task, nullptr);
+    auto first = sched::spawn(g_boot.options.init.empty() ? "shell" : "start-init", main_task, nullptr);
     if (!first.ok()) panic("cannot create the first task: %s", lib::error_name(first.error()));
     bench::set_boot_ready_ns(hal::timer::uptime_ns());
     sched::run_idle();

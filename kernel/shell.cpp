@@ -8,8 +8,10 @@
 #include "kernel/ktest.h"
 #include "kernel/line_editor.h"
 #include "kernel/demo_tasks.h"
+#include "kernel/initramfs.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "kernel/process.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
 
@@ -57,10 +59,18 @@ void print_task(const sched::TaskInfo& t, void*) {
     kprintf("\n");
 }
 
+void print_process(const Process& p, void*) {
+    kprintf("%5d %5d  %-16s %s\n", p.pid, p.parent ? p.parent->pid : 0, p.name, p.zombie ? "zombie" : "alive");
+}
+
 bool cmd_ps(int argc, char**) {
     if (argc != 1) return false;
     kprintf("   ID  PPID  NAME             STATE    KIND     CPU-ms  VOL-SW  INVOL-SW  POLICY\n");
     sched::for_each_task(print_task, nullptr);
+    if (process_count()) {
+        kprintf("\n  PID  PPID  PROCESS          STATE\n");
+        for_each_process(print_process, nullptr);
+    }
     return true;
 }
 
@@ -94,6 +104,66 @@ bool cmd_spawn(int argc, char** argv) {
     return true;
 }
 
+
+// The process that `run` waits for in the foreground; Ctrl-C on the console kills it.
+int s_foreground_pid = 0;
+void on_console_interrupt() {
+    if (s_foreground_pid > 0) (void)sys_kill(s_foreground_pid, 9);
+}
+
+bool cmd_run(int argc, char** argv) {
+    if (argc < 2) return false;
+    bool background = false;
+    if (lib::string_compare(argv[argc - 1], "&") == 0) {
+        background = true;
+        argv[--argc] = nullptr;
+        if (argc < 2) return false;
+    }
+    const char* envp[] = {"HOME=/", "PATH=/bin", "TERM=vt100", nullptr};
+    auto p = spawn_process(argv[1], argv + 1, envp, nullptr);
+    if (!p.ok()) {
+        kprintf("error: run: cannot start '%s': %s\n", argv[1],
+                p.error() == lib::Error::NotFound ? "no such program (or not an executable)" : lib::error_name(p.error()));
+        return true;
+    }
+    const int pid = p.value()->pid;
+    if (background) {
+        kprintf("[%d] %s\n", pid, argv[1]);
+        return true;
+    }
+    s_foreground_pid = pid;
+    console::set_interrupt_handler(on_console_interrupt);
+    int status = 0;
+    const std::int64_t r = wait_child(nullptr, pid, &status, 0);
+    console::set_interrupt_handler(nullptr);
+    s_foreground_pid = 0;
+    if (r == pid) {
+        if ((status & 0x7f) == 0) {
+            if ((status >> 8) & 0xff) kprintf("[%d] exited with status %d\n", pid, (status >> 8) & 0xff);
+        } else {
+            kprintf("[%d] killed by signal %d\n", pid, status & 0x7f);
+        }
+    }
+    // Reap finished background jobs too, so they do not stay zombies.
+    while (wait_child(nullptr, -1, &status, 1) > 0) {
+    }
+    return true;
+}
+
+bool cmd_ls(int argc, char**) {
+    if (argc != 1) return false;
+    const CpioArchive* fs = initramfs::archive();
+    if (!fs) {
+        kprintf("error: ls: no initramfs\n");
+        return true;
+    }
+    fs->for_each([](const CpioEntry& e) {
+        kprintf("%c %8zu  %.*s\n", is_directory(e) ? 'd' : is_regular(e) ? '-' : 'l', e.size,
+                static_cast<int>(e.name_len), e.name);
+    });
+    return true;
+}
+
 bool cmd_mem(int argc, char**) {
     if (argc != 1) return false;
     memory::print_stats();
@@ -124,6 +194,8 @@ const Command kCommands[] = {
     {"ps", "ps", "tasks: id, parent, name, state, kind, CPU ms, switches, policy", cmd_ps},
     {"kill", "kill ID", "terminate a task", cmd_kill},
     {"spawn", "spawn counter|spinner|sleeper", "start a demo kernel task", cmd_spawn},
+    {"run", "run PATH [ARGS] [&]", "run a program from the initramfs (Ctrl-C kills it; & in the background)", cmd_run},
+    {"ls", "ls", "list the initramfs", cmd_ls},
     {"mem", "mem", "frames (total, free, per order), heap use, kernel tables", cmd_mem},
     {"test", "test [SUITE|list]", "run in-kernel test suites (default: all)", cmd_test},
     {"bench", "bench [NAME]", "run benchmarks (exact only under make bench)", cmd_bench},

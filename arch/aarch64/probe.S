@@ -67,17 +67,17 @@ arch_copy_to_user:
     tst     x4, #7
     b.ne    9f
 8:  ldr     x3, [x1], #8
-    sttr    x3, [x0]
+81: sttr    x3, [x0]
     add     x0, x0, #8
     subs    x2, x2, #8
     b.ne    8b
     b       10f
 9:  ldrb    w3, [x1], #1
-    sttrb   w3, [x0]
+91: sttrb   w3, [x0]
     add     x0, x0, #1
     subs    x2, x2, #1
     b.ne    9b
 10: mov     x0, x2
     ret
-    extable 8b, 10b
-    extable 9b, 10b
+    extable 81b, 10b
+    extable 91b, 10b

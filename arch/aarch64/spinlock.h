@@ -59,6 +59,18 @@ private:
     std::uint64_t m_daif;
 };
 
+// Locks for a scope where IRQs are already masked (asserted): interrupt handlers, switch hooks.
+class [[nodiscard]] SpinGuardIrqsOff {
+public:
+    explicit SpinGuardIrqsOff(SpinLock& l) : m_lock(l) { m_lock.lock(); }
+    ~SpinGuardIrqsOff() { m_lock.unlock(); }
+    SpinGuardIrqsOff(const SpinGuardIrqsOff&) = delete;
+    SpinGuardIrqsOff& operator=(const SpinGuardIrqsOff&) = delete;
+
+private:
+    SpinLock& m_lock;
+};
+
 // Masks IRQs for a scope (no lock): per-CPU data touched by interrupt handlers.
 class [[nodiscard]] IrqGuard {
 public:

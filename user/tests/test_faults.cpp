@@ -93,12 +93,14 @@ UTEST(execute_stack_is_sigsegv) {
 
 // The control for the two above: the same code runs from a page mapped executable.
 UTEST(execute_exec_page_runs) {
-    const long page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // W^X: a page is written while writable, then made executable (and no longer writable).
+    const long page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(!is_error(page));
     auto* code = reinterpret_cast<std::uint32_t*>(page);
     code[0] = kMovW0_42;
     code[1] = kRet;
     __builtin___clear_cache(reinterpret_cast<char*>(code), reinterpret_cast<char*>(code + 2));
+    REQUIRE(mprotect(code, 4096, PROT_READ | PROT_EXEC) == 0);
     const int st = in_child([page] {
         volatile Fn f = reinterpret_cast<Fn>(page);
         exit_group(f());

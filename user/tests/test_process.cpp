@@ -203,14 +203,17 @@ UTEST(wait4_pid_waits_for_that_child_only) {
 }
 
 UTEST(orphan_is_reparented_to_init) {
-    int report[2];
+    int report[2], started[2];
     REQUIRE(pipe2(report, 0) == 0);
+    REQUIRE(pipe2(started, 0) == 0);
     const long middle = fork();
     REQUIRE(middle >= 0);
     if (middle == 0) {
         const long grandchild = fork();
         if (grandchild == 0) {
             const long first = getppid();
+            const char one = 1;
+            write(started[1], &one, 1);  // the middle exits only after we saw it as our parent
             // Wait (up to ~5 s) for the middle process to exit and for us to be handed to init.
             long now = first;
             for (int i = 0; i < 500 && now == first; ++i) {
@@ -221,9 +224,13 @@ UTEST(orphan_is_reparented_to_init) {
             write(report[1], ids, sizeof ids);
             exit_group(0);
         }
+        char byte;
+        if (grandchild > 0) read_exact(started[0], &byte, 1);
         exit_group(grandchild > 0 ? 0 : 1);
     }
     close(report[1]);
+    close(started[0]);
+    close(started[1]);
     int status = -1;
     CHECK_EQ(wait4(static_cast<int>(middle), &status, 0), middle);
     CHECK(exited_with(status, 0));

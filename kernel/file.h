@@ -1,0 +1,38 @@
+// Open files behind user file descriptors: the console and the two ends of pipes. Reference counted
+// (dup and fork share one File); the last close releases it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kernel {
+
+class Pipe;
+
+class File {
+public:
+    enum class Kind { Console, PipeRead, PipeWrite };
+
+    static File* open_console();                      // nullptr when out of memory
+    static bool open_pipe(File*& read_end, File*& write_end);
+
+    File* get();   // one more reference
+    void put();    // one fewer; the last closes
+    Kind kind() const { return m_kind; }
+
+    // Results are byte counts or negative errno values, as the system calls return them.
+    // The buffers are user addresses; the file copies through the fault-tolerant accessors.
+    std::int64_t read(std::uint64_t user_buf, std::size_t n);
+    std::int64_t write(std::uint64_t user_buf, std::size_t n);
+
+private:
+    File(Kind k, Pipe* p) : m_kind(k), m_pipe(p) {}
+    Kind m_kind;
+    Pipe* m_pipe;
+    long m_refs = 1;  // atomic updates (see file.cpp)
+};
+
+// Pipe capacity in bytes (Linux: 64 KiB; ours is smaller but the same semantics).
+inline constexpr std::size_t kPipeCapacity = 4096;
+
+}  // namespace kernel

@@ -1,0 +1,75 @@
+// The Linux AArch64 user ABI this kernel implements: system-call numbers (asm-generic/unistd.h),
+// errno values, signals, wait-status encoding, auxiliary-vector tags and the structures passed.
+#pragma once
+
+#include <cstdint>
+
+namespace kernel::abi {
+
+// System-call numbers (include/uapi/asm-generic/unistd.h).
+enum Sys : std::uint64_t {
+    kDup = 23, kDup3 = 24, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
+    kExit = 93, kExitGroup = 94, kSetTidAddress = 96, kNanosleep = 101, kClockGettime = 113,
+    kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
+    kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
+    kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kGetrandom = 278,
+};
+
+// errno (include/uapi/asm-generic/errno-base.h, errno.h).
+enum Errno : int {
+    kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kEIO = 5, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
+    kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16, kEEXIST = 17, kENOTDIR = 20,
+    kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32, kERANGE = 34,
+    kENAMETOOLONG = 36, kENOSYS = 38,
+};
+
+// Signals used here.
+enum Signal : int {
+    kSIGHUP = 1, kSIGINT = 2, kSIGQUIT = 3, kSIGILL = 4, kSIGTRAP = 5, kSIGABRT = 6, kSIGBUS = 7, kSIGFPE = 8,
+    kSIGKILL = 9, kSIGSEGV = 11, kSIGPIPE = 13, kSIGTERM = 15, kSIGCHLD = 17, kSIGCONT = 18, kSIGSTOP = 19,
+    kSIGURG = 23, kSIGWINCH = 28,
+};
+inline constexpr int kMaxSignal = 64;
+
+// wait4 status words: exited: code << 8; killed by a signal: the signal number.
+constexpr int wait_status_exited(int code) { return (code & 0xff) << 8; }
+constexpr int wait_status_signaled(int sig) { return sig & 0x7f; }
+inline constexpr int kWNOHANG = 1;
+
+// Auxiliary vector tags (include/uapi/linux/auxvec.h).
+enum Auxv : std::uint64_t {
+    kAT_NULL = 0, kAT_PHDR = 3, kAT_PHENT = 4, kAT_PHNUM = 5, kAT_PAGESZ = 6, kAT_BASE = 7, kAT_FLAGS = 8,
+    kAT_ENTRY = 9, kAT_UID = 11, kAT_EUID = 12, kAT_GID = 13, kAT_EGID = 14, kAT_HWCAP = 16, kAT_CLKTCK = 17,
+    kAT_SECURE = 23, kAT_RANDOM = 25, kAT_EXECFN = 31,
+};
+
+// mmap / clone / pipe / dup3 / getrandom / clock / reboot constants.
+inline constexpr int kPROT_READ = 1, kPROT_WRITE = 2, kPROT_EXEC = 4;
+inline constexpr int kMAP_SHARED = 0x01, kMAP_PRIVATE = 0x02, kMAP_FIXED = 0x10, kMAP_ANONYMOUS = 0x20;
+inline constexpr int kMAP_NORESERVE = 0x4000, kMAP_FIXED_NOREPLACE = 0x100000;
+inline constexpr int kO_CLOEXEC = 0x80000, kO_NONBLOCK = 0x800;
+inline constexpr unsigned kGRND_NONBLOCK = 1, kGRND_RANDOM = 2, kGRND_INSECURE = 4;
+inline constexpr int kCLOCK_REALTIME = 0, kCLOCK_MONOTONIC = 1, kCLOCK_PROCESS_CPUTIME_ID = 2,
+                     kCLOCK_THREAD_CPUTIME_ID = 3, kCLOCK_MONOTONIC_RAW = 4, kCLOCK_REALTIME_COARSE = 5,
+                     kCLOCK_MONOTONIC_COARSE = 6, kCLOCK_BOOTTIME = 7;
+inline constexpr std::uint64_t kREBOOT_MAGIC1 = 0xfee1dead;
+inline constexpr std::uint64_t kREBOOT_MAGIC2 = 672274793, kREBOOT_MAGIC2A = 85072278,
+                               kREBOOT_MAGIC2B = 369367448, kREBOOT_MAGIC2C = 537993216;
+inline constexpr std::uint64_t kREBOOT_CMD_POWER_OFF = 0x4321fedc, kREBOOT_CMD_RESTART = 0x01234567,
+                               kREBOOT_CMD_HALT = 0xcdef0123;
+
+struct Timespec {
+    std::int64_t tv_sec;
+    std::int64_t tv_nsec;
+};
+struct Iovec {
+    std::uint64_t base;
+    std::uint64_t len;
+};
+struct Utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+static_assert(sizeof(Timespec) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
+inline constexpr std::uint64_t kRusageSize = 144;  // struct rusage on arm64
+
+}  // namespace kernel::abi

@@ -1,0 +1,484 @@
+// Process lifecycle: creation, fork, exec, exit, wait, orphans, user faults, and the scheduler hooks
+// that switch address spaces (ASIDs) and FP/SIMD state.
+//
+// Locks: s_tree_lock guards every Process's family fields (parent, children, zombie, wait_status),
+// the process list and count. Order: a wait queue's lock -> s_tree_lock -> the run-queue lock; wake-ups
+// are issued after s_tree_lock is released.
+#include "kernel/process.h"
+
+#include <new>
+
+#include "arch/aarch64/cpu.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/spinlock.h"
+#include "arch/aarch64/tlb.h"
+#include "hal/semihosting.h"
+#include "kernel/exec.h"
+#include "kernel/file.h"
+#include "kernel/linux_abi.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "kernel/panic.h"
+#include "kernel/syscall.h"
+#include "kernel/trap.h"
+#include "lib/format.h"
+#include "lib/kassert.h"
+#include "lib/string.h"
+#include "mm/asid_allocator.h"
+#include "sched/scheduler.h"
+
+extern "C" void fpsimd_save(kernel::FpState* s);
+extern "C" void fpsimd_load(const kernel::FpState* s);
+extern "C" [[noreturn]] void enter_user(const arch::TrapFrame* src, arch::TrapFrame* dst);
+
+namespace kernel {
+
+static_assert(offsetof(FpState, fpcr) == 512 && offsetof(FpState, fpsr) == 520, "fpsimd.S layout");
+
+namespace {
+
+arch::SpinLock s_tree_lock;
+lib::IntrusiveList* s_all = nullptr;
+alignas(lib::IntrusiveList) unsigned char s_all_storage[sizeof(lib::IntrusiveList)];
+std::size_t s_count = 0;
+int s_next_pid = 1;
+Process* s_init = nullptr;          // pid 1, when running with init=
+sched::WaitQueue s_kernel_children; // the shell waits here for processes it started
+
+arch::SpinLock s_asid_lock;          // guards s_asids
+constinit mm::AsidAllocator s_asids;
+
+Process* process_of(sched::Task* t) {
+    return t && t->kind == sched::TaskKind::User ? static_cast<Process*>(t->address_space) : nullptr;
+}
+
+arch::TrapFrame* frame_of(sched::Task* t) {
+    return reinterpret_cast<arch::TrapFrame*>(t->stack.top - sizeof(arch::TrapFrame));
+}
+
+// Gives the space an ASID valid in the current generation and returns its TTBR0 value. IRQs masked.
+std::uint64_t ttbr0_for(mm::AddressSpace* as) {
+    arch::SpinGuardIrqsOff g(s_asid_lock);
+    bool flush = false;
+    const std::uint16_t asid = as->assign_asid(s_asids, flush);
+    s_asids.set_active(arch::cpu_index(), as->context_id());
+    if (flush) arch::tlb_flush_all();  // a new generation: stale entries of recycled ASIDs go
+    return as->table().root() | (std::uint64_t{asid} << 48);
+}
+
+// Scheduler hook, IRQs masked, run-queue lock held: user FP/SIMD state and the next space's ASID.
+void on_switch(sched::Task* prev, sched::Task* next) {
+    if (Process* p = process_of(prev)) fpsimd_save(&p->fp);
+    if (Process* n = process_of(next)) {
+        if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
+        fpsimd_load(&n->fp);
+    }
+}
+
+void release_process(Process* p) {
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        s_all->remove(p->all_link);
+        --s_count;
+    }
+    // The task must have stopped running before its TCB can go (exit -> switch away).
+    while (p->task->state != sched::TaskState::Zombie) sched::yield();
+    sched::release(p->task);
+    delete p;
+}
+
+// On the way back to EL0: a pending kill ends the process here.
+void act_on_kill() {
+    if (!sched::current()->kill_pending) return;
+    Process* p = current_process();
+    process_exit(abi::wait_status_signaled(p && p->pending_signal ? p->pending_signal : abi::kSIGKILL));
+}
+
+int user_task_entry(void* arg) {
+    auto* p = static_cast<Process*>(arg);
+    enter_user(&p->start_frame, frame_of(sched::current()));
+}
+
+// Creates the Process and its (not yet runnable) bookkeeping; the caller fills space/frame/fds.
+Process* new_process(const char* name, Process* parent) {
+    Process* p = new Process;
+    if (!p) return nullptr;
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        if (s_count >= kMaxProcesses) {
+            delete p;
+            return nullptr;
+        }
+        ++s_count;
+        p->pid = s_next_pid++;
+        p->parent = parent;
+        if (parent) parent->children.push_back(p->sibling_link);
+        s_all->push_back(p->all_link);
+    }
+    std::size_t n = lib::string_length(name);
+    if (n >= sizeof p->name) n = sizeof p->name - 1;
+    lib::copy_bytes(p->name, name, n);
+    return p;
+}
+
+void unlink_new_process(Process* p) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    if (p->parent) p->parent->children.remove(p->sibling_link);
+    s_all->remove(p->all_link);
+    --s_count;
+}
+
+const char* basename(const char* path) {
+    const char* b = path;
+    for (const char* s = path; *s; ++s)
+        if (*s == '/') b = s + 1;
+    return b;
+}
+
+lib::Status start_task(Process* p) {
+    sched::SpawnOptions o;
+    o.kind = sched::TaskKind::User;
+    o.detached = false;
+    // No preemption until the task knows its process: the switch hook reads it on the first switch.
+    sched::preempt_disable();
+    auto t = sched::spawn(p->name, user_task_entry, p, o);
+    if (t.ok()) {
+        p->task = t.value();
+        p->task->address_space = p;  // a user task's owning process
+    }
+    sched::preempt_enable();
+    if (!t.ok()) return t.error();
+    return {};
+}
+
+}  // namespace
+
+void process_init() {
+    s_all = new (s_all_storage) lib::IntrusiveList();
+    const unsigned asid_bits = ((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 &&
+                                       (read_sysreg(tcr_el1) & (1ull << 36))
+                                   ? 16
+                                   : 8;
+    s_asids.init(asid_bits);
+    sched::set_switch_hook(on_switch);
+    set_user_sync_handler(handle_user_exception);
+    sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(); });
+}
+
+Process* current_process() { return process_of(sched::current()); }
+
+Process* find_process(int pid) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
+        Process* p = lib::list_entry<Process, &Process::all_link>(n);
+        if (p->pid == pid && !p->zombie) return p;
+    }
+    return nullptr;
+}
+
+lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
+                                    Process* parent) {
+    LoadedProgram prog;
+    const std::int64_t r = load_program(path, argv, envp, prog);
+    if (r < 0) return r == -abi::kENOMEM ? lib::Error::NoMemory : lib::Error::NotFound;
+    Process* p = new_process(basename(path), parent);
+    if (!p) {
+        free_space(prog.space);
+        return lib::Error::Busy;
+    }
+    p->space = prog.space;
+    p->brk_base = p->brk = prog.brk_base;
+    p->start_frame = arch::TrapFrame{};
+    p->start_frame.elr = prog.entry;
+    p->start_frame.sp_el0 = prog.sp;
+    p->start_frame.spsr = 0;  // EL0t, interrupts unmasked
+    File* console = File::open_console();
+    if (!console) {
+        unlink_new_process(p);
+        free_space(p->space);
+        delete p;
+        return lib::Error::NoMemory;
+    }
+    p->fds[0] = console;
+    p->fds[1] = console->get();
+    p->fds[2] = console->get();
+    if (p->pid == 1) s_init = p;
+    if (auto s = start_task(p); !s.ok()) {
+        for (File*& f : p->fds)
+            if (f) f->put();
+        unlink_new_process(p);
+        free_space(p->space);
+        delete p;
+        return s.error();
+    }
+    return p;
+}
+
+std::int64_t sys_fork(arch::TrapFrame& frame) {
+    Process* self = current_process();
+    Process* child = new_process(self->name, self);
+    if (!child) return -abi::kEAGAIN;
+    void* storage = ::operator new(sizeof(mm::AddressSpace), std::align_val_t{alignof(mm::AddressSpace)});
+    // Eager copy of every owned page (copy-on-write would share them read-only until a write fault).
+    auto copy = storage ? self->space->clone_eager(storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
+    if (!copy.ok()) {
+        if (storage) ::operator delete(storage, std::align_val_t{alignof(mm::AddressSpace)});
+        unlink_new_process(child);
+        delete child;
+        return -abi::kENOMEM;
+    }
+    child->space = copy.value();
+    child->brk_base = self->brk_base;
+    child->brk = self->brk;
+    child->mmap_next = self->mmap_next;
+    child->start_frame = frame;
+    child->start_frame.x[0] = 0;  // the child sees fork() return 0
+    {
+        arch::IrqGuard g;
+        fpsimd_save(&self->fp);  // the live registers are the parent's current state
+    }
+    child->fp = self->fp;
+    for (int i = 0; i < kMaxFds; ++i)
+        if (self->fds[i]) child->fds[i] = self->fds[i]->get();
+    const int pid = child->pid;
+    if (!start_task(child).ok()) {
+        for (File*& f : child->fds)
+            if (f) f->put();
+        unlink_new_process(child);
+        free_space(child->space);
+        delete child;
+        return -abi::kEAGAIN;
+    }
+    return pid;
+}
+
+std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp) {
+    Process* self = current_process();
+    LoadedProgram prog;
+    const std::int64_t r = load_program(path, argv, envp, prog);
+    if (r < 0) return r;
+    mm::AddressSpace* old = self->space;
+    {
+        arch::IrqGuard g;
+        self->space = prog.space;
+        self->task->context.ttbr0 = ttbr0_for(prog.space);
+        write_sysreg(ttbr0_el1, self->task->context.ttbr0);
+        arch::isb();  // the new space is in effect before we return to EL0 or touch user memory
+    }
+    {
+        arch::IrqSpinGuard g(s_asid_lock);
+        s_asids.release(old->context_id());
+    }
+    free_space(old);
+    self->brk_base = self->brk = prog.brk_base;
+    self->mmap_next = kMmapTop;
+    lib::copy_bytes(self->name, basename(path), 0);
+    std::size_t n = lib::string_length(basename(path));
+    if (n >= sizeof self->name) n = sizeof self->name - 1;
+    lib::copy_bytes(self->name, basename(path), n);
+    self->name[n] = 0;
+    lib::copy_bytes(self->task->name, self->name, n + 1);
+    self->fp = FpState{};
+    {
+        arch::IrqGuard g;
+        fpsimd_load(&self->fp);
+    }
+    frame = arch::TrapFrame{};
+    frame.elr = prog.entry;
+    frame.sp_el0 = prog.sp;
+    frame.spsr = 0;
+    write_sysreg(tpidr_el0, 0);
+    return 0;
+}
+
+void process_exit(int status) {
+    Process* self = current_process();
+    KASSERT(self);
+    arch::irq_enable();
+    for (File*& f : self->fds) {
+        if (f) f->put();
+        f = nullptr;
+    }
+    // Leave the address space before destroying it. The switch hook must not re-activate it if we
+    // are preempted meanwhile, so the process lets go of it first.
+    mm::AddressSpace* space = self->space;
+    {
+        arch::IrqGuard g;
+        self->space = nullptr;
+        self->task->context.ttbr0 = memory::empty_user_root();
+        write_sysreg(ttbr0_el1, memory::empty_user_root());
+        arch::isb();
+        arch::SpinGuardIrqsOff a(s_asid_lock);
+        s_asids.set_active(arch::cpu_index(), 0);
+    }
+    if (space) {
+        const std::uint64_t ctx = space->context_id();
+        free_space(space);  // invalidates its ASID's TLB entries first
+        arch::IrqSpinGuard g(s_asid_lock);
+        s_asids.release(ctx);
+    }
+    bool wake_init = false;
+    sched::WaitQueue* parent_wq;
+    Process* parent;
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        // Orphans go to pid 1, which reaps them; without init the kernel reaps them.
+        while (lib::ListNode* n = self->children.pop_front()) {
+            Process* c = lib::list_entry<Process, &Process::sibling_link>(n);
+            c->parent = (s_init && s_init != self) ? s_init : nullptr;
+            if (c->parent) c->parent->children.push_back(c->sibling_link);
+            if (c->zombie) wake_init = true;
+        }
+        self->zombie = true;
+        self->wait_status = status;
+        parent = self->parent;
+        parent_wq = parent ? &parent->child_exited : &s_kernel_children;
+    }
+    if (wake_init && s_init) s_init->child_exited.wake_all();
+    if (self == s_init) {
+        const bool exited = (status & 0x7f) == 0;
+        log_info("init (pid 1) %s %d: powering off", exited ? "exited with status" : "was killed by signal",
+                 exited ? (status >> 8) & 0xff : status & 0x7f);
+        hal::semihosting::exit(exited ? static_cast<std::uint32_t>((status >> 8) & 0xff) : 128 + (status & 0x7f));
+    }
+    sched::preempt_disable();  // the parent may reap us only after we stopped: see release_process
+    parent_wq->wake_all();
+    sched::exit(status);
+}
+
+std::int64_t wait_child(Process* self, int pid, int* status, int options) {
+    sched::WaitQueue& wq = self ? self->child_exited : s_kernel_children;
+    Process* reaped = nullptr;
+    bool none = false;
+    wq.wait_until([&] {
+        arch::IrqSpinGuard g(s_tree_lock);
+        bool any = false;
+        auto consider = [&](Process* c) {
+            if (pid > 0 && c->pid != pid) return false;
+            any = true;
+            if (!c->zombie) return false;
+            reaped = c;
+            return true;
+        };
+        if (self) {
+            for (lib::ListNode* n = self->children.first(); n != self->children.end(); n = n->next)
+                if (consider(lib::list_entry<Process, &Process::sibling_link>(n))) break;
+            if (reaped) self->children.remove(reaped->sibling_link);
+        } else {
+            for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
+                Process* c = lib::list_entry<Process, &Process::all_link>(n);
+                if (c->parent == nullptr && consider(c)) break;
+            }
+        }
+        none = !any;
+        return reaped != nullptr || none || (options & abi::kWNOHANG) || sched::current()->kill_pending;
+    });
+    if (reaped) {
+        const int rpid = reaped->pid;
+        if (status) *status = reaped->wait_status;
+        release_process(reaped);
+        return rpid;
+    }
+    if (none) return -abi::kECHILD;
+    if (options & abi::kWNOHANG) return 0;
+    return -abi::kEINTR;
+}
+
+std::int64_t sys_kill(int pid, int sig) {
+    if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
+    if (pid <= 0) return -abi::kEINVAL;  // process groups: not supported
+    Process* p = nullptr;
+    bool zombie = false;
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
+            Process* c = lib::list_entry<Process, &Process::all_link>(n);
+            if (c->pid == pid) {
+                p = c;
+                zombie = c->zombie;
+                break;
+            }
+        }
+    }
+    if (!p) return -abi::kESRCH;
+    if (sig == 0 || zombie) return 0;  // a zombie still exists until reaped; signals do nothing to it
+    // Ignored by default, as on Linux.
+    if (sig == abi::kSIGCHLD || sig == abi::kSIGURG || sig == abi::kSIGWINCH || sig == abi::kSIGCONT) return 0;
+    // Every other signal terminates (no signal handlers yet), reported with its own number.
+    if (p == current_process()) process_exit(abi::wait_status_signaled(sig));
+    p->pending_signal = sig;
+    sched::interrupt(p->task);
+    return 0;
+}
+
+void for_each_process(void (*fn)(const Process&, void*), void* ctx) {
+    // Small enough to walk under the lock: fn must not block (the shell copies what it prints).
+    arch::IrqSpinGuard g(s_tree_lock);
+    for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next)
+        fn(*lib::list_entry<Process, &Process::all_link>(n), ctx);
+}
+
+std::size_t process_count() {
+    arch::IrqSpinGuard g(s_tree_lock);
+    return s_count;
+}
+
+// ---- User exceptions: system calls and faults.
+
+namespace {
+int signal_for(arch::esr::Class ec) {
+    using arch::esr::Class;
+    switch (ec) {
+    case Class::DataAbortLower:
+    case Class::InstrAbortLower: return abi::kSIGSEGV;
+    case Class::PcAlignment:
+    case Class::SpAlignment: return abi::kSIGBUS;
+    case Class::FpException: return abi::kSIGFPE;
+    case Class::Brk64:
+    case Class::BreakpointLower:
+    case Class::StepLower:
+    case Class::WatchpointLower: return abi::kSIGTRAP;
+    default: return abi::kSIGILL;
+    }
+}
+
+const char* signal_name(int sig) {
+    switch (sig) {
+    case abi::kSIGSEGV: return "SIGSEGV";
+    case abi::kSIGBUS: return "SIGBUS";
+    case abi::kSIGILL: return "SIGILL";
+    case abi::kSIGFPE: return "SIGFPE";
+    case abi::kSIGTRAP: return "SIGTRAP";
+    default: return "signal";
+    }
+}
+}  // namespace
+
+void handle_user_exception(arch::TrapFrame& frame) {
+    using namespace arch::esr;
+    const Class ec = exception_class(frame.esr);
+    if (ec == Class::Svc64) {
+        arch::irq_enable();  // system calls are preemptible and may block
+        frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(frame));
+        act_on_kill();
+        arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
+        return;
+    }
+    // A fault: kill only this process, with a one-line report and Linux's signal status.
+    Process* p = current_process();
+    const int sig = signal_for(ec);
+    char detail[96] = "";
+    if (is_abort(ec)) {
+        const std::uint8_t fsc = fault_status(frame.esr);
+        lib::snformat(detail, sizeof detail, " (%s level %u%s)", fault_kind_name(fault_kind(fsc)), fault_level(fsc),
+                      ec == Class::DataAbortLower ? (abort_is_write(frame.esr) ? ", write" : ", read") : ", fetch");
+    }
+    char where[48] = "";
+    if (is_abort(ec) || ec == Class::PcAlignment)  // FAR is only meaningful for these
+        lib::snformat(where, sizeof where, " at 0x%llx", static_cast<unsigned long long>(frame.far));
+    log_warn("pid %d (%s) killed by %s: %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(sig), class_name(ec), detail,
+             where, static_cast<unsigned long long>(frame.elr));
+    process_exit(abi::wait_status_signaled(sig));
+}
+
+}  // namespace kernel

@@ -1,0 +1,80 @@
+// User processes: an EL0 task with its own address space, file descriptors, parent and children.
+// Linux semantics for fork (clone with SIGCHLD), execve, exit/exit_group, wait4, zombies and orphans.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/aarch64/trap_frame.h"
+#include "lib/intrusive_list.h"
+#include "lib/result.h"
+#include "mm/address_space.h"
+#include "sched/task.h"
+#include "sched/wait_queue.h"
+
+namespace kernel {
+
+class File;
+
+inline constexpr int kMaxFds = 64;
+inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
+inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
+inline constexpr std::uint64_t kUserStackSize = 256 * 1024;   // below it: an unmapped guard gap
+inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymous maps grow down from here
+
+struct FpState {
+    std::uint64_t q[64];  // q0..q31, 128 bits each
+    std::uint64_t fpcr, fpsr;
+};
+
+struct Process {
+    int pid = 0;
+    char name[16] = {};
+    sched::Task* task = nullptr;
+    mm::AddressSpace* space = nullptr;   // heap storage (exec.cpp)
+
+    // Family: guarded by the process-tree lock (process.cpp).
+    Process* parent = nullptr;
+    lib::IntrusiveList children;
+    lib::ListNode sibling_link;
+    lib::ListNode all_link;
+    bool zombie = false;
+    int wait_status = 0;
+    sched::WaitQueue child_exited;   // this process waits here for its children
+
+    // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
+    File* fds[kMaxFds] = {};
+    std::uint64_t brk_base = 0, brk = 0;
+    std::uint64_t mmap_next = kMmapTop;
+    std::uint64_t clear_tid = 0;  // set_tid_address (recorded; no threads yet)
+    int pending_signal = 0;       // a terminating signal sent by kill(), acted on at the next return to EL0
+    arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
+    FpState fp;
+};
+
+// Creates pid 1 (or any process without a parent) running `path` from the initramfs.
+lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
+                                    Process* parent);
+Process* current_process();   // nullptr for kernel tasks
+Process* find_process(int pid);
+
+// System-call entry from the trap handler; also the user-fault path.
+void handle_user_exception(arch::TrapFrame& frame);
+[[noreturn]] void process_exit(int wait_status);
+
+// Waits for a child (the shell's `run` uses it for its foreground job). Returns the pid reaped,
+// 0 with WNOHANG and nothing ready, or a negative errno.
+std::int64_t wait_child(Process* self, int pid, int* status, int options);
+
+// The shell's view: called for each process.
+void for_each_process(void (*fn)(const Process& p, void* ctx), void* ctx);
+std::size_t process_count();
+
+void process_init();   // hooks into the scheduler and trap handling
+
+// System-call implementations that need the process internals (syscall.cpp dispatches).
+std::int64_t sys_fork(arch::TrapFrame& frame);
+std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp);
+std::int64_t sys_kill(int pid, int sig);
+
+}  // namespace kernel

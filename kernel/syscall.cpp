@@ -1,0 +1,373 @@
+// The system-call table and the calls that need no process internals. Every user pointer goes
+// through copy_from_user/copy_to_user; every unknown number returns -kENOSYS.
+#include "kernel/syscall.h"
+
+#include "hal/psci.h"
+#include "hal/timer.h"
+#include "kernel/file.h"
+#include "kernel/linux_abi.h"
+#include "kernel/memory.h"
+#include "kernel/process.h"
+#include "kernel/user_copy.h"
+#include "lib/string.h"
+#include "sched/scheduler.h"
+
+namespace kernel {
+
+namespace {
+
+using namespace abi;
+
+File* fd_file(Process* p, std::uint64_t fd) {
+    return fd < static_cast<std::uint64_t>(kMaxFds) ? p->fds[fd] : nullptr;
+}
+
+int alloc_fd(Process* p, int from = 0) {
+    for (int i = from; i < kMaxFds; ++i)
+        if (!p->fds[i]) return i;
+    return -1;
+}
+
+std::int64_t sys_read(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    if (!user_range_ok(buf, n)) return -kEFAULT;
+    return f->read(buf, n);
+}
+
+std::int64_t sys_write(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    if (!user_range_ok(buf, n)) return -kEFAULT;
+    return f->write(buf, n);
+}
+
+std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::uint64_t count) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    if (count > 1024) return -kEINVAL;
+    // Validate every vector first, as Linux does, so a bad one late in the list writes nothing.
+    std::uint64_t total = 0;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Iovec v;
+        if (!get_user(v, iov + i * sizeof(Iovec)).ok()) return -kEFAULT;
+        if (v.len > (std::uint64_t{1} << 62) || total + v.len < total) return -kEINVAL;
+        if (v.len && !user_range_ok(v.base, v.len)) return -kEFAULT;
+        total += v.len;
+    }
+    std::int64_t done = 0;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Iovec v;
+        if (!get_user(v, iov + i * sizeof(Iovec)).ok()) return done ? done : -kEFAULT;
+        if (v.len == 0) continue;
+        const std::int64_t r = f->write(v.base, v.len);
+        if (r < 0) return done ? done : r;
+        done += r;
+        if (static_cast<std::uint64_t>(r) < v.len) break;
+    }
+    return done;
+}
+
+std::int64_t sys_close(Process* p, std::uint64_t fd) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    p->fds[fd] = nullptr;
+    f->put();
+    return 0;
+}
+
+std::int64_t sys_dup(Process* p, std::uint64_t fd) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    const int n = alloc_fd(p);
+    if (n < 0) return -kEMFILE;
+    p->fds[n] = f->get();
+    return n;
+}
+
+std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std::uint64_t flags) {
+    if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC)) return -kEINVAL;
+    File* f = fd_file(p, oldfd);
+    if (!f) return -kEBADF;
+    if (newfd >= static_cast<std::uint64_t>(kMaxFds)) return -kEBADF;
+    if (oldfd == newfd) return -kEINVAL;
+    File* old = p->fds[newfd];
+    p->fds[newfd] = f->get();
+    if (old) old->put();
+    return static_cast<std::int64_t>(newfd);
+}
+
+std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) {
+    if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC | kO_NONBLOCK)) return -kEINVAL;
+    if (flags & kO_NONBLOCK) return -kEINVAL;  // non-blocking pipes: not supported yet
+    const int r = alloc_fd(p);
+    const int w = r < 0 ? -1 : alloc_fd(p, r + 1);
+    if (r < 0 || w < 0) return -kEMFILE;
+    File *rf, *wf;
+    if (!File::open_pipe(rf, wf)) return -kENOMEM;
+    const int fds[2] = {r, w};
+    if (!copy_to_user(user_fds, fds, sizeof fds).ok()) {
+        rf->put();
+        wf->put();
+        return -kEFAULT;
+    }
+    p->fds[r] = rf;
+    p->fds[w] = wf;
+    return 0;
+}
+
+std::int64_t sys_nanosleep(std::uint64_t req, std::uint64_t rem) {
+    Timespec ts;
+    if (!get_user(ts, req).ok()) return -kEFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return -kEINVAL;
+    const std::uint64_t ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+    const std::uint64_t deadline = hal::timer::uptime_ns() + ns;
+    sched::sleep_until(deadline);
+    const std::uint64_t now = hal::timer::uptime_ns();
+    if (now < deadline) {  // interrupted (killed)
+        if (rem) {
+            const std::uint64_t left = deadline - now;
+            Timespec r{static_cast<std::int64_t>(left / 1'000'000'000ull), static_cast<std::int64_t>(left % 1'000'000'000ull)};
+            (void)put_user(rem, r);
+        }
+        return -kEINTR;
+    }
+    return 0;
+}
+
+std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
+    std::uint64_t ns;
+    switch (static_cast<int>(clk)) {
+    case kCLOCK_REALTIME:
+    case kCLOCK_REALTIME_COARSE:
+        // No RTC driver yet: the realtime clock starts at the epoch at boot.
+    case kCLOCK_MONOTONIC:
+    case kCLOCK_MONOTONIC_RAW:
+    case kCLOCK_MONOTONIC_COARSE:
+    case kCLOCK_BOOTTIME: ns = hal::timer::uptime_ns(); break;
+    case kCLOCK_PROCESS_CPUTIME_ID:
+    case kCLOCK_THREAD_CPUTIME_ID: ns = hal::timer::counts_to_ns(sched::current()->cpu_counts); break;
+    default: return -kEINVAL;
+    }
+    if (clk > 0xffff'ffffull) return -kEINVAL;
+    Timespec ts{static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull)};
+    return put_user(tp, ts).ok() ? 0 : -kEFAULT;
+}
+
+std::int64_t sys_uname(std::uint64_t buf) {
+    Utsname u{};
+    auto set = [](char* dst, const char* s) { lib::copy_bytes(dst, s, lib::string_length(s) + 1); };
+    set(u.sysname, "Linux");  // what Linux-ABI programs expect to see
+    set(u.nodename, "qemu-virt");
+    set(u.release, "6.1.0-" KERNEL_VERSION);
+    set(u.version, "#1 SMP small AArch64 kernel");
+    set(u.machine, "aarch64");
+    set(u.domainname, "(none)");
+    return copy_to_user(buf, &u, sizeof u).ok() ? 0 : -kEFAULT;
+}
+
+std::int64_t sys_brk(Process* p, std::uint64_t want) {
+    if (want == 0 || want < p->brk_base || want > p->brk_base + (std::uint64_t{1} << 30)) return static_cast<std::int64_t>(p->brk);
+    const std::uint64_t old_top = mm::align_up(p->brk, mm::kPageSize);
+    const std::uint64_t new_top = mm::align_up(want, mm::kPageSize);
+    if (new_top > old_top) {
+        if (!p->space->map_new(old_top, new_top - old_top, mm::MapFlags::Read | mm::MapFlags::Write).ok())
+            return static_cast<std::int64_t>(p->brk);  // Linux: failure returns the old break
+    } else if (new_top < old_top) {
+        if (!p->space->unmap(new_top, old_top - new_top).ok()) return static_cast<std::int64_t>(p->brk);
+    }
+    p->brk = want;
+    return static_cast<std::int64_t>(want);
+}
+
+std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::uint64_t prot, std::uint64_t flags,
+                      std::int64_t fd, std::uint64_t off) {
+    if (len == 0) return -kEINVAL;
+    if (len > (std::uint64_t{1} << 40)) return -kENOMEM;
+    if (prot & ~static_cast<std::uint64_t>(kPROT_READ | kPROT_WRITE | kPROT_EXEC)) return -kEINVAL;
+    const std::uint64_t known = kMAP_SHARED | kMAP_PRIVATE | kMAP_FIXED | kMAP_ANONYMOUS | kMAP_NORESERVE | kMAP_FIXED_NOREPLACE;
+    if (flags & ~known) return -kEINVAL;
+    if ((flags & (kMAP_SHARED | kMAP_PRIVATE)) != kMAP_PRIVATE) return -kEINVAL;  // private only
+    (void)fd;
+    if (!(flags & kMAP_ANONYMOUS)) return -kEBADF;  // no file mappings: no file system with pages yet
+    if (off & 4095) return -kEINVAL;
+    if ((prot & kPROT_WRITE) && (prot & kPROT_EXEC)) return -kEINVAL;  // W^X is enforced for user pages too
+    const std::uint64_t size = mm::align_up(len, mm::kPageSize);
+    mm::MapFlags f = mm::MapFlags::Read;  // AArch64 has no write-only or execute-only user pages
+    if (prot & kPROT_WRITE) f |= mm::MapFlags::Write;
+    if (prot & kPROT_EXEC) f |= mm::MapFlags::Execute;
+    std::uint64_t va;
+    if (flags & (kMAP_FIXED | kMAP_FIXED_NOREPLACE)) {
+        if (addr & 4095) return -kEINVAL;
+        if (!user_range_ok(addr, size) || addr < mm::kPageSize) return -kEINVAL;
+        va = addr;
+        if (flags & kMAP_FIXED) {
+            for (std::uint64_t a = va; a < va + size; a += mm::kPageSize)  // kMAP_FIXED replaces
+                if (p->space->translate(a).ok()) (void)p->space->unmap(a, mm::kPageSize);
+        }
+    } else {
+        if (p->mmap_next < size + (std::uint64_t{1} << 32)) return -kENOMEM;
+        va = p->mmap_next - size;
+    }
+    if (prot == 0) {
+        // PROT_NONE: the range is reserved (never handed out again) but nothing is mapped, so any
+        // access faults, as on Linux.
+    } else if (auto r = p->space->map_new(va, size, f); !r.ok()) {
+        return r.error() == lib::Error::AlreadyMapped ? -kEEXIST : -kENOMEM;
+    }
+    if (!(flags & (kMAP_FIXED | kMAP_FIXED_NOREPLACE))) p->mmap_next = va - mm::kPageSize;  // a guard page between maps
+    return static_cast<std::int64_t>(va);
+}
+
+std::int64_t sys_munmap(Process* p, std::uint64_t addr, std::uint64_t len) {
+    if ((addr & 4095) || len == 0 || !user_range_ok(addr, len)) return -kEINVAL;
+    const std::uint64_t end = mm::align_up(addr + len, mm::kPageSize);
+    for (std::uint64_t a = addr; a < end; a += mm::kPageSize)  // unmapped pages in the range are fine
+        if (p->space->translate(a).ok()) (void)p->space->unmap(a, mm::kPageSize);
+    return 0;
+}
+
+// mprotect: how a program makes code it wrote executable under W^X (write, then switch to R+X).
+std::int64_t sys_mprotect(Process* p, std::uint64_t addr, std::uint64_t len, std::uint64_t prot) {
+    if ((addr & 4095) || !user_range_ok(addr, len)) return -kEINVAL;
+    if (prot & ~static_cast<std::uint64_t>(kPROT_READ | kPROT_WRITE | kPROT_EXEC)) return -kEINVAL;
+    if ((prot & kPROT_WRITE) && (prot & kPROT_EXEC)) return -kEINVAL;  // W^X
+    if (prot == 0) return -kEINVAL;  // PROT_NONE on mapped pages: not supported (no unmapped-but-reserved state)
+    const std::uint64_t size = mm::align_up(len, mm::kPageSize);
+    if (size == 0) return 0;
+    for (std::uint64_t a = addr; a < addr + size; a += mm::kPageSize)
+        if (!p->space->translate(a).ok()) return -kENOMEM;  // Linux: the range must be mapped
+    mm::MapFlags f = mm::MapFlags::Read;
+    if (prot & kPROT_WRITE) f |= mm::MapFlags::Write;
+    if (prot & kPROT_EXEC) f |= mm::MapFlags::Execute;
+    if (!p->space->protect(addr, size, f).ok()) return -kEINVAL;
+    if (prot & kPROT_EXEC) asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
+    return 0;
+}
+
+std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t flags) {
+    if (flags & ~static_cast<std::uint64_t>(kGRND_NONBLOCK | kGRND_RANDOM | kGRND_INSECURE)) return -kEINVAL;
+    if ((flags & kGRND_RANDOM) && (flags & kGRND_INSECURE)) return -kEINVAL;
+    if (len > 33554431) len = 33554431;
+    static std::uint64_t state = 0x2545f4914f6cdd1dull;
+    std::uint64_t done = 0;
+    while (done < len) {
+        // xorshift64* stirred with the counter: not cryptographic (no entropy source driver yet).
+        state ^= read_sysreg(cntvct_el0);
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        const std::uint64_t v = state * 0x2545f4914f6cdd1dull;
+        const std::uint64_t n = len - done < 8 ? len - done : 8;
+        if (!copy_to_user(buf + done, &v, n).ok()) return done ? static_cast<std::int64_t>(done) : -kEFAULT;
+        done += n;
+    }
+    return static_cast<std::int64_t>(done);
+}
+
+std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
+    if (m1 != kREBOOT_MAGIC1 || (m2 != kREBOOT_MAGIC2 && m2 != kREBOOT_MAGIC2A && m2 != kREBOOT_MAGIC2B && m2 != kREBOOT_MAGIC2C))
+        return -kEINVAL;
+    if (cmd == kREBOOT_CMD_POWER_OFF || cmd == kREBOOT_CMD_HALT) hal::psci::system_off();
+    if (cmd == kREBOOT_CMD_RESTART) hal::psci::system_reset();
+    return -kEINVAL;
+}
+
+// execve arguments: the path and up to 256 argv/envp strings, copied into one kernel buffer.
+std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::uint64_t uargv, std::uint64_t uenvp) {
+    constexpr std::size_t kBuf = 32 * 1024, kMaxStrings = 256;
+    char* buf = new char[kBuf];
+    const char** argv = new const char*[kMaxStrings + 1];
+    const char** envp = new const char*[kMaxStrings + 1];
+    std::int64_t result = 0;
+    std::size_t used = 0;
+    auto copy_str = [&](std::uint64_t u, const char*& out) -> std::int64_t {
+        auto r = copy_string_from_user(buf + used, u, kBuf - used);
+        if (!r.ok()) return r.error() == lib::Error::Fault ? -kEFAULT : -kE2BIG;
+        out = buf + used;
+        used += r.value() + 1;
+        return 0;
+    };
+    auto copy_vec = [&](std::uint64_t u, const char** vec) -> std::int64_t {
+        std::size_t n = 0;
+        if (u) {
+            for (;; ++n) {
+                std::uint64_t ptr;
+                if (!get_user(ptr, u + n * 8).ok()) return -kEFAULT;
+                if (!ptr) break;
+                if (n == kMaxStrings) return -kE2BIG;
+                if (std::int64_t e = copy_str(ptr, vec[n]); e < 0) return e;
+            }
+        }
+        vec[n] = nullptr;
+        return 0;
+    };
+    const char* path = nullptr;
+    if (!buf || !argv || !envp) result = -kENOMEM;
+    if (result == 0) result = copy_str(upath, path);
+    if (result == 0) result = copy_vec(uargv, argv);
+    if (result == 0) result = copy_vec(uenvp, envp);
+    if (result == 0) result = sys_execve(frame, path, argv, envp);
+    delete[] buf;
+    delete[] argv;
+    delete[] envp;
+    return result;
+}
+
+}  // namespace
+
+std::int64_t syscall_dispatch(arch::TrapFrame& f) {
+    Process* p = current_process();
+    const std::uint64_t a0 = f.x[0], a1 = f.x[1], a2 = f.x[2], a3 = f.x[3], a4 = f.x[4], a5 = f.x[5];
+    switch (f.x[8]) {
+    case kRead: return sys_read(p, a0, a1, a2);
+    case kWrite: return sys_write(p, a0, a1, a2);
+    case kWritev: return sys_writev(p, a0, a1, a2);
+    case kClose: return sys_close(p, a0);
+    case kDup: return sys_dup(p, a0);
+    case kDup3: return sys_dup3(p, a0, a1, a2);
+    case kPipe2: return sys_pipe2(p, a0, a1);
+    case kExit:
+    case kExitGroup: process_exit(wait_status_exited(static_cast<int>(a0)));
+    case kWait4: {
+        const int pid = static_cast<int>(a0);
+        if (a2 & ~static_cast<std::uint64_t>(kWNOHANG | 2 /* WUNTRACED */ | 8 /* WCONTINUED */)) return -kEINVAL;
+        if (pid < -1 || pid == 0) return -kEINVAL;  // process groups: not supported
+        int status = 0;
+        const std::int64_t r = wait_child(p, pid, &status, static_cast<int>(a2));
+        if (r > 0 && a1 && !put_user(a1, status).ok()) return -kEFAULT;
+        if (r > 0 && a3) {
+            static const std::uint8_t zero[kRusageSize] = {};
+            if (!copy_to_user(a3, zero, sizeof zero).ok()) return -kEFAULT;
+        }
+        return r;
+    }
+    case kClone:
+        // fork only: kSIGCHLD as the exit signal, no sharing flags, no new stack.
+        if ((a0 & ~0xffull) != 0 || (a0 & 0xff) != kSIGCHLD || a1 != 0) return -kEINVAL;
+        return sys_fork(f);
+    case kExecve: return sys_execve_entry(f, a0, a1, a2);
+    case kGetpid:
+    case kGettid: return p->pid;
+    case kGetppid: return p->parent ? p->parent->pid : 0;
+    case kGetuid:
+    case kGeteuid:
+    case kGetgid:
+    case kGetegid: return 0;
+    case kSetTidAddress: p->clear_tid = a0; return p->pid;
+    case kSchedYield: sched::yield(); return 0;
+    case kNanosleep: return sys_nanosleep(a0, a1);
+    case kClockGettime: return sys_clock_gettime(a0, a1);
+    case kUname: return sys_uname(a0);
+    case kBrk: return sys_brk(p, a0);
+    case kMmap: return sys_mmap(p, a0, a1, a2, a3, static_cast<std::int64_t>(a4), a5);
+    case kMunmap: return sys_munmap(p, a0, a1);
+    case kMprotect: return sys_mprotect(p, a0, a1, a2);
+    case kKill: return sys_kill(static_cast<int>(a0), static_cast<int>(a1));
+    case kReboot: return sys_reboot(a0, a1, a2);
+    case kGetrandom: return sys_getrandom(a0, a1, a2);
+    default: return -kENOSYS;
+    }
+}
+
+}  // namespace kernel
