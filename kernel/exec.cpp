@@ -113,8 +113,9 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
         if (!write_into(*as, s.vaddr, entry.value().data + s.offset, s.filesz, s.exec)) return fail(-abi::kENOMEM);
         if (end > brk) brk = end;
     }
-    // Stack, with an unmapped guard gap below it.
-    if (!as->map_new(kUserStackTop - kUserStackSize, kUserStackSize, mm::MapFlags::Read | mm::MapFlags::Write).ok())
+    // The top of the stack; it grows on demand down to kUserStackSize (process.cpp), with an unmapped
+    // guard gap below that.
+    if (!as->map_new(kUserStackTop - kUserStackInitial, kUserStackInitial, mm::MapFlags::Read | mm::MapFlags::Write).ok())
         return fail(-abi::kENOMEM);
 
     // Strings first (top down), then the pointer block.
@@ -135,7 +136,7 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
     }
     for (int i = envc - 1; i >= 0; --i) envp_ptrs[i] = push_bytes(envp[i], lib::string_length(envp[i]) + 1);
     for (int i = argc - 1; i >= 0; --i) argv_ptrs[i] = push_bytes(argv[i], lib::string_length(argv[i]) + 1);
-    if (kUserStackTop - sp > kUserStackSize / 2) return fail(-abi::kE2BIG);
+    if (kUserStackTop - sp > kUserStackInitial / 2) return fail(-abi::kE2BIG);  // arguments fit the initial stack
     std::uint64_t random_bytes[2] = {next_random(), next_random()};
     sp &= ~15ull;
     const std::uint64_t at_random = push_bytes(random_bytes, 16);

@@ -48,7 +48,15 @@ void use_virt_defaults(hal::PlatformInfo& p) {
     p.cpu_count = 1;
 }
 
-void warn_option(const char* what, StrView tok, void*) {
+// Whether a token is a bare word (no '='): with init=, those become init's arguments, as on Linux.
+bool bare_word(StrView tok) {
+    for (std::size_t i = 0; i < tok.len; ++i)
+        if (tok.ptr[i] == '=') return false;
+    return true;
+}
+
+void warn_option(const char* what, StrView tok, void* has_init) {
+    if (has_init && bare_word(tok)) return;
     log_warn("command line: %.*s: %s", static_cast<int>(tok.len), tok.ptr, what);
 }
 
@@ -96,7 +104,24 @@ int start_init() {
     const std::size_t n = g_boot.options.init.len < sizeof path - 1 ? g_boot.options.init.len : sizeof path - 1;
     lib::copy_bytes(path, g_boot.options.init.ptr, n);
     path[n] = 0;
-    const char* argv[] = {path, nullptr};
+    // argv: the path, then the command line's bare words (Linux passes those to init too).
+    static char words[256];
+    const char* argv[17] = {path};
+    int argc = 1;
+    std::size_t used = 0;
+    const char* b = g_boot.platform.bootargs;
+    for (std::size_t i = 0; i < g_boot.platform.bootargs_len && argc < 16;) {
+        while (i < g_boot.platform.bootargs_len && b[i] == ' ') ++i;
+        const std::size_t start = i;
+        while (i < g_boot.platform.bootargs_len && b[i] && b[i] != ' ') ++i;
+        StrView tok{b + start, i - start};
+        if (tok.len == 0 || !bare_word(tok) || used + tok.len + 1 > sizeof words) continue;
+        lib::copy_bytes(words + used, tok.ptr, tok.len);
+        words[used + tok.len] = 0;
+        argv[argc++] = words + used;
+        used += tok.len + 1;
+    }
+    argv[argc] = nullptr;
     const char* envp[] = {"HOME=/", "PATH=/bin", "TERM=vt100", nullptr};
     auto p = spawn_process(path, argv, envp, nullptr);
     if (!p.ok()) panic("init=%s: cannot start it: %s", path, lib::error_name(p.error()));
@@ -135,7 +160,9 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     hal::timer::init(100);
     __stack_chk_guard ^= hal::timer::counter() << 8;  // a per-boot canary (low byte stays zero)
 
-    g_boot.options = parse_boot_options(p.bootargs, p.bootargs_len, warn_option, nullptr);
+    g_boot.options = parse_boot_options(p.bootargs, p.bootargs_len, nullptr, nullptr);
+    static int s_has_init = 1;
+    parse_boot_options(p.bootargs, p.bootargs_len, warn_option, g_boot.options.init.empty() ? nullptr : &s_has_init);
     set_log_level(static_cast<LogLevel>(g_boot.options.loglevel));
     const bool batch = !g_boot.options.test.empty() || !g_boot.options.bench.empty();
     set_exit_on_panic(batch);

@@ -464,8 +464,18 @@ void handle_user_exception(arch::TrapFrame& frame) {
         arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
         return;
     }
-    // A fault: kill only this process, with a one-line report and Linux's signal status.
     Process* p = current_process();
+    // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
+    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
+        frame.far < kUserStackTop && frame.far >= kUserStackTop - kUserStackSize &&
+        frame.far + 65536 >= frame.sp_el0) {
+        arch::irq_enable();
+        const bool grown = p->space->map_new(mm::align_down(frame.far, mm::kPageSize), mm::kPageSize,
+                                             mm::MapFlags::Read | mm::MapFlags::Write).ok();
+        arch::irq_disable();
+        if (grown) return;  // the access is retried
+    }
+    // A fault: kill only this process, with a one-line report and Linux's signal status.
     const int sig = signal_for(ec);
     char detail[96] = "";
     if (is_abort(ec)) {

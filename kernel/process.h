@@ -19,7 +19,8 @@ class File;
 inline constexpr int kMaxFds = 64;
 inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
 inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
-inline constexpr std::uint64_t kUserStackSize = 256 * 1024;   // below it: an unmapped guard gap
+inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
+inline constexpr std::uint64_t kUserStackInitial = 16 * 1024;     // mapped at exec; the rest on demand
 inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymous maps grow down from here
 
 struct FpState {
