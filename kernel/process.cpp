@@ -454,16 +454,10 @@ const char* signal_name(int sig) {
 }
 }  // namespace
 
-void handle_user_exception(arch::TrapFrame& frame) {
+// Faults (everything but SVC): out of line, so the system-call path carries none of its locals.
+[[gnu::noinline]] void handle_user_fault(arch::TrapFrame& frame) {
     using namespace arch::esr;
     const Class ec = exception_class(frame.esr);
-    if (ec == Class::Svc64) {
-        arch::irq_enable();  // system calls are preemptible and may block
-        frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(frame));
-        act_on_kill();
-        arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
-        return;
-    }
     Process* p = current_process();
     // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
     if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
@@ -489,6 +483,15 @@ void handle_user_exception(arch::TrapFrame& frame) {
     log_warn("pid %d (%s) killed by %s: %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(sig), class_name(ec), detail,
              where, static_cast<unsigned long long>(frame.elr));
     process_exit(abi::wait_status_signaled(sig));
+}
+
+void handle_user_exception(arch::TrapFrame& frame) {
+    if (__builtin_expect(arch::esr::exception_class(frame.esr) != arch::esr::Class::Svc64, 0))
+        return handle_user_fault(frame);
+    arch::irq_enable();  // system calls are preemptible and may block
+    frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(frame));
+    act_on_kill();
+    arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
 }
 
 }  // namespace kernel

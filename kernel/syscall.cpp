@@ -316,58 +316,85 @@ std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::
 
 }  // namespace
 
+namespace {
+
+// Table entries: each system call gets the process and the frame (arguments in x0-x5).
+using Handler = std::int64_t (*)(Process* p, arch::TrapFrame& f);
+
+std::int64_t h_read(Process* p, arch::TrapFrame& f) { return sys_read(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_write(Process* p, arch::TrapFrame& f) { return sys_write(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_writev(Process* p, arch::TrapFrame& f) { return sys_writev(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_close(Process* p, arch::TrapFrame& f) { return sys_close(p, f.x[0]); }
+std::int64_t h_dup(Process* p, arch::TrapFrame& f) { return sys_dup(p, f.x[0]); }
+std::int64_t h_dup3(Process* p, arch::TrapFrame& f) { return sys_dup3(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_pipe2(Process* p, arch::TrapFrame& f) { return sys_pipe2(p, f.x[0], f.x[1]); }
+std::int64_t h_exit(Process*, arch::TrapFrame& f) { process_exit(wait_status_exited(static_cast<int>(f.x[0]))); }
+std::int64_t h_wait4(Process* p, arch::TrapFrame& f) {
+    const int pid = static_cast<int>(f.x[0]);
+    if (f.x[2] & ~static_cast<std::uint64_t>(kWNOHANG | 2 /* WUNTRACED */ | 8 /* WCONTINUED */)) return -kEINVAL;
+    if (pid < -1 || pid == 0) return -kEINVAL;  // process groups: not supported
+    int status = 0;
+    const std::int64_t r = wait_child(p, pid, &status, static_cast<int>(f.x[2]));
+    if (r > 0 && f.x[1] && !put_user(f.x[1], status).ok()) return -kEFAULT;
+    if (r > 0 && f.x[3]) {
+        static const std::uint8_t zero[kRusageSize] = {};  // no resource accounting yet: all zero
+        if (!copy_to_user(f.x[3], zero, sizeof zero).ok()) return -kEFAULT;
+    }
+    return r;
+}
+std::int64_t h_clone(Process*, arch::TrapFrame& f) {
+    // fork only: SIGCHLD as the exit signal, no sharing flags, no new stack.
+    if ((f.x[0] & ~0xffull) != 0 || (f.x[0] & 0xff) != kSIGCHLD || f.x[1] != 0) return -kEINVAL;
+    return sys_fork(f);
+}
+std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }
+std::int64_t h_getppid(Process* p, arch::TrapFrame&) { return p->parent ? p->parent->pid : 0; }
+std::int64_t h_ids(Process*, arch::TrapFrame&) { return 0; }  // uid, euid, gid, egid: root
+std::int64_t h_set_tid_address(Process* p, arch::TrapFrame& f) {
+    p->clear_tid = f.x[0];
+    return p->pid;
+}
+std::int64_t h_sched_yield(Process*, arch::TrapFrame&) {
+    sched::yield();
+    return 0;
+}
+std::int64_t h_nanosleep(Process*, arch::TrapFrame& f) { return sys_nanosleep(f.x[0], f.x[1]); }
+std::int64_t h_clock_gettime(Process*, arch::TrapFrame& f) { return sys_clock_gettime(f.x[0], f.x[1]); }
+std::int64_t h_uname(Process*, arch::TrapFrame& f) { return sys_uname(f.x[0]); }
+std::int64_t h_brk(Process* p, arch::TrapFrame& f) { return sys_brk(p, f.x[0]); }
+std::int64_t h_mmap(Process* p, arch::TrapFrame& f) {
+    return sys_mmap(p, f.x[0], f.x[1], f.x[2], f.x[3], static_cast<std::int64_t>(f.x[4]), f.x[5]);
+}
+std::int64_t h_munmap(Process* p, arch::TrapFrame& f) { return sys_munmap(p, f.x[0], f.x[1]); }
+std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
+std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
+
+constexpr std::size_t kTableSize = 280;
+struct Table {
+    Handler h[kTableSize] = {};
+    constexpr Table() {
+        h[kRead] = h_read, h[kWrite] = h_write, h[kWritev] = h_writev, h[kClose] = h_close;
+        h[kDup] = h_dup, h[kDup3] = h_dup3, h[kPipe2] = h_pipe2, h[kExit] = h_exit, h[kExitGroup] = h_exit;
+        h[kWait4] = h_wait4, h[kClone] = h_clone, h[kExecve] = h_execve, h[kGetpid] = h_getpid;
+        h[kGettid] = h_getpid, h[kGetppid] = h_getppid, h[kGetuid] = h_ids, h[kGeteuid] = h_ids;
+        h[kGetgid] = h_ids, h[kGetegid] = h_ids, h[kSetTidAddress] = h_set_tid_address;
+        h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
+        h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
+        h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
+    }
+};
+constexpr Table kTable;
+static_assert(kGetrandom < kTableSize);
+
+}  // namespace
+
 std::int64_t syscall_dispatch(arch::TrapFrame& f) {
-    Process* p = current_process();
-    const std::uint64_t a0 = f.x[0], a1 = f.x[1], a2 = f.x[2], a3 = f.x[3], a4 = f.x[4], a5 = f.x[5];
-    switch (f.x[8]) {
-    case kRead: return sys_read(p, a0, a1, a2);
-    case kWrite: return sys_write(p, a0, a1, a2);
-    case kWritev: return sys_writev(p, a0, a1, a2);
-    case kClose: return sys_close(p, a0);
-    case kDup: return sys_dup(p, a0);
-    case kDup3: return sys_dup3(p, a0, a1, a2);
-    case kPipe2: return sys_pipe2(p, a0, a1);
-    case kExit:
-    case kExitGroup: process_exit(wait_status_exited(static_cast<int>(a0)));
-    case kWait4: {
-        const int pid = static_cast<int>(a0);
-        if (a2 & ~static_cast<std::uint64_t>(kWNOHANG | 2 /* WUNTRACED */ | 8 /* WCONTINUED */)) return -kEINVAL;
-        if (pid < -1 || pid == 0) return -kEINVAL;  // process groups: not supported
-        int status = 0;
-        const std::int64_t r = wait_child(p, pid, &status, static_cast<int>(a2));
-        if (r > 0 && a1 && !put_user(a1, status).ok()) return -kEFAULT;
-        if (r > 0 && a3) {
-            static const std::uint8_t zero[kRusageSize] = {};
-            if (!copy_to_user(a3, zero, sizeof zero).ok()) return -kEFAULT;
-        }
-        return r;
-    }
-    case kClone:
-        // fork only: kSIGCHLD as the exit signal, no sharing flags, no new stack.
-        if ((a0 & ~0xffull) != 0 || (a0 & 0xff) != kSIGCHLD || a1 != 0) return -kEINVAL;
-        return sys_fork(f);
-    case kExecve: return sys_execve_entry(f, a0, a1, a2);
-    case kGetpid:
-    case kGettid: return p->pid;
-    case kGetppid: return p->parent ? p->parent->pid : 0;
-    case kGetuid:
-    case kGeteuid:
-    case kGetgid:
-    case kGetegid: return 0;
-    case kSetTidAddress: p->clear_tid = a0; return p->pid;
-    case kSchedYield: sched::yield(); return 0;
-    case kNanosleep: return sys_nanosleep(a0, a1);
-    case kClockGettime: return sys_clock_gettime(a0, a1);
-    case kUname: return sys_uname(a0);
-    case kBrk: return sys_brk(p, a0);
-    case kMmap: return sys_mmap(p, a0, a1, a2, a3, static_cast<std::int64_t>(a4), a5);
-    case kMunmap: return sys_munmap(p, a0, a1);
-    case kMprotect: return sys_mprotect(p, a0, a1, a2);
-    case kKill: return sys_kill(static_cast<int>(a0), static_cast<int>(a1));
-    case kReboot: return sys_reboot(a0, a1, a2);
-    case kGetrandom: return sys_getrandom(a0, a1, a2);
-    default: return -kENOSYS;
-    }
+    const std::uint64_t nr = f.x[8];
+    if (nr >= kTableSize || kTable.h[nr] == nullptr) return -kENOSYS;
+    return kTable.h[nr](current_process(), f);
 }
 
 }  // namespace kernel
