@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kernel/cmdline.h"
+
+namespace {
+
+struct Warnings {
+    std::vector<std::string> tokens;
+    static void record(const char*, kernel::StrView tok, void* ctx) {
+        static_cast<Warnings*>(ctx)->tokens.emplace_back(tok.ptr, tok.len);
+    }
+};
+
+kernel::BootOptions parse(const std::string& s, Warnings& w) {
+    return kernel::parse_boot_options(s.c_str(), s.size(), Warnings::record, &w);
+}
+
+std::string str(kernel::StrView v) { return std::string(v.ptr, v.len); }
+
+TEST(CmdlineTest, ParsesEveryKnownOption) {
+    Warnings w;
+    const std::string line = "test=sched,mm bench=all hz=250 loglevel=3 init=/bin/init";  // outlives the views
+    auto o = parse(line, w);
+    EXPECT_EQ(str(o.test), "sched,mm");
+    EXPECT_EQ(str(o.bench), "all");
+    EXPECT_EQ(o.hz, 250u);
+    EXPECT_EQ(o.loglevel, 3);
+    EXPECT_EQ(str(o.init), "/bin/init");
+    EXPECT_TRUE(w.tokens.empty());
+}
+
+TEST(CmdlineTest, DefaultsWhenEmpty) {
+    Warnings w;
+    auto o = parse("", w);
+    EXPECT_TRUE(o.test.empty());
+    EXPECT_EQ(o.hz, 100u);
+    EXPECT_EQ(o.loglevel, 2);
+    EXPECT_TRUE(w.tokens.empty());
+}
+
+TEST(CmdlineTest, WarnsAboutUnknownOptionsAndBadValues) {
+    Warnings w;
+    auto o = parse("  frob=1 hz=0 hz=99999 loglevel=7 hz=abc  quiet ", w);
+    EXPECT_EQ(o.hz, 100u);
+    EXPECT_EQ(o.loglevel, 2);
+    ASSERT_EQ(w.tokens.size(), 6u);
+    EXPECT_EQ(w.tokens[0], "frob=1");
+    EXPECT_EQ(w.tokens[5], "quiet");
+}
+
+TEST(CmdlineTest, StopsAtTheLengthAndAtNul) {
+    Warnings w;
+    const char s[] = "hz=200\0hz=300";
+    auto o = kernel::parse_boot_options(s, sizeof s - 1, Warnings::record, &w);
+    EXPECT_EQ(o.hz, 200u);
+    auto o2 = kernel::parse_boot_options("hz=200 hz=300", 6, Warnings::record, &w);
+    EXPECT_EQ(o2.hz, 200u);
+}
+
+TEST(CmdlineTest, ListItemsSkipEmptyOnes) {
+    kernel::StrView list{",a,,bc,", 7};
+    std::size_t pos = 0;
+    kernel::StrView item;
+    std::vector<std::string> items;
+    while (kernel::next_list_item(list, pos, item)) items.push_back(str(item));
+    EXPECT_EQ(items, (std::vector<std::string>{"a", "bc"}));
+}
+
+}  // namespace
