@@ -38,3 +38,11 @@ foreach(prog test_syscalls test_process)
         --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user-builtin.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+
+# FP/SIMD state survives switches between processes (three workers check their vector registers
+# across sched_yield and preemption); forktree builds and reaps a process tree.
+foreach(prog fpu forktree)
+    add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
+        --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check exit --timeout 120)
+    set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 150)
+endforeach()

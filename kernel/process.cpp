@@ -66,12 +66,37 @@ std::uint64_t ttbr0_for(mm::AddressSpace* as) {
     return as->table().root() | (std::uint64_t{asid} << 48);
 }
 
-// Scheduler hook, IRQs masked, run-queue lock held: user FP/SIMD state and the next space's ASID.
-void on_switch(sched::Task* prev, sched::Task* next) {
-    if (Process* p = process_of(prev)) fpsimd_save(&p->fp);
+// FP/SIMD registers are switched lazily: they hold the state of s_fp_owner (one CPU until SMP makes
+// this per CPU). A task that is not the owner runs with EL0 FP access trapped (CPACR_EL1.FPEN = 01);
+// its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
+// Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
+Process* s_fp_owner = nullptr;
+constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
+constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
+
+void set_el0_fp_access(bool on) {
+    write_sysreg(cpacr_el1, on ? kCpacrFpenAll : kCpacrFpenEl1);
+    arch::isb();  // the new trap setting applies to the next EL0 instruction
+}
+
+// Makes the registers hold p's state (IRQs masked).
+void take_fp(Process* p) {
+    if (s_fp_owner == p) return;
+    if (s_fp_owner) fpsimd_save(&s_fp_owner->fp);
+    fpsimd_load(&p->fp);
+    s_fp_owner = p;
+}
+
+// The current values of p's FP state in p->fp (IRQs masked).
+void sync_fp(Process* p) {
+    if (s_fp_owner == p) fpsimd_save(&p->fp);
+}
+
+// Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access.
+void on_switch(sched::Task*, sched::Task* next) {
     if (Process* n = process_of(next)) {
         if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
-        fpsimd_load(&n->fp);
+        set_el0_fp_access(s_fp_owner == n);
     }
 }
 
@@ -235,7 +260,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
     child->start_frame.x[0] = 0;  // the child sees fork() return 0
     {
         arch::IrqGuard g;
-        fpsimd_save(&self->fp);  // the live registers are the parent's current state
+        sync_fp(self);  // the parent's live registers, if it owns them
     }
     child->fp = self->fp;
     for (int i = 0; i < kMaxFds; ++i)
@@ -278,10 +303,11 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     lib::copy_bytes(self->name, basename(path), n);
     self->name[n] = 0;
     lib::copy_bytes(self->task->name, self->name, n + 1);
-    self->fp = FpState{};
     {
         arch::IrqGuard g;
-        fpsimd_load(&self->fp);
+        self->fp = FpState{};
+        if (s_fp_owner == self) s_fp_owner = nullptr;  // the old program's registers are not kept
+        set_el0_fp_access(false);
     }
     frame = arch::TrapFrame{};
     frame.elr = prog.entry;
@@ -304,6 +330,7 @@ void process_exit(int status) {
     mm::AddressSpace* space = self->space;
     {
         arch::IrqGuard g;
+        if (s_fp_owner == self) s_fp_owner = nullptr;
         self->space = nullptr;
         self->task->context.ttbr0 = memory::empty_user_root();
         write_sysreg(ttbr0_el1, memory::empty_user_root());
@@ -459,6 +486,11 @@ const char* signal_name(int sig) {
     using namespace arch::esr;
     const Class ec = exception_class(frame.esr);
     Process* p = current_process();
+    if (ec == Class::FpAccess) {  // first FP use since this task was switched in: give it the registers
+        take_fp(p);
+        set_el0_fp_access(true);
+        return;
+    }
     // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
     if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
         frame.far < kUserStackTop && frame.far >= kUserStackTop - kUserStackSize &&

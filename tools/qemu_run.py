@@ -54,7 +54,7 @@ def main():
     ap.add_argument("--append", default="")
     ap.add_argument("--initrd")
     ap.add_argument("--timeout", type=float, default=120)
-    ap.add_argument("--check", choices=["tests", "panic", "bench", "none"], default="none")
+    ap.add_argument("--check", choices=["tests", "panic", "bench", "exit", "none"], default="none")
     ap.add_argument("--expect", action="append", default=[], help="regex that must appear in the output")
     ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off and the bench machine")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off: deterministic virtual time")
@@ -111,6 +111,10 @@ def main():
                 ok = False
         if code == 0:
             print("qemu_run: QEMU exited 0 after a panic")
+            ok = False
+    elif args.check == "exit":
+        if code != 0:
+            print(f"qemu_run: QEMU exit status {code}")
             ok = False
     elif args.check == "bench":
         if code != 0 or not re.search(r"^bench \S+: \d+ instructions/op$", out, re.M):
