@@ -47,6 +47,7 @@ void* linear(PhysAddr pa, void*) { return reinterpret_cast<void*>(mm::phys_to_li
 
 class KernelFrames final : public mm::FrameSource {
 public:
+    constexpr KernelFrames() : mm::FrameSource(mm::kLinearBase) {}  // tables are in the linear map
     lib::Result<PhysAddr> alloc_table() override { return alloc_zeroed_frame(); }
     void free_table(PhysAddr pa) override { free_frames(pa, 0); }
     void* table_virt(PhysAddr pa) override { return phys_to_virt(pa); }

@@ -30,6 +30,8 @@ constexpr VirtAddr kKernelStart = ~VirtAddr{0} << arch::kPtVaBits;   // TTBR1: [
 constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;                      // 48-bit output addresses
 constexpr unsigned kNoCount = ~0u;                                    // audit: the root has no count
 constexpr std::uint64_t kSwOwned = std::uint64_t{1} << (arch::kPteSwShift + 1);  // MapFlags::Owned
+// One more (or less) valid entry in a table descriptor's count field: add it to the descriptor.
+constexpr std::uint64_t kTableCountOne = std::uint64_t{1} << arch::kPteTableCountShift;
 
 // The walker reads descriptors while we change them: each is written with one single-copy-atomic
 // 64-bit store (never torn or merged by the compiler) and read once per decision.
@@ -113,6 +115,14 @@ struct PageTable::Reserve {
 
 // ---- Construction ------------------------------------------------------------------------------
 
+PageTable::PageTable(PhysAddr root, Half half, std::uint16_t asid, FrameSource& frames,
+                     TlbMaintainer& tlb)
+    : m_root(root), m_half(half), m_asid(asid), m_frames(&frames), m_tlb(&tlb),
+      m_linear(frames.linear_offset()) {
+    m_root_table = table_at(root);
+    m_last_bits = leaf_bits_for(m_last_flags).value();
+}
+
 lib::Result<PageTable> PageTable::create(Half half, std::uint16_t asid, FrameSource& frames,
                                          TlbMaintainer& tlb) {
     PhysAddr root = TRY(frames.alloc_table());
@@ -147,11 +157,19 @@ unsigned PageTable::recount(PhysAddr table, unsigned level) {
 
 // ---- Shared helpers ----------------------------------------------------------------------------
 
-std::uint64_t* PageTable::table_at(PhysAddr pa) const {
+inline std::uint64_t* PageTable::table_at(PhysAddr pa) const {
+    if (__builtin_expect(m_linear != 0, 1)) return reinterpret_cast<std::uint64_t*>(pa + m_linear);
     return static_cast<std::uint64_t*>(m_frames->table_virt(pa));
 }
 
-VirtAddr PageTable::va_base() const { return m_half == Half::User ? 0 : kKernelStart; }
+inline VirtAddr PageTable::va_base() const { return m_half == Half::User ? 0 : kKernelStart; }
+
+// check_va_range(va, kPageSize) as one test: both halves span 2^48 bytes from va_base(), so va is a
+// page of this half exactly when va - va_base() has no bit set outside [47:12].
+inline bool PageTable::page_va_ok(VirtAddr va) const {
+    static_assert(kUserEnd == 0 - kKernelStart, "the two halves are the same size");
+    return ((va - va_base()) & ~(kUserEnd - kPageSize)) == 0;
+}
 
 lib::Status PageTable::check_va_range(VirtAddr va, std::size_t size) const {
     if (size == 0 || !is_aligned(va, kPageSize) || !is_aligned(size, kPageSize)) {
@@ -183,7 +201,7 @@ lib::Result<std::uint64_t> PageTable::leaf_bits_for(MapFlags flags) const {
 lib::Result<std::uint64_t*> PageTable::walk_to_entry(VirtAddr va, bool create, unsigned target_level,
                                                      Path& path) {
     KASSERT(target_level <= kPtLeafLevel);
-    std::uint64_t* table = table_at(m_root);
+    std::uint64_t* table = m_root_table;
     bool created = false;
     for (unsigned level = 0;; ++level) {
         // Invariant: `table` is the level-`level` table on va's path and path.entry[0..level-1] are
@@ -352,10 +370,70 @@ void PageTable::split_block(Path& path, unsigned level, VirtAddr tlbi_va, std::u
 
 // ---- Single pages ------------------------------------------------------------------------------
 
+// Finds va's L2 entry (and its descriptor) when the entries on its path at L0..L2 all hold tables;
+// false at a hole or a block on the way. `at` turns a table's PA into its address. Spelled out level
+// by level: with the L3 step in leaf_slot, this is the hot part of every map_page and unmap_page.
+template <typename At>
+[[gnu::always_inline]] inline bool find_l2_table_entry(std::uint64_t* root, VirtAddr va, At at,
+                                                       std::uint64_t*& l2_entry,
+                                                       std::uint64_t& l2_desc) {
+    std::uint64_t d0 = load(&root[pt_index(va, 0)]);
+    if (__builtin_expect(!pte_is_table(d0, 0), 0)) return false;
+    std::uint64_t d1 = load(&at(pte_address(d0))[pt_index(va, 1)]);
+    if (__builtin_expect(!pte_is_table(d1, 1), 0)) return false;
+    l2_entry = &at(pte_address(d1))[pt_index(va, 2)];
+    l2_desc = load(l2_entry);
+    return __builtin_expect(pte_is_table(l2_desc, 2), 1);
+}
+
+[[gnu::always_inline]] inline bool PageTable::leaf_slot(VirtAddr va, LeafSlot& s) const {
+    const std::uint64_t linear = m_linear;
+    if (__builtin_expect(linear != 0, 1)) {
+        auto at = [linear](PhysAddr pa) { return reinterpret_cast<std::uint64_t*>(pa + linear); };
+        if (!find_l2_table_entry(m_root_table, va, at, s.l2_entry, s.l2_desc)) return false;
+        s.entry = &at(pte_address(s.l2_desc))[pt_index(va, kPtLeafLevel)];
+        return true;
+    }
+    // Out of line, and nothing of `s` passed by address, so that `s` stays in registers.
+    s.l2_entry = l2_entry_via_table_virt(va);
+    if (s.l2_entry == nullptr) return false;
+    s.l2_desc = load(s.l2_entry);
+    s.entry = &table_at(pte_address(s.l2_desc))[pt_index(va, kPtLeafLevel)];
+    return true;
+}
+
+// find_l2_table_entry through FrameSource::table_virt (no linear offset); nullptr if not found.
+[[gnu::noinline]] std::uint64_t* PageTable::l2_entry_via_table_virt(VirtAddr va) const {
+    auto at = [this](PhysAddr pa) { return static_cast<std::uint64_t*>(m_frames->table_virt(pa)); };
+    std::uint64_t* l2_entry = nullptr;
+    std::uint64_t l2_desc = 0;
+    return find_l2_table_entry(m_root_table, va, at, l2_entry, l2_desc) ? l2_entry : nullptr;
+}
+
 lib::Status PageTable::map_page(VirtAddr va, PhysAddr pa, MapFlags flags) {
-    TRY_STATUS(check_va_range(va, kPageSize));
-    if (!is_aligned(pa, kPageSize) || pa >= kPhysEnd) return lib::Error::InvalidArgument;
-    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    // pa: page-aligned, and a 48-bit output address.
+    if (__builtin_expect(!page_va_ok(va) || (pa & ~arch::kPteAddrMask) != 0, 0)) {
+        return lib::Error::InvalidArgument;
+    }
+    std::uint64_t bits = m_last_bits;
+    if (__builtin_expect(flags != m_last_flags, 0)) {
+        bits = TRY(leaf_bits_for(flags));
+        m_last_flags = flags;
+        m_last_bits = bits;
+    }
+    LeafSlot s;
+    if (__builtin_expect(!leaf_slot(va, s), 0)) return map_page_walk(va, pa, bits);
+    if (pte_is_valid(load(s.entry))) return lib::Error::AlreadyMapped;
+    // count_added, with the L2 descriptor already in hand: below 512, + 1 cannot leave the field.
+    KASSERT(pte_table_count(s.l2_desc) < kPtEntries);
+    store(s.entry, pte_make_leaf_raw(pa, kPtLeafLevel, bits));
+    store(s.l2_entry, s.l2_desc + kTableCountOne);
+    m_tlb->before_update();  // was invalid, so no TLB entry to remove: just publish it
+    return {};
+}
+
+// map_page when some table on va's path is missing (or a block covers va): the general walk.
+[[gnu::noinline]] lib::Status PageTable::map_page_walk(VirtAddr va, PhysAddr pa, std::uint64_t bits) {
     Path path;
     std::uint64_t* e = TRY(walk_to_entry(va, true, kPtLeafLevel, path));
     // Stopping above L3 means a block covers va. Neither case allocated anything.
@@ -367,7 +445,23 @@ lib::Status PageTable::map_page(VirtAddr va, PhysAddr pa, MapFlags flags) {
 }
 
 lib::Result<PhysAddr> PageTable::unmap_page(VirtAddr va) {
-    TRY_STATUS(check_va_range(va, kPageSize));
+    if (__builtin_expect(!page_va_ok(va), 0)) return lib::Error::InvalidArgument;
+    LeafSlot s;
+    // A hole or block above L3, or the last entry of its table (tables to free): the general walk.
+    if (__builtin_expect(!leaf_slot(va, s) || pte_table_count(s.l2_desc) <= 1, 0)) {
+        return unmap_page_walk(va);
+    }
+    std::uint64_t d = load(s.entry);
+    if (!pte_is_valid(d)) return lib::Error::NotMapped;
+    store(s.entry, 0);
+    store(s.l2_entry, s.l2_desc - kTableCountOne);  // drop_entry: the table keeps other entries
+    m_tlb->before_update();                    // retire(): the cleared entry reaches the walker,
+    m_tlb->invalidate_page(va, m_asid, true);  // then the TLB; no table was freed: last level only
+    return pte_address(d);
+}
+
+// unmap_page when the fast path does not apply: splits blocks, reports holes, frees tables.
+[[gnu::noinline]] lib::Result<PhysAddr> PageTable::unmap_page_walk(VirtAddr va) {
     Path path;
     std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
     std::uint64_t d = load(e);
@@ -560,6 +654,7 @@ void PageTable::destroy(void (*on_leaf)(PhysAddr, std::size_t, void*), void* ctx
     destroy_table(m_root, 0, on_leaf, ctx);
     KASSERT(m_table_count == 0);
     m_root = 0;
+    m_root_table = nullptr;
 }
 
 void PageTable::destroy_table(PhysAddr table, unsigned level,

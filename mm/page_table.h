@@ -49,10 +49,22 @@ constexpr bool has(MapFlags set, MapFlags bits) { return (set & bits) == bits; }
 struct FrameSource {
     virtual lib::Result<PhysAddr> alloc_table() = 0;  // a zeroed, 4 KiB-aligned 4 KiB frame
     virtual void free_table(PhysAddr) = 0;
-    virtual void* table_virt(PhysAddr) = 0;           // where the engine reads/writes it (linear map)
+    // Where the engine reads/writes a table (linear map). Must not change while the frame is
+    // allocated: a PageTable keeps its root's address.
+    virtual void* table_virt(PhysAddr) = 0;
+
+    // Nonzero when every table frame lies at pa + linear_offset() (a linear map; table_virt() must
+    // agree): walks then compute table addresses themselves instead of making a virtual call per
+    // level. 0: ask table_virt() every time (the fakes, whose frames are scattered).
+    std::uint64_t linear_offset() const { return m_linear_offset; }
 
 protected:
+    constexpr FrameSource() = default;
+    explicit constexpr FrameSource(std::uint64_t linear_offset) : m_linear_offset(linear_offset) {}
     ~FrameSource() = default;  // never deleted through this interface (no operator delete needed)
+
+private:
+    std::uint64_t m_linear_offset = 0;  // fixed for the source's lifetime: tables cache it
 };
 
 // TLB and barrier maintenance. The kernel implements these with DSB/TLBI/ISB (arch/aarch64/tlb.h).
@@ -165,8 +177,21 @@ private:
     struct Reserve;  // frames taken up front for a block split, so the split itself cannot fail
     using LeafFn = lib::Status (*)(const Mapping&, void*);
 
-    PageTable(PhysAddr root, Half half, std::uint16_t asid, FrameSource& frames, TlbMaintainer& tlb)
-        : m_root(root), m_half(half), m_asid(asid), m_frames(&frames), m_tlb(&tlb) {}
+    PageTable(PhysAddr root, Half half, std::uint16_t asid, FrameSource& frames, TlbMaintainer& tlb);
+
+    // map_page and unmap_page first try the common case on their own (va's tables down to L3 all
+    // exist, and an unmap leaves its table non-empty): one walk, no Path, no allocation or freeing.
+    // Everything else goes to the general code below, which they call with nothing changed yet.
+    struct LeafSlot {
+        std::uint64_t* entry;     // va's L3 entry
+        std::uint64_t* l2_entry;  // the L2 entry pointing at its table: holds the table's count
+        std::uint64_t l2_desc;    // *l2_entry as read
+    };
+    bool leaf_slot(VirtAddr va, LeafSlot& slot) const;
+    std::uint64_t* l2_entry_via_table_virt(VirtAddr va) const;
+    [[nodiscard]] lib::Status map_page_walk(VirtAddr va, PhysAddr pa, std::uint64_t bits);
+    [[nodiscard]] lib::Result<PhysAddr> unmap_page_walk(VirtAddr va);
+    bool page_va_ok(VirtAddr va) const;
 
     // The one walk every operation shares. Descends from the root towards target_level and stops
     // at target_level, at an invalid entry (unless create, which installs empty tables there), or at
@@ -204,7 +229,13 @@ private:
     std::uint16_t m_asid;
     FrameSource* m_frames;
     TlbMaintainer* m_tlb;
+    std::uint64_t m_linear;  // frames.linear_offset(), cached: table_at() runs once per level walked
+    std::uint64_t* m_root_table = nullptr;  // table_at(m_root), which every walk starts from
     std::size_t m_table_count = 1;
+    // map_page's last accepted flags and their leaf_bits_for(): callers map page after page with
+    // the same flags. Always a valid pair (the constructor fills in Read's bits).
+    MapFlags m_last_flags = MapFlags::Read;
+    std::uint64_t m_last_bits = 0;
 };
 
 static_assert(std::is_trivially_copyable_v<PageTable> && std::is_trivially_destructible_v<PageTable>);

@@ -1,15 +1,22 @@
 // Host tests of the page-table engine (mm/page_table.cpp) on FakeFrames and FakeTlb: each rule of its
-// contract on its own, then seeded randomised runs against a reference model (both halves).
+// contract on its own, then seeded randomised runs against a reference model (both halves, through
+// FrameSource::table_virt and through a linear offset as the kernel's frames provide).
 // Time budget: the whole file well under 10 s with ASan+UBSan.
 #include <gtest/gtest.h>
 
+#include <sanitizer/asan_interface.h>  // ASAN_(UN)POISON_MEMORY_REGION: no-ops without ASan
+
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -19,6 +26,7 @@
 #include "fakes/fake_tlb.h"
 #include "lib/result.h"
 #include "mm/page_table.h"
+#include "support.h"
 
 namespace {
 
@@ -65,7 +73,7 @@ struct HwLeaf {
     std::uint64_t* entry;
     unsigned level;
 };
-std::optional<HwLeaf> hw_walk(FakeFrames& frames, PhysAddr root, VirtAddr va) {
+std::optional<HwLeaf> hw_walk(mm::FrameSource& frames, PhysAddr root, VirtAddr va) {
     PhysAddr table = root;
     for (unsigned level = 0; level < arch::kPtLevels; ++level) {
         auto* t = static_cast<std::uint64_t*>(frames.table_virt(table));
@@ -83,7 +91,7 @@ std::optional<HwLeaf> hw_walk(FakeFrames& frames, PhysAddr root, VirtAddr va) {
 }
 
 // The tables the MMU visits for va, root first.
-std::vector<PhysAddr> hw_path(FakeFrames& frames, PhysAddr root, VirtAddr va) {
+std::vector<PhysAddr> hw_path(mm::FrameSource& frames, PhysAddr root, VirtAddr va) {
     std::vector<PhysAddr> path{root};
     PhysAddr table = root;
     for (unsigned level = 0; level < arch::kPtLeafLevel; ++level) {
@@ -300,6 +308,43 @@ TEST_F(PageTableTest, UserPagesAreNotGlobalAndNeverExecutableAtEl1) {
     EXPECT_TRUE((kw & arch::kPtePxn) && (kw & arch::kPteUxn) && (kw & arch::kPteNg));
     EXPECT_FALSE(kw & arch::kPteApEl0);
     EXPECT_TRUE(translates_to(pt, kUserVa + 2 * k4K, kPa, R | W, k4K));
+}
+
+// Every map_page writes the descriptor of its own flags, whatever the call before it asked for (the
+// engine remembers the last translation of flags into bits): runs of equal and of changing flags,
+// refused flags in between, starting with plain Read on a fresh table.
+TEST_F(PageTableTest, EachMapPageEncodesItsOwnFlags) {
+    const MapFlags O = MapFlags::Owned;
+    for (Half half : {Half::User, Half::Kernel}) {
+        SCOPED_TRACE(half == Half::User ? "user half" : "kernel half");
+        PageTable pt = make(half);
+        const VirtAddr base = half == Half::User ? kUserVa : kKernelVa;
+        const MapFlags mine = half == Half::User ? U : G;
+        const MapFlags other = half == Half::User ? G : U;
+        const std::vector<MapFlags> sequence = {
+            R, R, R | W, R | W, R | W | O, R, R | X | mine, R | W | X, R | X | mine, R | other,
+            R | X | mine, R | D | W | mine, MapFlags::None, R | D | W | mine, R | mine, R | mine | O};
+        VirtAddr va = base;
+        for (MapFlags f : sequence) {
+            SCOPED_TRACE(::testing::Message() << "flags 0x" << std::hex << static_cast<unsigned>(f));
+            const bool allowed = has(f, R) && !has(f, W | X) && !has(f, other);
+            lib::Status st = pt.map_page(va, kPa + (va - base), f);
+            if (!allowed) {
+                EXPECT_EQ(error_of(st), lib::Error::InvalidArgument);
+                continue;
+            }
+            ASSERT_TRUE(st.ok());
+            EXPECT_TRUE(translates_to(pt, va, kPa + (va - base), f, k4K));
+            std::uint64_t d = *hw_walk(frames, pt.root(), va)->entry;
+            arch::PteAttrs a{.write = has(f, W), .execute = has(f, X), .user = has(f, U),
+                             .device = has(f, D), .global = has(f, G)};
+            std::uint64_t expected = arch::pte_make_page(kPa + (va - base), a);
+            if (has(f, O)) expected = arch::pte_with_sw_bits(expected, 2);  // bit 56: Owned
+            EXPECT_EQ(d, expected);
+            va += k4K;
+        }
+        EXPECT_TRUE(pt.audit().ok());
+    }
 }
 
 TEST_F(PageTableTest, KernelPagesFollowTheGlobalFlagAndStayOutOfEl0Reach) {
@@ -744,6 +789,161 @@ TEST(FakeFramesTest, DetectsDoubleFreeAndStaleAddresses) {
     EXPECT_EQ(frames.live(), 0u);
 }
 
+// ---- Broken invariants --------------------------------------------------------------------------
+
+// An L0 "block" is a reserved encoding (4 KiB pages have no 512 GiB leaves): only a corrupted tree
+// holds one, and every walk that meets it stops with a KASSERT instead of following it as a table.
+TEST_F(PageTableTest, AnL0BlockDescriptorIsABrokenInvariant) {
+    for (Half half : {Half::User, Half::Kernel}) {
+        SCOPED_TRACE(half == Half::User ? "user half" : "kernel half");
+        PageTable pt = make(half);
+        const VirtAddr va = half == Half::User ? kUserVa : kKernelVa;
+        const MapFlags f = half == Half::User ? R | U : R | G;
+        auto* root = static_cast<std::uint64_t*>(frames.table_virt(pt.root()));
+        std::uint64_t& e = root[arch::pt_index(va, 0)];
+        e = arch::pte_make_block(0, 0, {});
+        ASSERT_TRUE(arch::pte_is_valid(e) && !arch::pte_is_table(e, 0));
+        EXPECT_THROW((void)pt.map_page(va, kPa, f), lib::AssertionFailure);
+        EXPECT_THROW((void)pt.unmap_page(va), lib::AssertionFailure);
+        EXPECT_THROW((void)pt.protect(va, f), lib::AssertionFailure);
+        EXPECT_THROW((void)pt.translate(va), lib::AssertionFailure);
+        EXPECT_THROW((void)pt.map_range(va, kPa, k2M, f), lib::AssertionFailure);
+        EXPECT_THROW((void)pt.unmap_range(va, k4K), lib::AssertionFailure);
+        EXPECT_EQ(error_of(pt.audit()), lib::Error::Malformed);
+        e = 0;
+        EXPECT_TRUE(pt.audit().ok());
+        pt.destroy();
+    }
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+// ---- Linear offset ------------------------------------------------------------------------------
+
+// A FrameSource with a linear offset, like the kernel's: frames are slots of one arena at fake
+// physical addresses kBase + i * 4 KiB, handed out once each (a freed slot is poisoned under ASan, so
+// a stale access through the offset is caught), and table_virt() agrees with the offset but counts
+// its calls: the engine has no need of it.
+class LinearFrames final : public mm::FrameSource {
+public:
+    static constexpr PhysAddr kBase = 0x4000'0000;
+    static constexpr std::size_t kCapacity = 8192;  // 32 MiB: every frame the randomised runs take
+
+    LinearFrames() : LinearFrames(alloc_arena()) {}
+    LinearFrames(const LinearFrames&) = delete;
+    LinearFrames& operator=(const LinearFrames&) = delete;
+    ~LinearFrames() {
+        ASAN_UNPOISON_MEMORY_REGION(m_arena, kCapacity * k4K);
+        std::free(m_arena);
+    }
+
+    lib::Result<PhysAddr> alloc_table() override {
+        if (m_next == kCapacity) throw std::runtime_error("LinearFrames: arena exhausted");
+        m_live_slot[m_next] = true;
+        ++m_live;
+        return kBase + m_next++ * k4K;
+    }
+    void free_table(PhysAddr pa) override {
+        std::size_t i = slot(pa, "free_table");
+        if (on_free) on_free(pa);
+        m_live_slot[i] = false;
+        --m_live;
+        ASAN_POISON_MEMORY_REGION(m_arena + i * k4K, k4K);
+    }
+    void* table_virt(PhysAddr pa) override {
+        ++table_virt_calls;
+        return m_arena + slot(pa, "table_virt") * k4K;
+    }
+
+    std::size_t live() const { return m_live; }
+    std::function<void(PhysAddr)> on_free;  // as FakeFrames::on_free
+    std::size_t table_virt_calls = 0;
+
+private:
+    explicit LinearFrames(unsigned char* arena)
+        : mm::FrameSource(reinterpret_cast<std::uint64_t>(arena) - kBase), m_arena(arena) {}
+    static unsigned char* alloc_arena() {
+        void* p = std::aligned_alloc(k4K, kCapacity * k4K);
+        if (p == nullptr) throw std::bad_alloc();
+        std::memset(p, 0, kCapacity * k4K);  // every frame starts zeroed, as alloc_table promises
+        return static_cast<unsigned char*>(p);
+    }
+    std::size_t slot(PhysAddr pa, const char* what) const {
+        std::size_t i = (pa - kBase) / k4K;
+        if (pa < kBase || pa % k4K != 0 || i >= m_next || !m_live_slot[i]) {
+            throw std::logic_error(std::string("LinearFrames::") + what + ": not a live frame");
+        }
+        return i;
+    }
+
+    unsigned char* m_arena;
+    std::vector<bool> m_live_slot = std::vector<bool>(kCapacity);
+    std::size_t m_next = 0;
+    std::size_t m_live = 0;
+};
+
+TEST(PageTableLinearTest, FrameSourcesHaveNoLinearOffsetUnlessTheyGiveOne) {
+    FakeFrames fake;
+    EXPECT_EQ(fake.linear_offset(), 0u);
+    LinearFrames linear;
+    auto pa = linear.alloc_table();
+    ASSERT_TRUE(pa.ok());
+    EXPECT_NE(linear.linear_offset(), 0u);
+    EXPECT_EQ(pa.value() + linear.linear_offset(),
+              reinterpret_cast<std::uint64_t>(linear.table_virt(pa.value())));
+}
+
+// Every operation, on both halves, reaches its tables through the offset alone and does exactly
+// what it does through table_virt(): same results, same tables, same TLB calls.
+TEST(PageTableLinearTest, WalksUseTheOffsetInsteadOfTableVirt) {
+    for (Half half : {Half::User, Half::Kernel}) {
+        SCOPED_TRACE(half == Half::User ? "user half" : "kernel half");
+        const VirtAddr va = half == Half::User ? kUserVa : kKernelVa;
+        const MapFlags rw = half == Half::User ? R | W | U : R | W | G;
+        const MapFlags rx = half == Half::User ? R | X | U : R | X;
+        LinearFrames linear;
+        FakeFrames fake;
+        FakeTlb linear_tlb, fake_tlb;
+        PageTable a = PageTable::create(half, kAsid, linear, linear_tlb).value();
+        PageTable b = PageTable::create(half, kAsid, fake, fake_tlb).value();
+        auto both = [&](auto&& op) {
+            auto ra = op(a);
+            auto rb = op(b);
+            EXPECT_EQ(ra.ok(), rb.ok());
+            if (!ra.ok() && !rb.ok()) {
+                EXPECT_EQ(ra.error(), rb.error());
+            }
+            return ra;
+        };
+        EXPECT_TRUE(both([&](PageTable& p) { return p.map_page(va, kPa, rw); }).ok());
+        EXPECT_TRUE(both([&](PageTable& p) { return p.map_page(va + k4K, kPa + k4K, rx); }).ok());
+        EXPECT_FALSE(both([&](PageTable& p) { return p.map_page(va, kPa, rw); }).ok());
+        EXPECT_TRUE(both([&](PageTable& p) { return p.protect(va, rx); }).ok());
+        EXPECT_TRUE(both([&](PageTable& p) { return p.map_range(va + k1G, kPa, k1G + k2M, rw); }).ok());
+        EXPECT_FALSE(both([&](PageTable& p) { return p.map_page(va + k1G + k4K, kPa, rw); }).ok());
+        EXPECT_EQ(both([&](PageTable& p) { return p.unmap_page(va + k1G + 5 * k4K); }).value(),
+                  kPa + 5 * k4K);  // splits the 1 GiB block
+        EXPECT_TRUE(both([&](PageTable& p) { return p.unmap_range(va + 2 * k1G, k4K); }).ok());
+        EXPECT_EQ(both([&](PageTable& p) { return p.unmap_page(va); }).value(), kPa);
+        EXPECT_FALSE(both([&](PageTable& p) { return p.unmap_page(va); }).ok());
+        EXPECT_EQ(both([&](PageTable& p) { return p.translate(va + k4K + 7); }).value().pa,
+                  kPa + k4K + 7);
+        EXPECT_TRUE(both([&](PageTable& p) { return p.audit(); }).ok());
+        EXPECT_EQ(leaves_of(a), leaves_of(b));
+        EXPECT_EQ(a.table_count(), b.table_count());
+        EXPECT_EQ(linear.live(), a.table_count());
+        EXPECT_EQ(linear_tlb.calls(), fake_tlb.calls());
+        EXPECT_EQ(linear.table_virt_calls, 0u);
+        // The last page under its tables: the unmap frees them (the general path).
+        EXPECT_TRUE(both([&](PageTable& p) { return p.unmap_page(va + k4K); }).ok());
+        EXPECT_EQ(a.table_count(), b.table_count());
+        EXPECT_EQ(linear_tlb.calls(), fake_tlb.calls());
+        a.destroy();
+        b.destroy();
+        EXPECT_EQ(linear.live(), 0u);
+        EXPECT_EQ(linear.table_virt_calls, 0u);
+    }
+}
+
 // ---- Randomised run against a reference model ---------------------------------------------------
 
 // The reference: every leaf (va -> pa, flags, size) and, for each table the tree must contain, the
@@ -831,9 +1031,10 @@ private:
     std::unordered_map<std::uint64_t, int> m_refs;
 };
 
+template <typename Frames>  // FakeFrames or LinearFrames
 class RandomRun {
 public:
-    RandomRun(Half half, std::uint64_t seed, FakeFrames& frames, FakeTlb& tlb)
+    RandomRun(Half half, std::uint64_t seed, Frames& frames, FakeTlb& tlb)
         : m_half(half), m_rng(seed), m_frames(frames), m_tlb(tlb),
           m_pt(PageTable::create(half, kAsid, frames, tlb).value()) {
         if (half == Half::User) {
@@ -1195,7 +1396,7 @@ private:
 
     Half m_half;
     std::mt19937_64 m_rng;
-    FakeFrames& m_frames;
+    Frames& m_frames;
     FakeTlb& m_tlb;
     PageTable m_pt;
     Model m_model;
@@ -1214,6 +1415,23 @@ TEST_F(PageTableTest, RandomisedKernelHalfMatchesTheModel) {
     constexpr std::uint64_t kSeed = 0x5EED'0002;
     SCOPED_TRACE(::testing::Message() << "seed 0x" << std::hex << kSeed);
     RandomRun(Half::Kernel, kSeed, frames, tlb).run(30'000);
+}
+
+// The same runs with table addresses from the linear offset: the path the kernel takes.
+TEST(PageTableLinearTest, RandomisedUserHalfMatchesTheModel) {
+    constexpr std::uint64_t kSeed = 0x5EED'0003;
+    SCOPED_TRACE(::testing::Message() << "seed 0x" << std::hex << kSeed);
+    LinearFrames frames;
+    FakeTlb tlb;
+    RandomRun(Half::User, kSeed, frames, tlb).run(20'000);
+}
+
+TEST(PageTableLinearTest, RandomisedKernelHalfMatchesTheModel) {
+    constexpr std::uint64_t kSeed = 0x5EED'0004;
+    SCOPED_TRACE(::testing::Message() << "seed 0x" << std::hex << kSeed);
+    LinearFrames frames;
+    FakeTlb tlb;
+    RandomRun(Half::Kernel, kSeed, frames, tlb).run(12'000);
 }
 
 }  // namespace
