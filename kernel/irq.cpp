@@ -8,60 +8,64 @@ namespace kernel::irq {
 
 namespace {
 constexpr std::uint32_t kMaxIntid = 1020;
-// A handler and its count side by side: the dispatch path reaches both with one address.
+// A handler and its count side by side, and everything dispatch() reads in one object: the IRQ path
+// reaches it all from one address.
 struct Slot {
     Handler handler;
     std::uint64_t count;
 };
-hal::Gic* s_gic = nullptr;
-Slot s_slots[kMaxIntid];
-std::uint64_t s_spurious = 0;
-void (*s_exit_hook)(arch::TrapFrame&, bool) = nullptr;
+struct State {
+    hal::Gic* gic = nullptr;
+    void (*exit_hook)(arch::TrapFrame&, bool) = nullptr;
+    std::uint64_t spurious = 0;
+    Slot slots[kMaxIntid];
+};
+State s;
 }  // namespace
 
-void init(hal::Gic* gic) { s_gic = gic; }
-hal::Gic* gic() { return s_gic; }
+void init(hal::Gic* gic) { s.gic = gic; }
+hal::Gic* gic() { return s.gic; }
 
 void register_handler(std::uint32_t intid, Handler h) {
     if (intid >= kMaxIntid) panic("irq: INTID %u out of range", intid);
-    s_slots[intid].handler = h;
-    s_gic->set_priority(intid, hal::kDefaultPriority);
-    s_gic->enable(intid);
+    s.slots[intid].handler = h;
+    s.gic->set_priority(intid, hal::kDefaultPriority);
+    s.gic->enable(intid);
 }
 
 void unregister_handler(std::uint32_t intid) {
     if (intid >= kMaxIntid) return;
-    s_gic->disable(intid);
-    s_slots[intid].handler = nullptr;
+    s.gic->disable(intid);
+    s.slots[intid].handler = nullptr;
 }
 
-std::uint64_t count(std::uint32_t intid) { return intid < kMaxIntid ? s_slots[intid].count : 0; }
-std::uint64_t spurious_count() { return s_spurious; }
+std::uint64_t count(std::uint32_t intid) { return intid < kMaxIntid ? s.slots[intid].count : 0; }
+std::uint64_t spurious_count() { return s.spurious; }
 
 namespace {
 [[noreturn, gnu::noinline, gnu::cold]] void unexpected(std::uint32_t intid) {
-    s_gic->disable(intid);  // nobody owns it: stop it from storming
-    s_gic->end_of_interrupt(intid);
+    s.gic->disable(intid);  // nobody owns it: stop it from storming
+    s.gic->end_of_interrupt(intid);
     panic("irq: unexpected interrupt %u", intid);
 }
 }  // namespace
 
 void dispatch(arch::TrapFrame& frame, bool from_user) {
-    hal::Gic* gic = s_gic;
+    hal::Gic* gic = s.gic;
     const std::uint32_t intid = gic->acknowledge();
     if (__builtin_expect(intid < kMaxIntid, 1)) {
-        Slot& slot = s_slots[intid];
+        Slot& slot = s.slots[intid];
         ++slot.count;
         const Handler h = slot.handler;
         if (__builtin_expect(h == nullptr, 0)) unexpected(intid);
         h(intid);
         gic->end_of_interrupt(intid);
     } else {  // 1020-1023: spurious or special; never EOI'd
-        ++s_spurious;
+        ++s.spurious;
     }
-    if (s_exit_hook) s_exit_hook(frame, from_user);
+    if (s.exit_hook) s.exit_hook(frame, from_user);
 }
 
-void set_exit_hook(void (*hook)(arch::TrapFrame&, bool)) { s_exit_hook = hook; }
+void set_exit_hook(void (*hook)(arch::TrapFrame&, bool)) { s.exit_hook = hook; }
 
 }  // namespace kernel::irq

@@ -621,18 +621,41 @@ void PageTable::unmap_checked(VirtAddr va, std::size_t size, Reserve& r) {
 // ---- Whole-tree operations ---------------------------------------------------------------------
 
 lib::Status PageTable::visit_leaves(LeafFn fn, void* ctx) const {
-    return visit_table(m_root, 0, va_base(), fn, ctx);
+    return visit_table(m_root, 0, va_base(), fn, ctx, kPtEntries);
 }
 
+// Sparse tables are the rule (a process touches a few pages of a 512 GiB-wide table): runs of
+// eight invalid entries are skipped with one test, and a walk ends once it has seen as many valid
+// entries as the parent's descriptor counts (the root has no count: kPtEntries).
+namespace {
+std::size_t next_valid(const std::uint64_t* t, std::size_t i) {
+    while (i < kPtEntries) {
+        if ((i & 7) == 0 && i + 8 <= kPtEntries) {
+            std::uint64_t any = 0;
+            for (std::size_t k = 0; k < 8; ++k) any |= t[i + k];
+            if ((any & arch::kPteValid) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (t[i] & arch::kPteValid) return i;
+        ++i;
+    }
+    return kPtEntries;
+}
+}  // namespace
+
 lib::Status PageTable::visit_table(PhysAddr table, unsigned level, VirtAddr base, LeafFn fn,
-                                   void* ctx) const {
+                                   void* ctx, unsigned valid) const {
     const std::uint64_t* t = table_at(table);
     std::uint64_t size = pt_level_size(level);
-    for (std::size_t i = 0; i < kPtEntries; ++i) {
+    unsigned seen = 0;
+    for (std::size_t i = next_valid(t, 0); i < kPtEntries && seen < valid; i = next_valid(t, i + 1)) {
         std::uint64_t d = load(&t[i]);
+        ++seen;
         VirtAddr va = base + i * size;
         if (pte_is_table(d, level)) {
-            TRY_STATUS(visit_table(pte_address(d), level + 1, va, fn, ctx));
+            TRY_STATUS(visit_table(pte_address(d), level + 1, va, fn, ctx, pte_table_count(d)));
         } else if (pte_is_leaf(d, level)) {
             Mapping m{va, align_down(pte_address(d), size), static_cast<std::size_t>(size),
                       leaf_flags(d)};
@@ -660,7 +683,7 @@ void PageTable::destroy(void (*on_leaf)(PhysAddr, std::size_t, void*), void* ctx
 void PageTable::destroy_table(PhysAddr table, unsigned level,
                               void (*on_leaf)(PhysAddr, std::size_t, void*), void* ctx) {
     std::uint64_t* t = table_at(table);
-    for (std::size_t i = 0; i < kPtEntries; ++i) {
+    for (std::size_t i = next_valid(t, 0); i < kPtEntries; i = next_valid(t, i + 1)) {
         std::uint64_t d = load(&t[i]);
         if (pte_is_table(d, level)) {
             destroy_table(pte_address(d), level + 1, on_leaf, ctx);

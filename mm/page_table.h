@@ -216,7 +216,7 @@ private:
     void unmap_checked(VirtAddr va, std::size_t size, Reserve& r);
     [[nodiscard]] lib::Status visit_leaves(LeafFn fn, void* ctx) const;
     [[nodiscard]] lib::Status visit_table(PhysAddr table, unsigned level, VirtAddr base, LeafFn fn,
-                                          void* ctx) const;
+                                          void* ctx, unsigned valid) const;
     void destroy_table(PhysAddr table, unsigned level, void (*on_leaf)(PhysAddr, std::size_t, void*),
                        void* ctx);
     unsigned recount(PhysAddr table, unsigned level);

@@ -6,9 +6,13 @@
 #define CTX_FP 80      // x29
 #define CTX_LR 88      // x30: where cpu_switch_to returns to in this task
 #define CTX_SP 96
-#define CTX_TPIDR_EL0 104   // user TLS pointer (EL0 state, switched with the task)
-#define CTX_TTBR0 112       // TTBR0_EL1 value: user table root | ASID << 48 (empty table for kernel tasks)
+#define CTX_TPIDR_EL0 104   // user TLS pointer: saved and loaded by the scheduler for User tasks only
+#define CTX_TTBR0 112       // TTBR0_EL1 value: user table root | ASID << 48 (empty table for kernel
+                            // tasks); loaded by the scheduler when a User task is involved
 #define CTX_SIZE 120
+// cpu_switch_to takes Task pointers: the context sits at this offset in sched::Task (after the
+// scheduling entity, which is first so that run-queue links convert to tasks for free).
+#define TASK_CONTEXT 32
 
 #ifndef __ASSEMBLER__
 #include <cstddef>
@@ -37,10 +41,18 @@ static_assert(std::is_standard_layout_v<CpuContext>);
 
 }  // namespace sched
 
-// Saves the current callee-saved state into *prev, loads *next and returns into next's lr. Switches
-// TTBR0 only when it differs. IRQs masked; the caller holds the run-queue lock (released by the next
-// task: in schedule() after its own switch returns, or in task_trampoline for a new task).
-extern "C" void cpu_switch_to(sched::CpuContext* prev, sched::CpuContext* next);
+// Saves the current callee-saved registers, fp, lr and sp into prev's context, loads next's and
+// returns into next's lr. Kernel state only: TPIDR_EL0 and TTBR0 (EL0 state) are the scheduler's
+// business, done before the call when a User task is involved. IRQs masked; the caller holds the
+// run-queue lock (released by the next task: after its own cpu_switch_to returns, or in
+// task_trampoline when new).
+namespace sched {
+struct Task;
+}
+extern "C" void cpu_switch_to(sched::Task* prev, sched::Task* next);
 // Where a new task's first switch lands: x19 = entry, x20 = argument (see scheduler.cpp).
 extern "C" void task_trampoline();
+// Where a task switched to by an exiting one lands first (exit() stores this in its saved lr): calls
+// sched_reap_dead(), then continues at the real resume address that returns.
+extern "C" void sched_resume_after_exit();
 #endif

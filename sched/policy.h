@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lib/intrusive_list.h"
 #include "sched/sched_entity.h"
 
 namespace sched {
@@ -39,6 +40,25 @@ inline bool account_tick(SchedEntity& running, std::uint32_t quantum) {
     if (running.quantum_left == 0) running.quantum_left = quantum;
     --running.quantum_left;
     return running.quantum_left == 0;
+}
+
+// The yield fast path on a non-empty list: unlinks and returns the head and links `tail` (on no
+// list) at the back, in one splice with the size unchanged: pop_front() then push_back(tail)
+// without their bookkeeping. IntrusiveList is a ring through its sentinel, end(); the list is not
+// const, so neither is its sentinel.
+[[gnu::always_inline]] inline lib::ListNode* rotate_head(lib::IntrusiveList& list, lib::ListNode& tail) {
+    auto* sentinel = const_cast<lib::ListNode*>(list.end());
+    lib::ListNode* head = sentinel->next;
+    lib::ListNode* second = head->next;
+    sentinel->next = second;
+    second->prev = sentinel;
+    lib::ListNode* last = sentinel->prev;  // head itself was the only node: the sentinel now
+    tail.prev = last;
+    tail.next = sentinel;
+    last->next = &tail;
+    sentinel->prev = &tail;
+    head->prev = head->next = nullptr;  // unlinked, as IntrusiveList::remove leaves it
+    return head;
 }
 }  // namespace detail
 

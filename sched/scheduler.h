@@ -7,6 +7,10 @@
 #include "lib/result.h"
 #include "sched/task.h"
 
+namespace arch {
+struct TrapFrame;
+}
+
 namespace sched {
 
 // Boot CPU: makes the running boot context the idle task and hooks the tick and IRQ exit.
@@ -17,18 +21,48 @@ void init();
 struct SpawnOptions {
     PolicyKind policy = PolicyKind::RoundRobin;
     std::uint8_t priority = 0;
-    bool detached = true;   // reclaimed at exit (kernel tasks); false: a zombie until reaped
+    bool detached = true;   // reclaimed at exit (kernel tasks); false: a zombie until release()
+    TaskKind kind = TaskKind::Kernel;
 };
+// The task is Ready (and may already have run) when this returns. Busy at kMaxTasks.
 lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOptions opts = {});
 
-Task* current();
+Task* current();    // nullptr before init()
 void yield();
+// Ends the calling task: calls the exit hook (if set) first, then stops. A detached task is reclaimed
+// entirely; a non-detached one stays a Zombie (exit_code set, stack freed) until release().
 [[noreturn]] void exit(int code);
-// Kills a task by id (ready, blocked or running). NotFound for an unknown or already dead id,
-// InvalidArgument for the idle task.
+// Frees the TCB of a non-detached Zombie (one that has stopped running). Its id is gone afterwards.
+void release(Task* t);
+// Kills a task by id (ready, blocked or running). A kernel task ends at once with exit code -9 (the
+// exit hook runs only when it kills itself); a User task is interrupted instead (interrupt(): its
+// process layer ends it, on its way back to EL0).
+// NotFound for an unknown or already dead id, InvalidArgument for the idle task (id 0).
 lib::Status kill(std::uint64_t id);
-void sleep_until(std::uint64_t uptime_ns);   // wakes no earlier, at most one tick late
+// Sets t->kill_pending and, if t is Blocked (on a wait queue or sleeping), takes it off the queue and
+// makes it Ready: its wait returns early and it can check current()->kill_pending. Wait loops
+// (WaitQueue::wait_until) re-check their condition, so they block again unless it tests kill_pending.
+void interrupt(Task* t);
+// Wakes no earlier, at most one tick late; returns early (at once if already set) on kill_pending.
+void sleep_until(std::uint64_t uptime_ns);
 void sleep_ns(std::uint64_t ns);
+
+// Hooks for the process layer (each one pointer; nullptr removes it). Each setter returns the hook it
+// replaces, so a caller (a test) can chain to it or put it back.
+using SwitchHook = void (*)(Task* prev, Task* next);
+using UserReturnHook = void (*)(arch::TrapFrame& frame);
+using ExitHook = void (*)(Task* t);
+// Called on every switch where prev or next is a User task, before the switch, with IRQs masked and
+// the run-queue lock held (it must not block or take scheduler locks): FP/SIMD state, next's TTBR0.
+// The scheduler then saves prev's TPIDR_EL0 and loads next's, and next->context.ttbr0 if it changed.
+SwitchHook set_switch_hook(SwitchHook hook);
+// Called at the end of the IRQ exit path when the interrupt came from EL0, after any reschedule (just
+// before the task returns to EL0), IRQs masked: where a pending kill (later, signals) is acted on.
+UserReturnHook set_user_return_hook(UserReturnHook hook);
+// Called by exit() before the task stops: on its own stack, IRQs enabled, still runnable (state not
+// yet Zombie; task_info() reports it Running). Not called for a kernel task that kill() ends from
+// another task.
+ExitHook set_exit_hook(ExitHook hook);
 
 // Kernel preemption guard (nests). While held, a tick only marks the CPU for rescheduling.
 void preempt_disable();

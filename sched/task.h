@@ -3,6 +3,7 @@
 // parent/child links; accounting is written only by the CPU running the task, with IRQs masked.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernel/kernel_stack.h"
@@ -13,6 +14,7 @@
 
 namespace sched {
 
+// Running is only reported, never stored (see Task::state).
 enum class TaskState : std::uint8_t { Initializing, Ready, Running, Blocked, Zombie };
 enum class TaskKind : std::uint8_t { Kernel, User };
 
@@ -24,33 +26,35 @@ using TaskEntry = int (*)(void* arg);
 inline constexpr std::size_t kTaskNameMax = 24;
 
 struct Task {
-    CpuContext context;  // first: cpu_switch_to takes its address
+    SchedEntity sched;   // run-queue lock; first: a queued entity is its task (no offset to apply)
+    CpuContext context;  // at TASK_CONTEXT: cpu_switch_to takes Task pointers
 
     // Identity: fixed after creation.
     std::uint64_t id = 0;           // never reused (64-bit counter)
     char name[kTaskNameMax] = {};
-    TaskKind kind = TaskKind::Kernel;
+    TaskKind kind = TaskKind::Kernel;  // User: has EL0 state (TPIDR_EL0, TTBR0; FP/SIMD: switch hook)
     kernel::KernelStack stack;
     TaskEntry entry = nullptr;
     void* arg = nullptr;
 
     // Scheduling state: run-queue lock.
+    // Ready means runnable: queued, or running (its CPU's current task; TaskInfo reports it as
+    // Running). Running is never stored, so a switch between two runnable tasks writes no state.
     TaskState state = TaskState::Initializing;
-    SchedEntity sched;
-    WaitQueue* waiting_on = nullptr;   // the wait queue holding wait_link while Blocked
+    WaitQueue* waiting_on = nullptr;   // the wait queue it blocked on (nullptr: sleeping)
     lib::ListNode wait_link;
     TimerEntry timer;                  // armed while sleeping (or blocked with a timeout)
     bool timed_out = false;
-    bool kill_pending = false;
+    bool kill_pending = false;         // set by kill/interrupt: waits end early, the owner checks it
 
     // Membership and family: task-list lock.
     lib::ListNode all_link;
-    Task* parent = nullptr;
+    std::uint64_t parent_id = 0;       // the spawning task's id (0: none); the parent may be gone
     int exit_code = 0;
-    bool detached = true;              // kernel tasks: reclaimed at exit, nobody waits
+    bool detached = true;              // reclaimed at exit; false: a zombie TCB until sched::release()
 
     // Accounting: the running CPU, IRQs masked.
-    std::uint64_t cpu_counts = 0;      // counter units spent running
+    std::uint64_t cpu_counts = 0;      // counter units spent running, sampled by the tick (whole ticks)
     std::uint64_t ticks = 0;           // timer ticks that found it running (its slices)
     std::uint64_t voluntary_switches = 0;
     std::uint64_t involuntary_switches = 0;
@@ -60,5 +64,8 @@ struct Task {
     void* address_space = nullptr;
     void* fpsimd = nullptr;
 };
+
+static_assert(offsetof(Task, sched) == 0);
+static_assert(offsetof(Task, context) == TASK_CONTEXT);
 
 }  // namespace sched

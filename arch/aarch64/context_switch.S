@@ -2,36 +2,35 @@
 #include "sched/context.h"
 
     .text
-// CpuContext* cpu_switch_to(CpuContext* prev /* x0 */, CpuContext* next /* x1 */)
-// Saves x19-x30 and sp of the running task into *prev and restores them from *next. x0 passes
-// through untouched, so the resumed task sees the context it was switched to from as the return
-// value (the scheduler reclaims an exited task with it). Clobbers x9. IRQs must be masked (the
-// run-queue lock is held across). EL0 state (TPIDR_EL0, TTBR0) is switched by the caller.
+// void cpu_switch_to(Task* prev /* x0 */, Task* next /* x1 */)
+// Saves x19-x30 and sp of the running task into prev's context and restores them from next's.
+// Clobbers x9. IRQs must be masked (the run-queue lock is held across). EL0 state (TPIDR_EL0, TTBR0)
+// is switched by the caller.
     .globl cpu_switch_to
 cpu_switch_to:
-    stp     x19, x20, [x0, #CTX_X19]
-    stp     x21, x22, [x0, #CTX_X19 + 16]
-    stp     x23, x24, [x0, #CTX_X19 + 32]
-    stp     x25, x26, [x0, #CTX_X19 + 48]
-    stp     x27, x28, [x0, #CTX_X19 + 64]
-    stp     x29, x30, [x0, #CTX_FP]
+    stp     x19, x20, [x0, #TASK_CONTEXT + CTX_X19]
+    stp     x21, x22, [x0, #TASK_CONTEXT + CTX_X19 + 16]
+    stp     x23, x24, [x0, #TASK_CONTEXT + CTX_X19 + 32]
+    stp     x25, x26, [x0, #TASK_CONTEXT + CTX_X19 + 48]
+    stp     x27, x28, [x0, #TASK_CONTEXT + CTX_X19 + 64]
+    stp     x29, x30, [x0, #TASK_CONTEXT + CTX_FP]
     mov     x9, sp
-    str     x9, [x0, #CTX_SP]
+    str     x9, [x0, #TASK_CONTEXT + CTX_SP]
 
-    ldr     x9, [x1, #CTX_SP]
+    ldr     x9, [x1, #TASK_CONTEXT + CTX_SP]
     mov     sp, x9
-    ldp     x19, x20, [x1, #CTX_X19]
-    ldp     x21, x22, [x1, #CTX_X19 + 16]
-    ldp     x23, x24, [x1, #CTX_X19 + 32]
-    ldp     x25, x26, [x1, #CTX_X19 + 48]
-    ldp     x27, x28, [x1, #CTX_X19 + 64]
-    ldp     x29, x30, [x1, #CTX_FP]
-    clrex                           // no exclusive monitor state leaks between tasks
+    ldp     x19, x20, [x1, #TASK_CONTEXT + CTX_X19]
+    ldp     x21, x22, [x1, #TASK_CONTEXT + CTX_X19 + 16]
+    ldp     x23, x24, [x1, #TASK_CONTEXT + CTX_X19 + 32]
+    ldp     x25, x26, [x1, #TASK_CONTEXT + CTX_X19 + 48]
+    ldp     x27, x28, [x1, #TASK_CONTEXT + CTX_X19 + 64]
+    ldp     x29, x30, [x1, #TASK_CONTEXT + CTX_FP]
+    // No CLREX: a switch happens at a call, where no exclusive sequence is open, and a preempted
+    // task resumes through ERET, which clears the local monitor on ARMv8.
     ret
 
-// A new task's first instructions (its CpuContext.lr). x0 = the context switched from (as
-// cpu_switch_to returns it), x19 = entry, x20 = arg. Finishes the switch (run-queue lock released,
-// the previous task reclaimed if it exited, IRQs on), runs the entry, exits with its result.
+// A new task's first instructions (its CpuContext.lr). x19 = entry(arg), x20 = arg.
+// Finishes the switch (run-queue lock released, IRQs on), runs the entry, exits with its result.
     .globl task_trampoline
 task_trampoline:
     bl      sched_finish_switch
@@ -39,3 +38,15 @@ task_trampoline:
     blr     x19
     bl      sched_exit_current      // never returns
 1:  b       1b
+
+// void sched_resume_after_exit()  -- never called: returned into, from cpu_switch_to.
+// A task switched to by an exiting one resumes here instead of at its saved lr (exit() swapped them):
+// sched_reap_dead frees the dead task, whose stack is no longer in use, and returns the real resume
+// address, which x30 then holds. Preserves x19-x29 and sp (the resumed task's, just loaded); clobbers
+// the caller-saved registers, none of which is live at a resume point (a return from cpu_switch_to,
+// or task_trampoline). IRQs masked, run-queue lock held.
+    .globl sched_resume_after_exit
+sched_resume_after_exit:
+    bl      sched_reap_dead
+    mov     x30, x0
+    ret
