@@ -36,6 +36,7 @@ primary_entry:
     b.ne    1f
     bl      el2_to_el1
 1:  msr     daifset, #0xf           // all exceptions masked until the vectors are installed
+    msr     tpidr_el1, xzr          // no per-CPU data yet: sched::current() reads null until init
     ldr     x0, =SCTLR_EL1_MMU_OFF
     msr     sctlr_el1, x0           // known state: MMU and caches off, whatever the loader left
     isb

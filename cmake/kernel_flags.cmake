@@ -4,6 +4,7 @@ set(KERNEL_CXX_FLAGS
     -nostdlib                      # nothing from the toolchain's libc/libstdc++ is linked
     -fno-exceptions                # no unwinder in the kernel: errors are Result values
     -fno-rtti                      # no typeid/dynamic_cast: smaller image, no type tables
+    -fcheck-new                    # operator new returns null when out of memory: callers' checks stay
     -fno-threadsafe-statics        # no __cxa_guard_*: function statics are constinit or set up before SMP
     -fno-asynchronous-unwind-tables # no .eh_frame: backtraces use frame pointers
     -fno-unwind-tables             # same, for synchronous tables
