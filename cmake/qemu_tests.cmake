@@ -13,7 +13,7 @@ set_tests_properties(qemu.a53-gicv2.all qemu.a72-gicv3-el2.all qemu.a57-gicv3.al
 
 # Expected-panic tests: each boots alone and passes when the full panic report appears.
 foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "panic.kassert:a57-gicv3"
-        "mm.kernel_stack_guard_overflow:max-gicv2-el2-2g")
+        "mm.kernel_stack_guard_overflow:max-gicv2-el2-2g" "mm.heap_double_delete:a53-gicv2")
     string(REPLACE ":" ";" parts ${spec})
     list(GET parts 0 name)
     list(GET parts 1 cfg)

@@ -300,7 +300,7 @@ Stats stats() {
     {
         arch::IrqSpinGuard g(s_heap_lock);
         const auto t = s_heap->totals();
-        s.heap_bytes_in_use = t.slab_bytes_in_use + t.large_bytes_in_use;
+        s.heap_bytes_in_use = t.slab_bytes_in_use + t.large_bytes_in_use - cached_bytes();  // cached = free
         s.heap_objects = t.slab_objects_in_use;
         s.heap_large = t.large_allocations;
         s.heap_pages = t.pages;
@@ -340,9 +340,74 @@ void heap_free(void* p) {
     s_heap->free(p);
 }
 
+// Per-CPU magazines of small objects in front of the heap (like SLUB's per-CPU slabs): a new/delete
+// pair of a small object then takes no lock. Only sized, non-array delete fills them (the size names
+// the class); a cached object carries {kCachedObject, its own address} in its first 16 bytes, so a
+// second delete of it is caught before it could be handed out twice.
+namespace {
+constexpr unsigned kMagazineSize = 16;
+constexpr std::uint64_t kCachedObject = 0x0b1e'c7ca'c4ed'f7eeull;
+struct Magazines {
+    void* objects[mm::SlabHeap::kNumClasses][kMagazineSize];
+    unsigned count[mm::SlabHeap::kNumClasses];
+};
+Magazines s_magazines[8];  // by CPU; touched only with IRQs masked on that CPU
+
+// Size class of a small request (the slab's: 16, 32, ... 2048), or -1 when it goes to pages.
+inline int small_class(std::size_t n) {
+    if (n > mm::SlabHeap::kMaxObjectSize) return -1;
+    if (n <= 16) return 0;
+    return 64 - __builtin_clzll(n - 1) - 4;
+}
+static_assert(mm::SlabHeap::class_size(3) == 128);
+}  // namespace
+
+void* cached_alloc(std::size_t n) {
+    const int c = small_class(n);
+    if (c >= 0) {
+        arch::IrqGuard irq;
+        Magazines& m = s_magazines[arch::cpu_index() & 7];
+        if (m.count[c] > 0) {
+            auto* obj = static_cast<std::uint64_t*>(m.objects[c][--m.count[c]]);
+            obj[0] = 0;  // no longer cached
+            return obj;
+        }
+    }
+    return heap_alloc(n, 16);
+}
+
+void cached_free(void* p, std::size_t n) {
+    const int c = small_class(n);
+    if (!p) return;
+    if (c < 0) return heap_free(p);
+    auto* obj = static_cast<std::uint64_t*>(p);
+    arch::IrqGuard irq;
+    if (obj[0] == kCachedObject && obj[1] == reinterpret_cast<std::uint64_t>(p))
+        panic("heap: double delete of %p (size %zu)", p, n);
+    Magazines& m = s_magazines[arch::cpu_index() & 7];
+    if (m.count[c] == kMagazineSize) {  // full: half of it goes back to the heap
+        arch::SpinGuardIrqsOff g(s_heap_lock);
+        while (m.count[c] > kMagazineSize / 2) {
+            void* o = m.objects[c][--m.count[c]];
+            static_cast<std::uint64_t*>(o)[0] = 0;
+            s_heap->free(o);
+        }
+    }
+    obj[0] = kCachedObject;
+    obj[1] = reinterpret_cast<std::uint64_t>(p);
+    m.objects[c][m.count[c]++] = p;
+}
+
+std::size_t cached_bytes() {
+    std::size_t bytes = 0;
+    for (const Magazines& m : s_magazines)
+        for (std::size_t c = 0; c < mm::SlabHeap::kNumClasses; ++c) bytes += m.count[c] * mm::SlabHeap::class_size(c);
+    return bytes;
+}
+
 }  // namespace kernel::memory
 
-void* operator new(std::size_t n) noexcept { return kernel::memory::heap_alloc(n, 16); }
+void* operator new(std::size_t n) noexcept { return kernel::memory::cached_alloc(n); }
 void* operator new[](std::size_t n) noexcept { return kernel::memory::heap_alloc(n, 16); }
 void* operator new(std::size_t n, std::align_val_t a) noexcept {
     return kernel::memory::heap_alloc(n, static_cast<std::size_t>(a));
@@ -352,7 +417,7 @@ void* operator new[](std::size_t n, std::align_val_t a) noexcept {
 }
 void operator delete(void* p) noexcept { kernel::memory::heap_free(p); }
 void operator delete[](void* p) noexcept { kernel::memory::heap_free(p); }
-void operator delete(void* p, std::size_t) noexcept { kernel::memory::heap_free(p); }
+void operator delete(void* p, std::size_t n) noexcept { kernel::memory::cached_free(p, n); }
 void operator delete[](void* p, std::size_t) noexcept { kernel::memory::heap_free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { kernel::memory::heap_free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { kernel::memory::heap_free(p); }

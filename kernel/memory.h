@@ -41,6 +41,10 @@ struct Stats {
 Stats stats();
 void* heap_alloc(std::size_t size, std::size_t align);   // null when out of memory
 void heap_free(void* p);
+// operator new/delete for small objects: a per-CPU cache first, the heap behind it.
+void* cached_alloc(std::size_t size);
+void cached_free(void* p, std::size_t size);   // size: the one allocated (sized delete)
+std::size_t cached_bytes();
 void print_stats();
 
 }  // namespace kernel::memory
