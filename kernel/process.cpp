@@ -20,7 +20,6 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
-#include "kernel/trap.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
 #include "lib/string.h"
@@ -71,6 +70,9 @@ std::uint64_t ttbr0_for(mm::AddressSpace* as) {
 // its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
 // Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
 Process* s_fp_owner = nullptr;
+// The process each CPU runs (null for kernel tasks), kept by the switch hook so the system-call path
+// finds it with one load.
+Process* s_current[8] = {};
 constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
 constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
 
@@ -94,7 +96,9 @@ void sync_fp(Process* p) {
 
 // Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access.
 void on_switch(sched::Task*, sched::Task* next) {
-    if (Process* n = process_of(next)) {
+    Process* n = process_of(next);
+    s_current[arch::cpu_index() & 7] = n;
+    if (n) {
         if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
         set_el0_fp_access(s_fp_owner == n);
     }
@@ -114,8 +118,8 @@ void release_process(Process* p) {
 
 // On the way back to EL0: a pending kill ends the process here.
 void act_on_kill() {
-    if (!sched::current()->kill_pending) return;
     Process* p = current_process();
+    if (!p->task->kill_pending) return;
     process_exit(abi::wait_status_signaled(p && p->pending_signal ? p->pending_signal : abi::kSIGKILL));
 }
 
@@ -186,11 +190,10 @@ void process_init() {
                                    : 8;
     s_asids.init(asid_bits);
     sched::set_switch_hook(on_switch);
-    set_user_sync_handler(handle_user_exception);
     sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(); });
 }
 
-Process* current_process() { return process_of(sched::current()); }
+Process* current_process() { return s_current[arch::cpu_index() & 7]; }
 
 Process* find_process(int pid) {
     arch::IrqSpinGuard g(s_tree_lock);

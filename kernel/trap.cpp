@@ -6,17 +6,8 @@
 #include "kernel/extable.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
-#include "kernel/trap.h"
+#include "kernel/process.h"
 
-namespace kernel {
-
-namespace {
-void (*s_user_sync)(arch::TrapFrame&) = nullptr;
-}
-
-void set_user_sync_handler(void (*h)(arch::TrapFrame&)) { s_user_sync = h; }
-
-}  // namespace kernel
 
 using arch::TrapFrame;
 using namespace arch::esr;
@@ -24,10 +15,7 @@ using namespace arch::esr;
 // slot: the vector-table entry (0-15); 4 = EL1 sync, 8 = EL0 sync.
 extern "C" void arch_handle_sync(TrapFrame* f, std::uint64_t slot) {
     const Class ec = exception_class(f->esr);
-    if (slot >= 8) {
-        if (kernel::s_user_sync) return kernel::s_user_sync(*f);
-        kernel::panic_frame(*f, "exception from EL0, but user mode is not set up");
-    }
+    if (slot >= 8) return kernel::handle_user_exception(*f);  // system calls and user faults
     switch (ec) {
     case Class::Svc64:
         // An SVC from EL1 is only used to measure the exception round trip (bench exception);
