@@ -1,5 +1,5 @@
-// Semihosting SYS_EXIT_EXTENDED... QEMU accepts SYS_EXIT (0x18) with a {reason, status} block on
-// AArch64, where ADP_Stopped_ApplicationExit (0x20026) plus a status gives QEMU's exit code.
+// Semihosting exit: SYS_EXIT (0x18) with a {reason, status} block, as AArch64 semihosting defines it;
+// reason ADP_Stopped_ApplicationExit (0x20026) makes QEMU exit with `status`.
 #include "hal/semihosting.h"
 
 #include "hal/psci.h"

@@ -3,6 +3,7 @@
 // out of this file. kmain later replaces these tables with ones built by the page-table engine.
 #include <cstdint>
 
+#include "arch/aarch64/pte.h"
 #include "mm/layout.h"
 
 namespace {
@@ -11,21 +12,15 @@ constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kEntries = 512;
 constexpr std::uint64_t kKimageL3Tables = 4;  // 8 MiB of image (linker.ld asserts the limit)
 
-// Descriptor bits (ARM ARM D8.3): kept local because nothing out of line may be called here.
-constexpr std::uint64_t kValid = 1ull << 0;
-constexpr std::uint64_t kTable = 1ull << 1;   // also "page" at L3
-constexpr std::uint64_t kAttrDevice = 0ull << 2;
-constexpr std::uint64_t kAttrNormal = 1ull << 2;
-constexpr std::uint64_t kApReadOnly = 2ull << 6;  // AP[2:1] = 10: EL1 read-only, no EL0 access
-constexpr std::uint64_t kShInner = 3ull << 8;
-constexpr std::uint64_t kAf = 1ull << 10;
-constexpr std::uint64_t kPxn = 1ull << 53;
-constexpr std::uint64_t kUxn = 1ull << 54;
-
-constexpr std::uint64_t kNormalRw = kValid | kAttrNormal | kShInner | kAf | kPxn | kUxn;
-constexpr std::uint64_t kNormalRx = kValid | kAttrNormal | kShInner | kAf | kApReadOnly | kUxn;
-constexpr std::uint64_t kNormalRo = kNormalRw | kApReadOnly;
-constexpr std::uint64_t kDeviceRw = kValid | kAttrDevice | kAf | kPxn | kUxn;
+// Descriptor values from the shared encoding (arch/aarch64/pte.h), evaluated at compile time: no
+// call into that header's functions happens here at run time.
+constexpr std::uint64_t kValid = arch::kPteValid;
+constexpr std::uint64_t kTable = arch::kPteTypeTable;  // also "page" at L3
+constexpr std::uint64_t kNormalRw = kValid | arch::pte_leaf_attr_bits({.write = true, .global = true});
+constexpr std::uint64_t kNormalRx = kValid | arch::pte_leaf_attr_bits({.execute = true, .global = true});
+constexpr std::uint64_t kNormalRo = kValid | arch::pte_leaf_attr_bits({.global = true});
+constexpr std::uint64_t kDeviceRw = kValid | arch::pte_leaf_attr_bits({.write = true, .device = true, .global = true});
+static_assert(kNormalRw == 0x0060'0000'0000'0705ull && kNormalRx == 0x0040'0000'0000'0785ull);
 
 using Table = std::uint64_t[kEntries];
 
