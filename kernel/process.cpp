@@ -48,7 +48,7 @@ arch::SpinLock s_asid_lock;          // guards s_asids
 constinit mm::AsidAllocator s_asids;
 
 Process* process_of(sched::Task* t) {
-    return t && t->kind == sched::TaskKind::User ? static_cast<Process*>(t->address_space) : nullptr;
+    return t && t->kind == sched::TaskKind::User ? static_cast<Process*>(t->process) : nullptr;
 }
 
 arch::TrapFrame* frame_of(sched::Task* t) {
@@ -173,7 +173,7 @@ lib::Status start_task(Process* p) {
     auto t = sched::spawn(p->name, user_task_entry, p, o);
     if (t.ok()) {
         p->task = t.value();
-        p->task->address_space = p;  // a user task's owning process
+        p->task->process = p;
     }
     sched::preempt_enable();
     if (!t.ok()) return t.error();

@@ -60,9 +60,8 @@ struct Task {
     std::uint64_t involuntary_switches = 0;
     bool is_idle = false;
 
-    // User-mode state (issue 5): address space, FP/SIMD registers. Unused by kernel tasks.
-    void* address_space = nullptr;
-    void* fpsimd = nullptr;
+    // User mode. Unused by kernel tasks.
+    void* process = nullptr;  // the kernel::Process a user task belongs to (its space, files, FP state)
 };
 
 static_assert(offsetof(Task, sched) == 0);
