@@ -123,8 +123,11 @@ int start_init() {
     }
     argv[argc] = nullptr;
     const char* envp[] = {"HOME=/", "PATH=/bin", "TERM=vt100", nullptr};
+    sched::preempt_disable();  // init must not run (and exit) before it is known as init
     auto p = spawn_process(path, argv, envp, nullptr);
     if (!p.ok()) panic("init=%s: cannot start it: %s", path, lib::error_name(p.error()));
+    set_init_process(p.value());
+    sched::preempt_enable();
     log_info("started %s as pid %d", path, p.value()->pid);
     return 0;
 }

@@ -193,6 +193,11 @@ void process_init() {
     sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(); });
 }
 
+void set_init_process(Process* p) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    s_init = p;
+}
+
 Process* current_process() { return s_current[arch::cpu_index() & 7]; }
 
 Process* find_process(int pid) {
@@ -230,7 +235,6 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->fds[0] = console;
     p->fds[1] = console->get();
     p->fds[2] = console->get();
-    if (p->pid == 1) s_init = p;
     if (auto s = start_task(p); !s.ok()) {
         for (File*& f : p->fds)
             if (f) f->put();
@@ -437,8 +441,15 @@ std::int64_t sys_kill(int pid, int sig) {
     // Every other signal terminates (no signal handlers yet), reported with its own number.
     if (p == current_process()) process_exit(abi::wait_status_signaled(sig));
     p->pending_signal = sig;
-    sched::interrupt(p->task);
+    sched::interrupt(p->task);  // it leaves at its next return to EL0
     return 0;
+}
+
+void kill_from_interrupt(int pid, int sig) {
+    Process* p = find_process(pid);
+    if (!p || !p->task) return;
+    p->pending_signal = sig;
+    sched::interrupt(p->task);  // acted on when the task next returns to EL0, never here
 }
 
 void for_each_process(void (*fn)(const Process&, void*), void* ctx) {

@@ -57,6 +57,8 @@ struct Process {
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent);
 Process* current_process();   // nullptr for kernel tasks
+// Makes p the init process (init=): it adopts orphans, and the kernel powers off when it exits.
+void set_init_process(Process* p);
 Process* find_process(int pid);
 
 // System-call entry from the trap handler; also the user-fault path.
@@ -77,5 +79,7 @@ void process_init();   // hooks into the scheduler and trap handling
 std::int64_t sys_fork(arch::TrapFrame& frame);
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp);
 std::int64_t sys_kill(int pid, int sig);
+// Terminates a process from interrupt context (the console's Ctrl-C): only marks it.
+void kill_from_interrupt(int pid, int sig);
 
 }  // namespace kernel

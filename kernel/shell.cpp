@@ -108,7 +108,7 @@ bool cmd_spawn(int argc, char** argv) {
 // The process that `run` waits for in the foreground; Ctrl-C on the console kills it.
 int s_foreground_pid = 0;
 void on_console_interrupt() {
-    if (s_foreground_pid > 0) (void)sys_kill(s_foreground_pid, 9);
+    if (s_foreground_pid > 0) kill_from_interrupt(s_foreground_pid, 9);
 }
 
 bool cmd_run(int argc, char** argv) {
