@@ -36,6 +36,12 @@ using mm::PhysAddr;
 arch::SpinLock s_frames_lock;
 constinit mm::BuddyAllocator s_buddy;   // guarded by s_frames_lock
 
+// Per-frame extra reference counts over the buddy allocator's span (frame_ref_*): carved and
+// zeroed at init like the buddy metadata. Touched only with atomics.
+std::uint16_t* s_frame_refs = nullptr;
+PhysAddr s_frame_refs_base = 0;
+std::size_t s_frame_refs_count = 0;
+
 arch::SpinLock s_table_lock;
 alignas(mm::PageTable) unsigned char s_table_storage[sizeof(mm::PageTable)];
 mm::PageTable* s_kernel_table = nullptr;  // guarded by s_table_lock
@@ -110,6 +116,35 @@ void map_device(std::uint64_t pa, std::uint64_t size) {
 }  // namespace
 
 void* phys_to_virt(PhysAddr pa) { return reinterpret_cast<void*>(mm::phys_to_linear(pa)); }
+
+namespace {
+std::uint16_t* frame_ref(PhysAddr pa) {
+    const std::size_t i = (pa - s_frame_refs_base) >> 12;
+    if (pa < s_frame_refs_base || i >= s_frame_refs_count || (pa & (mm::kPageSize - 1)))
+        panic("memory: reference count of a frame outside RAM: 0x%llx", static_cast<unsigned long long>(pa));
+    return &s_frame_refs[i];
+}
+}  // namespace
+
+void frame_ref_get(PhysAddr pa) {
+    // Relaxed: the caller holds a reference, so the frame cannot be freed meanwhile.
+    if (__atomic_fetch_add(frame_ref(pa), 1, __ATOMIC_RELAXED) == 0xFFFF)
+        panic("memory: frame 0x%llx shared too often", static_cast<unsigned long long>(pa));
+}
+
+bool frame_ref_put(PhysAddr pa) {
+    std::uint16_t* r = frame_ref(pa);
+    std::uint16_t c = __atomic_load_n(r, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        // Release: our accesses to the frame happen before whoever drops the last reference frees it.
+        if (__atomic_compare_exchange_n(r, &c, static_cast<std::uint16_t>(c - 1), true, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return false;
+    }
+    return true;  // acquire above: every other holder's accesses happen before the caller frees it
+}
+
+bool frame_ref_shared(PhysAddr pa) { return __atomic_load_n(frame_ref(pa), __ATOMIC_ACQUIRE) != 0; }
 
 // Per-CPU cache of single frames in front of the buddy allocator (like Linux's per-CPU page lists):
 // the common alloc/free pair then neither takes the lock nor splits and re-merges a large block.
@@ -242,6 +277,21 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     if (!meta_pa) panic("memory: no room for %zu bytes of frame metadata", meta);
     check(usable.subtract({meta_pa, meta}), "carving frame metadata");
     arch::zero_memory(phys_to_virt(meta_pa), meta);  // the allocator expects zeroed metadata
+    // The frame reference counts (2 bytes per frame of the span), zeroed: no frame is shared yet.
+    s_frame_refs_count = (span_hi - span_lo) >> 12;
+    const std::size_t refs = mm::align_up(s_frame_refs_count * sizeof(std::uint16_t), mm::kPageSize);
+    PhysAddr refs_pa = 0;
+    for (const mm::PhysRange& r : usable) {
+        if (r.size >= refs) {
+            refs_pa = r.base;
+            break;
+        }
+    }
+    if (!refs_pa) panic("memory: no room for %zu bytes of frame reference counts", refs);
+    check(usable.subtract({refs_pa, refs}), "carving frame reference counts");
+    arch::zero_memory(phys_to_virt(refs_pa), refs);
+    s_frame_refs = static_cast<std::uint16_t*>(phys_to_virt(refs_pa));
+    s_frame_refs_base = span_lo;
     check(s_buddy.init(span_lo, span_hi - span_lo, phys_to_virt(meta_pa), meta, linear, nullptr), "buddy init");
     for (const mm::PhysRange& r : usable) check(s_buddy.add_free_range(r.base, r.size), "adding free RAM");
 

@@ -21,6 +21,12 @@ void free_frames(mm::PhysAddr pa, unsigned order);
 void drain_frame_cache();   // this CPU's cached single frames back to the buddy allocator
 void* phys_to_virt(mm::PhysAddr pa);
 
+// Extra references to single RAM frames shared copy-on-write (a frame starts with one reference,
+// count 0 here, so allocation need not touch the array). IRQ-safe and lock-free.
+void frame_ref_get(mm::PhysAddr pa);   // one more reference
+bool frame_ref_put(mm::PhysAddr pa);   // one reference fewer: true when it was the last one
+bool frame_ref_shared(mm::PhysAddr pa);  // more than one reference
+
 mm::PageTable& kernel_table();          // callers hold no lock: the table has its own (see memory.cpp)
 mm::FrameSource& table_frames();        // table frames for any page table (kernel or user)
 mm::TlbMaintainer& tlb();

@@ -20,6 +20,7 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
+#include "kernel/user_copy.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
 #include "lib/string.h"
@@ -251,8 +252,8 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
     Process* child = new_process(self->name, self);
     if (!child) return -abi::kEAGAIN;
     void* storage = ::operator new(sizeof(mm::AddressSpace), std::align_val_t{alignof(mm::AddressSpace)});
-    // Eager copy of every owned page (copy-on-write would share them read-only until a write fault).
-    auto copy = storage ? self->space->clone_eager(storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
+    // Copy-on-write: the frames are shared read-only until a write fault (handle_user_fault) copies.
+    auto copy = storage ? self->space->clone_cow(storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
     if (!copy.ok()) {
         if (storage) ::operator delete(storage, std::align_val_t{alignof(mm::AddressSpace)});
         unlink_new_process(child);
@@ -505,6 +506,14 @@ const char* signal_name(int sig) {
         set_el0_fp_access(true);
         return;
     }
+    // A write to a copy-on-write page (shared since a fork): give this space its own copy, retry.
+    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Permission &&
+        abort_is_write(frame.esr)) {
+        arch::irq_enable();
+        const bool resolved = p->space->resolve_cow_fault(frame.far).ok();
+        arch::irq_disable();
+        if (resolved) return;  // the access is retried
+    }
     // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
     if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
         frame.far < kUserStackTop && frame.far >= kUserStackTop - kUserStackSize &&
@@ -529,6 +538,15 @@ const char* signal_name(int sig) {
     log_warn("pid %d (%s) killed by %s: %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(sig), class_name(ec), detail,
              where, static_cast<unsigned long long>(frame.elr));
     process_exit(abi::wait_status_signaled(sig));
+}
+
+bool resolve_user_cow(std::uint64_t addr, std::size_t n) {
+    if (n == 0 || !user_range_ok(addr, n)) return false;
+    mm::AddressSpace* space = current_process()->space;
+    bool any = false;
+    for (std::uint64_t a = mm::align_down(addr, mm::kPageSize); a < addr + n; a += mm::kPageSize)
+        any = space->resolve_cow_fault(a).ok() || any;
+    return any;
 }
 
 void handle_user_exception(arch::TrapFrame& frame) {

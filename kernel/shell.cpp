@@ -144,9 +144,6 @@ bool cmd_run(int argc, char** argv) {
             kprintf("[%d] killed by signal %d\n", pid, status & 0x7f);
         }
     }
-    // Reap finished background jobs too, so they do not stay zombies.
-    while (wait_child(nullptr, -1, &status, 1) > 0) {
-    }
     return true;
 }
 
@@ -227,6 +224,10 @@ bool execute(char* line) {
     }
     argv[argc] = nullptr;
     if (argc == 0) return true;
+    // Finished background jobs and orphans (the shell's children without init) are reaped here.
+    int status;
+    while (wait_child(nullptr, -1, &status, 1 /* WNOHANG */) > 0) {
+    }
     for (const Command& c : kCommands) {
         if (lib::string_compare(argv[0], c.name) != 0) continue;
         if (!c.fn(argc, argv)) {

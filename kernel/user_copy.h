@@ -23,9 +23,18 @@ inline lib::Status copy_from_user(void* dst, std::uint64_t user_src, std::size_t
     return {};
 }
 
+// Makes every copy-on-write page of the current process in [addr, addr+n) writable (process.cpp).
+// True if it changed any. The kernel's STTR stores fault on such pages like EL0's, but through the
+// exception fixup, which knows nothing of copy-on-write.
+bool resolve_user_cow(std::uint64_t addr, std::size_t n);
+
 inline lib::Status copy_to_user(std::uint64_t user_dst, const void* src, std::size_t n) {
     if (!user_range_ok(user_dst, n)) return lib::Error::Fault;
-    if (arch_copy_to_user(reinterpret_cast<void*>(user_dst), src, n) != 0) return lib::Error::Fault;
+    if (arch_copy_to_user(reinterpret_cast<void*>(user_dst), src, n) != 0) {
+        // Rare (the first kernel write to a page since a fork): resolve, then one more try.
+        if (!resolve_user_cow(user_dst, n)) return lib::Error::Fault;
+        if (arch_copy_to_user(reinterpret_cast<void*>(user_dst), src, n) != 0) return lib::Error::Fault;
+    }
     return {};
 }
 

@@ -1,5 +1,5 @@
 // User address spaces (mm/address_space.h): owned-frame bookkeeping on top of the page-table engine,
-// rollback of half-done range operations, eager fork copy, and teardown.
+// rollback of half-done range operations, eager and copy-on-write fork, and teardown.
 #include "mm/address_space.h"
 
 #include <atomic>
@@ -18,8 +18,22 @@ constexpr VirtAddr kUserEnd = VirtAddr{1} << arch::kPtVaBits;  // TTBR0 covers [
 constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;               // 48-bit output addresses
 
 // Flags a caller may not pass: Owned is ours to set, Global never belongs in a user space.
-constexpr std::uint32_t kCallerForbidden =
-    static_cast<std::uint32_t>(MapFlags::Owned) | static_cast<std::uint32_t>(MapFlags::Global);
+constexpr std::uint32_t kCallerForbidden = static_cast<std::uint32_t>(MapFlags::Owned) |
+                                           static_cast<std::uint32_t>(MapFlags::CopyOnWrite) |
+                                           static_cast<std::uint32_t>(MapFlags::Global);
+
+// The hardware permissions of a page that is logically `flags` but whose frame is shared.
+constexpr MapFlags cow_flags(MapFlags flags) {
+    return static_cast<MapFlags>(static_cast<std::uint32_t>(flags) &
+                                 ~static_cast<std::uint32_t>(MapFlags::Write)) |
+           MapFlags::CopyOnWrite;
+}
+// The permissions of a CopyOnWrite page once it has a frame of its own.
+constexpr MapFlags writable_flags(MapFlags flags) {
+    return static_cast<MapFlags>(static_cast<std::uint32_t>(flags) &
+                                 ~static_cast<std::uint32_t>(MapFlags::CopyOnWrite)) |
+           MapFlags::Write;
+}
 
 // The engine checks these rules too, but only once a page is about to be mapped: checking them first
 // makes InvalidArgument win over NoMemory and AlreadyMapped, and costs no allocation.
@@ -103,7 +117,7 @@ void AddressSpace::unmap_pages(VirtAddr va, std::size_t size) {
         auto pa = m_table.unmap_page(va + off);
         KASSERT(pa.ok());
         if (has(t.value().flags, MapFlags::Owned)) {
-            m_frames->free_frame(pa.value());
+            m_frames->release_frame(pa.value());
             KASSERT(m_owned > 0);
             --m_owned;
         }
@@ -162,8 +176,18 @@ lib::Status AddressSpace::protect(VirtAddr va, std::size_t size, MapFlags flags)
     MapFlags f = TRY(user_flags(flags));
     TRY_STATUS(check_all_mapped(va, size));
     for (std::size_t off = 0; off < size; off += kPageSize) {
+        MapFlags pf = f;
+        if (has(f, MapFlags::Write)) {
+            // A shared frame stays read-only until a write fault copies it.
+            auto t = m_table.translate(va + off);
+            KASSERT(t.ok());
+            if (has(t.value().flags, MapFlags::Owned) &&
+                m_frames->frame_shared(align_down(t.value().pa, kPageSize))) {
+                pf = cow_flags(f);
+            }
+        }
         // Pages only: no split, so no allocation; with the checks above it cannot fail.
-        lib::Status st = m_table.protect(va + off, f);
+        lib::Status st = m_table.protect(va + off, pf);
         KASSERT(st.ok());
     }
     return {};
@@ -182,8 +206,9 @@ lib::Result<AddressSpace*> AddressSpace::clone_eager(void* storage) const {
     lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
         if (has(m.flags, MapFlags::Owned)) {
             KASSERT(m.size == kPageSize);
-            // Copy-on-write would go here: share the frame read-only in both and copy on the fault.
-            return child->map_owned_page(m.va, m.flags, m_frames->frame_virt(m.pa));
+            // The child's copy is its own: a CopyOnWrite page of ours is plainly writable there.
+            const MapFlags f = has(m.flags, MapFlags::CopyOnWrite) ? writable_flags(m.flags) : m.flags;
+            return child->map_owned_page(m.va, f, m_frames->frame_virt(m.pa));
         }
         return child->m_table.map_range(m.va, m.pa, m.size, m.flags);
     });
@@ -194,6 +219,59 @@ lib::Result<AddressSpace*> AddressSpace::clone_eager(void* storage) const {
     return child;
 }
 
+lib::Result<AddressSpace*> AddressSpace::clone_cow(void* storage) {
+    KASSERT(alive());
+    AddressSpace* child = TRY(create(storage, *m_tables, *m_frames, *m_tlb));
+    lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
+        if (!has(m.flags, MapFlags::Owned)) return child->m_table.map_range(m.va, m.pa, m.size, m.flags);
+        KASSERT(m.size == kPageSize);
+        MapFlags f = m.flags;
+        if (has(f, MapFlags::Write)) {
+            // Read-only here first: from the moment the child maps the frame, no write of ours may
+            // reach it. protect() invalidates our TLB entry for the page.
+            f = cow_flags(f);
+            lib::Status p = m_table.protect(m.va, f);
+            KASSERT(p.ok());  // a 4 KiB page: no split, no allocation
+        }
+        TRY_STATUS(child->m_table.map_page(m.va, m.pa, f));
+        m_frames->share_frame(m.pa);
+        ++child->m_owned;
+        return {};
+    });
+    if (!st.ok()) {
+        child->destroy();  // drops the references it had taken; never ran, so no ASID to release
+        return st.error();
+    }
+    return child;
+}
+
+lib::Status AddressSpace::resolve_cow_fault(VirtAddr va) {
+    KASSERT(alive());
+    if (va >= kUserEnd) return lib::Error::InvalidArgument;
+    va = align_down(va, kPageSize);
+    Translation t = TRY(m_table.translate(va));
+    if (!has(t.flags, MapFlags::CopyOnWrite)) return lib::Error::InvalidArgument;
+    KASSERT(has(t.flags, MapFlags::Owned) && t.block_size == kPageSize);
+    const MapFlags f = writable_flags(t.flags);
+    // Only spaces holding a reference can add one (by forking), and we are the only holder: the
+    // frame cannot become shared again under us.
+    if (!m_frames->frame_shared(t.pa)) {
+        lib::Status st = m_table.protect(va, f);
+        KASSERT(st.ok());
+        return {};
+    }
+    PhysAddr pa = TRY(m_frames->alloc_frame());
+    KASSERT(is_aligned(pa, kPageSize));
+    lib::copy_bytes(m_frames->frame_virt(pa), m_frames->frame_virt(t.pa), kPageSize);
+    std::atomic_thread_fence(std::memory_order_release);  // contents before the descriptor
+    lib::Status st = m_table.remap_page(va, pa, f);
+    KASSERT(st.ok());
+    // The old frame leaves this space only now that its TLB entry is gone; the copy was taken while
+    // every sharer still mapped it read-only.
+    m_frames->release_frame(t.pa);
+    return {};
+}
+
 void AddressSpace::destroy() {
     KASSERT(alive());
     // Owned frames go back before PageTable::destroy() invalidates the ASID: the space is installed in
@@ -202,7 +280,7 @@ void AddressSpace::destroy() {
     lib::Status st = m_table.for_each_mapping([this](const Mapping& m) -> lib::Status {
         if (has(m.flags, MapFlags::Owned)) {
             KASSERT(m.size == kPageSize && m_owned > 0);
-            m_frames->free_frame(m.pa);
+            m_frames->release_frame(m.pa);
             --m_owned;
         }
         return {};

@@ -21,6 +21,13 @@ struct FrameAllocator {
     virtual lib::Result<PhysAddr> alloc_frame() = 0;  // one 4 KiB-aligned 4 KiB frame, any contents
     virtual void free_frame(PhysAddr) = 0;
     virtual void* frame_virt(PhysAddr) = 0;           // where the kernel reads/writes it (linear map)
+    // Reference counts for frames shared copy-on-write. A frame from alloc_frame() has one
+    // reference; share_frame() adds one; release_frame() drops one and frees the frame when it was
+    // the last (returns true then). frame_shared(): more than one reference. Safe to call from
+    // several CPUs at once (spaces sharing a frame belong to different processes).
+    virtual void share_frame(PhysAddr) = 0;
+    virtual bool release_frame(PhysAddr) = 0;
+    virtual bool frame_shared(PhysAddr) = 0;
 
 protected:
     ~FrameAllocator() = default;  // never deleted through this interface
@@ -29,8 +36,12 @@ protected:
 // A user address space. Every page in it is EL0-accessible (MapFlags::User is implied) and 4 KiB:
 // AddressSpace never maps blocks, so unmap and protect never split one and cannot fail half way.
 // Pages come in two kinds, told apart by the MapFlags::Owned software bit of their descriptor:
-//   owned: frames map_new allocated (or clone_eager copied); unmap and destroy free them.
+//   owned: frames map_new allocated (or clone_eager copied, or clone_cow shared); unmap and destroy
+//          drop the space's reference to them (FrameAllocator::release_frame), freeing the last.
 //   borrowed: frames map_existing mapped (shared or device memory); never freed here.
+// Copy-on-write: an owned page that is logically writable but whose frame another space may share
+// is mapped read-only with MapFlags::CopyOnWrite; resolve_cow_fault() makes it writable (copying the
+// frame if it is still shared). translate() reports such a page without Write.
 // Failure atomicity: a call that returns an error has changed no mapping and leaked no frame.
 //
 // Caches: pages are zeroed and copied through frame_virt() (the linear map). Before EL0 executes such
@@ -66,8 +77,9 @@ public:
     // Unmaps every page of the range and frees the owned ones (after their TLB invalidation).
     // InvalidArgument, NotMapped (any page of the range; nothing changed then).
     [[nodiscard]] lib::Status unmap(VirtAddr va, std::size_t size);
-    // New permissions for every page of the range; ownership and frames stay. InvalidArgument,
-    // NotMapped (nothing changed then).
+    // New permissions for every page of the range; ownership and frames stay. Write on an owned page
+    // whose frame is shared becomes CopyOnWrite instead. InvalidArgument, NotMapped (nothing changed
+    // then).
     [[nodiscard]] lib::Status protect(VirtAddr va, std::size_t size, MapFlags flags);
     // The translation of any user VA (flags include User, and Owned for owned pages).
     [[nodiscard]] lib::Result<Translation> translate(VirtAddr va) const;
@@ -76,6 +88,17 @@ public:
     // the child owns (eager copy), every borrowed page mapped to the same frame. The child starts with
     // no ASID (context id 0). NoMemory: whatever the child had got is freed again, storage is dead.
     [[nodiscard]] lib::Result<AddressSpace*> clone_eager(void* storage) const;
+    // fork() with copy-on-write: like clone_eager, but every owned page's frame is shared (one more
+    // reference) instead of copied, and the writable ones become read-only CopyOnWrite pages in
+    // BOTH spaces (this space's stale TLB entries are invalidated). NoMemory (child tables): the
+    // child is freed again; pages of this space already made CopyOnWrite stay so (harmless: the next
+    // write fault finds the frame unshared and makes it writable in place).
+    [[nodiscard]] lib::Result<AddressSpace*> clone_cow(void* storage);
+    // A write fault at va: if its page is CopyOnWrite, makes it writable, in place when this space
+    // holds the only reference to the frame, else in a fresh copy (dropping the reference to the
+    // old frame). NotMapped (va unmapped), InvalidArgument (not a CopyOnWrite page, or va outside
+    // the user half), NoMemory (no frame for the copy; nothing changed).
+    [[nodiscard]] lib::Status resolve_cow_fault(VirtAddr va);
 
     // Frees every owned frame and every table. The space must be installed in no TTBR0 (the caller
     // switched every CPU away). The object is dead afterwards; release its ASID next.
@@ -103,7 +126,7 @@ private:
     [[nodiscard]] lib::Status check_none_mapped(VirtAddr va, std::size_t size) const;
     // Maps one owned page holding a fresh frame filled from `src` (zeroes when null).
     [[nodiscard]] lib::Status map_owned_page(VirtAddr va, MapFlags flags, const void* src);
-    // Undoes pages [va, va+size) this call mapped: unmaps them, frees the owned frames.
+    // Undoes pages [va, va+size) this call mapped: unmaps them, releases the owned frames.
     void unmap_pages(VirtAddr va, std::size_t size);
 
     PageTable m_table;

@@ -30,6 +30,7 @@ constexpr VirtAddr kKernelStart = ~VirtAddr{0} << arch::kPtVaBits;   // TTBR1: [
 constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;                      // 48-bit output addresses
 constexpr unsigned kNoCount = ~0u;                                    // audit: the root has no count
 constexpr std::uint64_t kSwOwned = std::uint64_t{1} << (arch::kPteSwShift + 1);  // MapFlags::Owned
+constexpr std::uint64_t kSwCow = std::uint64_t{1} << (arch::kPteSwShift + 2);    // MapFlags::CopyOnWrite
 // One more (or less) valid entry in a table descriptor's count field: add it to the descriptor.
 constexpr std::uint64_t kTableCountOne = std::uint64_t{1} << arch::kPteTableCountShift;
 
@@ -65,6 +66,7 @@ constexpr MapFlags to_flags(arch::PteAttrs a) {
 constexpr MapFlags leaf_flags(std::uint64_t d) {
     MapFlags f = to_flags(arch::pte_leaf_attrs(d));
     if ((d & kSwOwned) != 0) f |= MapFlags::Owned;
+    if ((d & kSwCow) != 0) f |= MapFlags::CopyOnWrite;
     return f;
 }
 
@@ -195,7 +197,8 @@ lib::Result<std::uint64_t> PageTable::leaf_bits_for(MapFlags flags) const {
     }
     arch::PteAttrs attrs = to_attrs(flags);
     if (!arch::pte_attrs_allowed(attrs)) return lib::Error::InvalidArgument;
-    return arch::pte_leaf_attr_bits(attrs) | (has(flags, MapFlags::Owned) ? kSwOwned : 0);
+    return arch::pte_leaf_attr_bits(attrs) | (has(flags, MapFlags::Owned) ? kSwOwned : 0) |
+           (has(flags, MapFlags::CopyOnWrite) ? kSwCow : 0);
 }
 
 lib::Result<std::uint64_t*> PageTable::walk_to_entry(VirtAddr va, bool create, unsigned target_level,
@@ -480,18 +483,38 @@ lib::Result<PhysAddr> PageTable::unmap_page(VirtAddr va) {
     return pa;
 }
 
+lib::Status PageTable::remap_page(VirtAddr va, PhysAddr pa, MapFlags flags) {
+    TRY_STATUS(check_va_range(va, kPageSize));
+    if (!is_aligned(va, kPageSize) || !is_aligned(pa, kPageSize) || pa >= kPhysEnd) {
+        return lib::Error::InvalidArgument;
+    }
+    std::uint64_t bits = TRY(leaf_bits_for(flags));
+    Path path;
+    std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
+    std::uint64_t d = load(e);
+    if (!pte_is_valid(d)) return lib::Error::NotMapped;
+    if (path.level != kPtLeafLevel) return lib::Error::InvalidArgument;  // a block: would need a split
+    // The entry stays valid, so the table's count is unchanged.
+    store(e, 0);  // break-before-make: the output address changes
+    m_tlb->before_update();
+    m_tlb->invalidate_page(va, m_asid, true);
+    store(e, pte_make_leaf_raw(pa, kPtLeafLevel, bits));
+    m_tlb->before_update();
+    return {};
+}
+
 lib::Status PageTable::protect(VirtAddr va, MapFlags flags) {
     TRY_STATUS(check_va_range(va, kPageSize));
-    // Software bits (Owned) come from the old descriptor, never from `flags`.
-    std::uint64_t bits = TRY(leaf_bits_for(flags)) & ~arch::kPteSwMask;
+    // Owned comes from the old descriptor, never from `flags`; CopyOnWrite from `flags`.
+    std::uint64_t bits = TRY(leaf_bits_for(flags)) & ~kSwOwned;
     Path path;
     std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
     std::uint64_t d = load(e);
     if (!pte_is_valid(d)) return lib::Error::NotMapped;
     unsigned level = path.level;
-    // Same frame, new permissions; the software bits belong to the owner and are kept.
+    // Same frame, new permissions; the other software bits belong to the owner and are kept.
     std::uint64_t page = pte_make_leaf_raw(leaf_pa(d, level, va), kPtLeafLevel,
-                                           bits | (d & arch::kPteSwMask));
+                                           bits | (d & arch::kPteSwMask & ~kSwCow));
     if (level == kPtLeafLevel) {
         store(e, 0);  // break-before-make: the memory type may change too
         m_tlb->before_update();
@@ -625,21 +648,23 @@ lib::Status PageTable::visit_leaves(LeafFn fn, void* ctx) const {
 }
 
 // Sparse tables are the rule (a process touches a few pages of a 512 GiB-wide table): runs of
-// eight invalid entries are skipped with one test, and a walk ends once it has seen as many valid
+// sixteen invalid entries are skipped with one test, and a walk ends once it has seen as many valid
 // entries as the parent's descriptor counts (the root has no count: kPtEntries).
 namespace {
 std::size_t next_valid(const std::uint64_t* t, std::size_t i) {
-    while (i < kPtEntries) {
-        if ((i & 7) == 0 && i + 8 <= kPtEntries) {
-            std::uint64_t any = 0;
-            for (std::size_t k = 0; k < 8; ++k) any |= t[i + k];
-            if ((any & arch::kPteValid) == 0) {
-                i += 8;
-                continue;
-            }
-        }
+    // Entry by entry up to a multiple of 16, then 16 entries (two cache lines) per test, unrolled:
+    // sparse user tables (a stack at the top of its tables) are mostly scanned this way.
+    for (; i < kPtEntries && (i & 15) != 0; ++i) {
         if (t[i] & arch::kPteValid) return i;
-        ++i;
+    }
+    for (; i < kPtEntries; i += 16) {
+        std::uint64_t any = 0;
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < 16; ++k) any |= t[i + k];
+        if ((any & arch::kPteValid) != 0) {
+            while ((t[i] & arch::kPteValid) == 0) ++i;
+            return i;
+        }
     }
     return kPtEntries;
 }

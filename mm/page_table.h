@@ -32,8 +32,12 @@ enum class MapFlags : std::uint32_t {
     // translate and for_each_mapping, inherited by the pieces of a split block, and never changed by
     // protect (which ignores it in `flags`): ownership is fixed when the page is mapped.
     Owned = 256,
+    // CopyOnWrite: the page is logically writable but mapped read-only because its frame is shared
+    // (AddressSpace::clone_cow); a write fault copies it. Software bit 57; unlike Owned, protect and
+    // remap_page take it from `flags`.
+    CopyOnWrite = 512,
 };
-inline constexpr std::uint32_t kMapFlagsKnown = 63 | 256;
+inline constexpr std::uint32_t kMapFlagsKnown = 63 | 256 | 512;
 
 constexpr MapFlags operator|(MapFlags a, MapFlags b) {
     return static_cast<MapFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -136,8 +140,12 @@ public:
     // (only when a 1 GiB/2 MiB block must be split and no frame is left).
     [[nodiscard]] lib::Result<PhysAddr> unmap_page(VirtAddr va);
     // Replaces the permissions of the 4 KiB page at va (splitting a block if needed); keeps the PA
-    // and the software bits. NotMapped, InvalidArgument, NoMemory.
+    // and Owned; CopyOnWrite comes from `flags`. NotMapped, InvalidArgument, NoMemory.
     [[nodiscard]] lib::Status protect(VirtAddr va, MapFlags flags);
+    // Points the 4 KiB page leaf at va to another frame, with `flags` (software bits included),
+    // break-before-make with one invalidate_page. Never allocates: NotMapped, InvalidArgument
+    // (alignment, flags, or va mapped by a block).
+    [[nodiscard]] lib::Status remap_page(VirtAddr va, PhysAddr pa, MapFlags flags);
     // Any VA (need not be aligned). NotMapped, InvalidArgument (non-canonical / other half).
     [[nodiscard]] lib::Result<Translation> translate(VirtAddr va) const;
     // Maps [va, va+size) to [pa, pa+size), with 1 GiB / 2 MiB blocks wherever va, pa and the

@@ -39,6 +39,7 @@ constexpr MapFlags U = MapFlags::User;
 constexpr MapFlags D = MapFlags::Device;
 constexpr MapFlags G = MapFlags::Global;
 constexpr MapFlags O = MapFlags::Owned;
+constexpr MapFlags C = MapFlags::CopyOnWrite;
 
 constexpr std::uint64_t k4K = 4096;
 constexpr std::uint64_t k2M = std::uint64_t{1} << 21;
@@ -60,6 +61,26 @@ public:
     }
     void free_frame(PhysAddr pa) override { m_pool.free_table(pa - kOffset); }
     void* frame_virt(PhysAddr pa) override { return m_pool.table_virt(pa - kOffset); }
+    void share_frame(PhysAddr pa) override {
+        if (!is_live(pa)) throw std::runtime_error("share of a frame not allocated");
+        ++m_extra[pa];
+    }
+    bool release_frame(PhysAddr pa) override {
+        auto it = m_extra.find(pa);
+        if (it != m_extra.end()) {
+            if (--it->second == 0) m_extra.erase(it);
+            return false;
+        }
+        free_frame(pa);
+        return true;
+    }
+    bool frame_shared(PhysAddr pa) override { return m_extra.count(pa) != 0; }
+    int refs(PhysAddr pa) const {  // 0 when not allocated
+        if (!is_live(pa)) return 0;
+        auto it = m_extra.find(pa);
+        return 1 + (it == m_extra.end() ? 0 : it->second);
+    }
+    std::size_t shared_frames() const { return m_extra.size(); }
 
     std::size_t live() const { return m_pool.live(); }
     std::size_t allocated() const { return m_pool.allocated(); }
@@ -69,6 +90,7 @@ public:
 
 private:
     FakeFrames m_pool;
+    std::map<PhysAddr, int> m_extra;  // references beyond the first
 };
 
 // Storage for an AddressSpace, as a slab object would provide it.
@@ -378,6 +400,216 @@ TEST_F(AddressSpaceTest, CloneOfAnEmptySpaceIsEmpty) {
     r.value()->destroy();
     parent.destroy();
     EXPECT_EQ(tables.live(), 0u);
+}
+
+// ---- Copy-on-write fork ---------------------------------------------------------------------------
+
+TEST_F(AddressSpaceTest, CloneCowSharesOwnedFramesReadOnlyInBothSpaces) {
+    AddressSpace& parent = make();
+    ASSERT_TRUE(parent.map_new(kVa, 3 * k4K, R | W).ok());
+    ASSERT_TRUE(parent.map_new(kVa + k2M, k4K, R | X).ok());
+    ASSERT_TRUE(parent.map_existing(kVa + 16 * k4K, kDevicePa, k4K, R | W | D).ok());
+    for (int i = 0; i < 3; ++i) std::memset(bytes_at(parent, kVa + i * k4K), 0x10 + i, k4K);
+    const std::size_t calls_before = tlb.invalidations().size();
+
+    auto r = parent.clone_cow(storage());
+    ASSERT_TRUE(r.ok());
+    AddressSpace& child = *r.value();
+    EXPECT_EQ(child.owned_frames(), 4u);
+    EXPECT_EQ(frames.live(), 4u);  // nothing copied
+    for (int i = 0; i < 3; ++i) {
+        VirtAddr va = kVa + i * k4K;
+        EXPECT_EQ(child.translate(va).value().pa, parent.translate(va).value().pa);
+        EXPECT_EQ(child.translate(va).value().flags, R | U | O | C);
+        EXPECT_EQ(parent.translate(va).value().flags, R | U | O | C);
+        EXPECT_EQ(frames.refs(parent.translate(va).value().pa), 2);
+    }
+    EXPECT_EQ(child.translate(kVa + k2M).value().flags, R | X | U | O);
+    EXPECT_EQ(parent.translate(kVa + k2M).value().flags, R | X | U | O);
+    EXPECT_EQ(frames.refs(parent.translate(kVa + k2M).value().pa), 2);
+    EXPECT_EQ(child.translate(kVa + 16 * k4K).value().pa, kDevicePa);
+    EXPECT_EQ(child.translate(kVa + 16 * k4K).value().flags, R | W | U | D);
+    // The parent's pages made read-only were invalidated (one per writable page).
+    std::size_t invalidations = 0;
+    const auto all = tlb.invalidations();
+    for (std::size_t i = calls_before; i < all.size(); ++i)
+        invalidations += all[i].kind == TlbCall::Kind::Page ? 1 : 0;
+    EXPECT_EQ(invalidations, 3u);
+    EXPECT_TRUE(child.table().audit().ok());
+    EXPECT_TRUE(parent.table().audit().ok());
+    child.destroy();
+    parent.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+    EXPECT_EQ(frames.shared_frames(), 0u);
+    EXPECT_EQ(tables.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, CowFaultCopiesOnlyWhileSharedAndTheLastOwnerWritesInPlace) {
+    AddressSpace& parent = make();
+    ASSERT_TRUE(parent.map_new(kVa, 2 * k4K, R | W).ok());
+    ASSERT_TRUE(parent.map_new(kVa + 4 * k4K, k4K, R).ok());
+    std::memset(bytes_at(parent, kVa), 0x42, k4K);
+    AddressSpace& child = *parent.clone_cow(storage()).value();
+    const PhysAddr shared = parent.translate(kVa).value().pa;
+
+    ASSERT_TRUE(child.resolve_cow_fault(kVa + 123).ok());  // any address in the page
+    const PhysAddr copy = child.translate(kVa).value().pa;
+    EXPECT_NE(copy, shared);
+    EXPECT_EQ(child.translate(kVa).value().flags, R | W | U | O);
+    EXPECT_TRUE(all_bytes(child, kVa, 0x42));
+    EXPECT_EQ(frames.refs(shared), 1);
+    EXPECT_EQ(frames.live(), 4u);
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | U | O | C);
+    bytes_at(child, kVa)[0] = 1;
+    EXPECT_EQ(bytes_at(parent, kVa)[0], 0x42);
+
+    ASSERT_TRUE(parent.resolve_cow_fault(kVa).ok());  // now the only owner: in place
+    EXPECT_EQ(parent.translate(kVa).value().pa, shared);
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | W | U | O);
+    EXPECT_EQ(frames.live(), 4u);
+
+    EXPECT_EQ(error_of(parent.resolve_cow_fault(kVa)), lib::Error::InvalidArgument);  // not COW now
+    EXPECT_EQ(error_of(parent.resolve_cow_fault(kVa + 4 * k4K)), lib::Error::InvalidArgument);
+    EXPECT_EQ(error_of(parent.resolve_cow_fault(kVa + 8 * k4K)), lib::Error::NotMapped);
+
+    // Out of memory for the copy: nothing changes.
+    frames.fail_after(0);
+    EXPECT_EQ(error_of(child.resolve_cow_fault(kVa + k4K)), lib::Error::NoMemory);
+    EXPECT_EQ(child.translate(kVa + k4K).value().flags, R | U | O | C);
+    EXPECT_EQ(frames.refs(child.translate(kVa + k4K).value().pa), 2);
+    frames.fail_after(-1);
+    parent.destroy();
+    child.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+    EXPECT_EQ(tables.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, ProtectKeepsSharedFramesCopyOnWrite) {
+    AddressSpace& parent = make();
+    ASSERT_TRUE(parent.map_new(kVa, k4K, R | W).ok());
+    AddressSpace& child = *parent.clone_cow(storage()).value();
+    ASSERT_TRUE(parent.protect(kVa, k4K, R).ok());
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | U | O);
+    EXPECT_EQ(error_of(parent.resolve_cow_fault(kVa)), lib::Error::InvalidArgument);  // read-only now
+    ASSERT_TRUE(parent.protect(kVa, k4K, R | W).ok());
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | U | O | C);  // still shared
+    child.destroy();
+    ASSERT_TRUE(parent.protect(kVa, k4K, R | W).ok());
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | W | U | O);  // no longer shared
+    parent.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, CloneCowRollsBackWhenTablesRunOut) {
+    for (long n = 0;; ++n) {
+        AddressSpace& parent = make();
+        ASSERT_TRUE(parent.map_new(kVa, 2 * k4K, R | W).ok());
+        ASSERT_TRUE(parent.map_new(kVa + (std::uint64_t{1} << 39), k4K, R | W).ok());
+        tables.fail_after(n);
+        auto r = parent.clone_cow(storage());
+        tables.fail_after(-1);
+        EXPECT_EQ(frames.live(), 3u);
+        if (r.ok()) {
+            r.value()->destroy();
+            EXPECT_EQ(frames.shared_frames(), 0u);
+            parent.destroy();
+            EXPECT_EQ(tables.live(), 0u);
+            EXPECT_GT(n, 0);
+            break;
+        }
+        EXPECT_EQ(r.error(), lib::Error::NoMemory);
+        EXPECT_EQ(frames.shared_frames(), 0u) << n;
+        // Pages already made CopyOnWrite are unshared: a write fault makes them writable in place.
+        for (VirtAddr va : {kVa, kVa + k4K}) {
+            if (mm::has(parent.translate(va).value().flags, C)) {
+                const PhysAddr pa = parent.translate(va).value().pa;
+                ASSERT_TRUE(parent.resolve_cow_fault(va).ok());
+                EXPECT_EQ(parent.translate(va).value().pa, pa);
+            }
+        }
+        parent.destroy();
+        EXPECT_EQ(frames.live(), 0u);
+        EXPECT_EQ(tables.live(), 0u);
+        ASSERT_LT(n, 50);
+    }
+}
+
+// Random forks, writes (each after resolving its fault, as the kernel does), unmaps and exits
+// against a model of every space's contents; frames counted against the distinct frames mapped.
+TEST_F(AddressSpaceTest, RandomCowForksMatchModel) {
+    constexpr int kPages = 12;
+    for (unsigned seed : {21u, 22u, 23u}) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        std::mt19937 rng(seed);
+        struct Space {
+            AddressSpace* as;
+            std::map<VirtAddr, std::uint8_t> fill;  // mapped pages (all R|W) and their contents
+        };
+        std::vector<Space> spaces;
+        spaces.push_back({&make(), {}});
+        for (int i = 0; i < kPages; ++i) {
+            ASSERT_TRUE(spaces[0].as->map_new(kVa + i * k4K, k4K, R | W).ok());
+            spaces[0].fill[kVa + i * k4K] = 0;
+        }
+        int copies = 0, in_place = 0;
+        for (int step = 0; step < 400; ++step) {
+            const int op = static_cast<int>(rng() % 10);
+            Space& s = spaces[rng() % spaces.size()];
+            const VirtAddr va = kVa + (rng() % kPages) * k4K;
+            if (op < 2 && spaces.size() < 6) {
+                auto r = s.as->clone_cow(storage());
+                ASSERT_TRUE(r.ok());
+                Space c{r.value(), s.fill};
+                spaces.push_back(c);
+            } else if (op < 7 && s.fill.count(va)) {
+                const PhysAddr before = s.as->translate(va).value().pa;
+                if (mm::has(s.as->translate(va).value().flags, C)) {
+                    ASSERT_TRUE(s.as->resolve_cow_fault(va).ok());
+                    (s.as->translate(va).value().pa == before ? in_place : copies)++;
+                }
+                ASSERT_TRUE(mm::has(s.as->translate(va).value().flags, W));
+                const auto v = static_cast<std::uint8_t>(rng());
+                std::memset(bytes_at(*s.as, va), v, k4K);
+                s.fill[va] = v;
+            } else if (op < 8 && s.fill.count(va)) {
+                ASSERT_TRUE(s.as->unmap(va, k4K).ok());
+                s.fill.erase(va);
+            } else if (op < 10 && spaces.size() > 1) {
+                s.as->destroy();
+                spaces.erase(spaces.begin() + (&s - spaces.data()));
+            }
+            std::map<PhysAddr, int> refs;
+            for (const Space& sp : spaces) {
+                ASSERT_EQ(sp.as->owned_frames(), sp.fill.size());
+                for (const auto& [v, f] : sp.fill) {
+                    auto t = sp.as->translate(v);
+                    ASSERT_TRUE(t.ok());
+                    ASSERT_TRUE(all_bytes(*sp.as, v, f)) << "step " << step;
+                    ++refs[t.value().pa];
+                }
+            }
+            ASSERT_EQ(frames.live(), refs.size()) << "step " << step;
+            for (const auto& [pa, n] : refs) {
+                ASSERT_EQ(frames.refs(pa), n) << "step " << step;
+                // A shared frame is writable nowhere.
+                if (n > 1) {
+                    for (const Space& sp : spaces)
+                        for (const auto& entry : sp.fill) {
+                            auto t = sp.as->translate(entry.first).value();
+                            if (t.pa == pa) {
+                                ASSERT_FALSE(mm::has(t.flags, W));
+                            }
+                        }
+                }
+            }
+        }
+        EXPECT_GT(copies, 10);
+        EXPECT_GT(in_place, 3);
+        for (Space& sp : spaces) sp.as->destroy();
+        EXPECT_EQ(frames.live(), 0u);
+        EXPECT_EQ(frames.shared_frames(), 0u);
+        EXPECT_EQ(tables.live(), 0u);
+    }
 }
 
 // ---- Teardown -----------------------------------------------------------------------------------

@@ -482,10 +482,14 @@ TEST_F(PageTableTest, ProtectKeepsSoftwareBits) {
     PageTable pt = make(Half::User);
     ASSERT_TRUE(pt.map_page(kUserVa, kPa, R | W | U).ok());
     std::uint64_t* e = hw_walk(frames, pt.root(), kUserVa)->entry;
-    *e = arch::pte_with_sw_bits(*e, 0x5);
+    *e = arch::pte_with_sw_bits(*e, 0xB);  // every software bit but CopyOnWrite (bit 57)
     ASSERT_TRUE(pt.protect(kUserVa, R | U).ok());
-    EXPECT_EQ(arch::pte_sw_bits(*hw_walk(frames, pt.root(), kUserVa)->entry), 0x5u);
-    EXPECT_TRUE(translates_to(pt, kUserVa, kPa, R | U, k4K));
+    EXPECT_EQ(arch::pte_sw_bits(*hw_walk(frames, pt.root(), kUserVa)->entry), 0xBu);
+    // CopyOnWrite alone comes from the flags: set, then cleared again.
+    ASSERT_TRUE(pt.protect(kUserVa, R | U | mm::MapFlags::CopyOnWrite).ok());
+    EXPECT_EQ(arch::pte_sw_bits(*hw_walk(frames, pt.root(), kUserVa)->entry), 0xFu);
+    ASSERT_TRUE(pt.protect(kUserVa, R | U).ok());
+    EXPECT_EQ(arch::pte_sw_bits(*hw_walk(frames, pt.root(), kUserVa)->entry), 0xBu);
 }
 
 TEST_F(PageTableTest, SetAsidTagsLaterInvalidations) {
