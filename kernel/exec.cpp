@@ -23,7 +23,7 @@ public:
     lib::Result<mm::PhysAddr> alloc_frame() override { return memory::alloc_frames(0); }
     void free_frame(mm::PhysAddr pa) override { memory::free_frames(pa, 0); }
     void* frame_virt(mm::PhysAddr pa) override { return memory::phys_to_virt(pa); }
-    void share_frame(mm::PhysAddr pa) override { memory::frame_ref_get(pa); }
+    bool share_frame(mm::PhysAddr pa) override { return memory::frame_ref_get(pa); }
     bool release_frame(mm::PhysAddr pa) override {
         if (!memory::frame_ref_put(pa)) return false;
         memory::free_frames(pa, 0);

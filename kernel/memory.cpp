@@ -38,7 +38,7 @@ constinit mm::BuddyAllocator s_buddy;   // guarded by s_frames_lock
 
 // Per-frame extra reference counts over the buddy allocator's span (frame_ref_*): carved and
 // zeroed at init like the buddy metadata. Touched only with atomics.
-std::uint16_t* s_frame_refs = nullptr;
+std::uint8_t* s_frame_refs = nullptr;
 PhysAddr s_frame_refs_base = 0;
 std::size_t s_frame_refs_count = 0;
 
@@ -118,7 +118,7 @@ void map_device(std::uint64_t pa, std::uint64_t size) {
 void* phys_to_virt(PhysAddr pa) { return reinterpret_cast<void*>(mm::phys_to_linear(pa)); }
 
 namespace {
-std::uint16_t* frame_ref(PhysAddr pa) {
+std::uint8_t* frame_ref(PhysAddr pa) {
     const std::size_t i = (pa - s_frame_refs_base) >> 12;
     if (pa < s_frame_refs_base || i >= s_frame_refs_count || (pa & (mm::kPageSize - 1)))
         panic("memory: reference count of a frame outside RAM: 0x%llx", static_cast<unsigned long long>(pa));
@@ -126,18 +126,24 @@ std::uint16_t* frame_ref(PhysAddr pa) {
 }
 }  // namespace
 
-void frame_ref_get(PhysAddr pa) {
-    // Relaxed: the caller holds a reference, so the frame cannot be freed meanwhile.
-    if (__atomic_fetch_add(frame_ref(pa), 1, __ATOMIC_RELAXED) == 0xFFFF)
-        panic("memory: frame 0x%llx shared too often", static_cast<unsigned long long>(pa));
+bool frame_ref_get(PhysAddr pa) {
+    // Relaxed: the caller holds a reference, so the frame cannot be freed meanwhile. Saturates: the
+    // 256th sharer gets a copy instead (one byte per frame keeps boot cost low).
+    std::uint8_t* r = frame_ref(pa);
+    std::uint8_t c = __atomic_load_n(r, __ATOMIC_RELAXED);
+    do {
+        if (c == 0xFF) return false;
+    } while (!__atomic_compare_exchange_n(r, &c, static_cast<std::uint8_t>(c + 1), true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return true;
 }
 
 bool frame_ref_put(PhysAddr pa) {
-    std::uint16_t* r = frame_ref(pa);
-    std::uint16_t c = __atomic_load_n(r, __ATOMIC_ACQUIRE);
+    std::uint8_t* r = frame_ref(pa);
+    std::uint8_t c = __atomic_load_n(r, __ATOMIC_ACQUIRE);
     while (c != 0) {
         // Release: our accesses to the frame happen before whoever drops the last reference frees it.
-        if (__atomic_compare_exchange_n(r, &c, static_cast<std::uint16_t>(c - 1), true, __ATOMIC_ACQ_REL,
+        if (__atomic_compare_exchange_n(r, &c, static_cast<std::uint8_t>(c - 1), true, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE))
             return false;
     }
@@ -279,7 +285,7 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     arch::zero_memory(phys_to_virt(meta_pa), meta);  // the allocator expects zeroed metadata
     // The frame reference counts (2 bytes per frame of the span), zeroed: no frame is shared yet.
     s_frame_refs_count = (span_hi - span_lo) >> 12;
-    const std::size_t refs = mm::align_up(s_frame_refs_count * sizeof(std::uint16_t), mm::kPageSize);
+    const std::size_t refs = mm::align_up(s_frame_refs_count * sizeof(std::uint8_t), mm::kPageSize);
     PhysAddr refs_pa = 0;
     for (const mm::PhysRange& r : usable) {
         if (r.size >= refs) {
@@ -290,7 +296,7 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     if (!refs_pa) panic("memory: no room for %zu bytes of frame reference counts", refs);
     check(usable.subtract({refs_pa, refs}), "carving frame reference counts");
     arch::zero_memory(phys_to_virt(refs_pa), refs);
-    s_frame_refs = static_cast<std::uint16_t*>(phys_to_virt(refs_pa));
+    s_frame_refs = static_cast<std::uint8_t*>(phys_to_virt(refs_pa));
     s_frame_refs_base = span_lo;
     check(s_buddy.init(span_lo, span_hi - span_lo, phys_to_virt(meta_pa), meta, linear, nullptr), "buddy init");
     for (const mm::PhysRange& r : usable) check(s_buddy.add_free_range(r.base, r.size), "adding free RAM");

@@ -23,7 +23,7 @@ void* phys_to_virt(mm::PhysAddr pa);
 
 // Extra references to single RAM frames shared copy-on-write (a frame starts with one reference,
 // count 0 here, so allocation need not touch the array). IRQ-safe and lock-free.
-void frame_ref_get(mm::PhysAddr pa);   // one more reference
+bool frame_ref_get(mm::PhysAddr pa);  // false when saturated (255 sharers): copy instead   // one more reference
 bool frame_ref_put(mm::PhysAddr pa);   // one reference fewer: true when it was the last one
 bool frame_ref_shared(mm::PhysAddr pa);  // more than one reference
 

@@ -225,6 +225,13 @@ lib::Result<AddressSpace*> AddressSpace::clone_cow(void* storage) {
     lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
         if (!has(m.flags, MapFlags::Owned)) return child->m_table.map_range(m.va, m.pa, m.size, m.flags);
         KASSERT(m.size == kPageSize);
+        if (!m_frames->share_frame(m.pa)) {
+            // The frame's count is saturated: the child gets its own copy instead (plainly writable
+            // if the page is a CopyOnWrite one of ours).
+            const MapFlags own = has(m.flags, MapFlags::CopyOnWrite) ? writable_flags(m.flags) : m.flags;
+            TRY_STATUS(child->map_owned_page(m.va, own, m_frames->frame_virt(m.pa)));
+            return {};
+        }
         MapFlags f = m.flags;
         if (has(f, MapFlags::Write)) {
             // Read-only here first: from the moment the child maps the frame, no write of ours may
@@ -233,8 +240,10 @@ lib::Result<AddressSpace*> AddressSpace::clone_cow(void* storage) {
             lib::Status p = m_table.protect(m.va, f);
             KASSERT(p.ok());  // a 4 KiB page: no split, no allocation
         }
-        TRY_STATUS(child->m_table.map_page(m.va, m.pa, f));
-        m_frames->share_frame(m.pa);
+        if (lib::Status mp = child->m_table.map_page(m.va, m.pa, f); !mp.ok()) {
+            (void)m_frames->release_frame(m.pa);  // ours stays: this only drops the child's share
+            return mp;
+        }
         ++child->m_owned;
         return {};
     });

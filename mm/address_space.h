@@ -25,7 +25,7 @@ struct FrameAllocator {
     // reference; share_frame() adds one; release_frame() drops one and frees the frame when it was
     // the last (returns true then). frame_shared(): more than one reference. Safe to call from
     // several CPUs at once (spaces sharing a frame belong to different processes).
-    virtual void share_frame(PhysAddr) = 0;
+    [[nodiscard]] virtual bool share_frame(PhysAddr) = 0;  // false: too many sharers (the caller copies)
     virtual bool release_frame(PhysAddr) = 0;
     virtual bool frame_shared(PhysAddr) = 0;
 

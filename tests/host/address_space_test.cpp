@@ -61,10 +61,13 @@ public:
     }
     void free_frame(PhysAddr pa) override { m_pool.free_table(pa - kOffset); }
     void* frame_virt(PhysAddr pa) override { return m_pool.table_virt(pa - kOffset); }
-    void share_frame(PhysAddr pa) override {
+    bool share_frame(PhysAddr pa) override {
         if (!is_live(pa)) throw std::runtime_error("share of a frame not allocated");
+        if (m_extra[pa] >= m_share_limit) return false;  // saturated: the caller copies
         ++m_extra[pa];
+        return true;
     }
+    int m_share_limit = 255;
     bool release_frame(PhysAddr pa) override {
         auto it = m_extra.find(pa);
         if (it != m_extra.end()) {
@@ -496,6 +499,24 @@ TEST_F(AddressSpaceTest, ProtectKeepsSharedFramesCopyOnWrite) {
     child.destroy();
     ASSERT_TRUE(parent.protect(kVa, k4K, R | W).ok());
     EXPECT_EQ(parent.translate(kVa).value().flags, R | W | U | O);  // no longer shared
+    parent.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, CloneCowCopiesWhenAFramesShareCountIsSaturated) {
+    AddressSpace& parent = make();
+    ASSERT_TRUE(parent.map_new(kVa, k4K, R | W).ok());
+    std::memset(bytes_at(parent, kVa), 0x5a, k4K);
+    frames.m_share_limit = 1;
+    AddressSpace& first = *parent.clone_cow(storage()).value();   // shares
+    AddressSpace& second = *parent.clone_cow(storage()).value();  // saturated: a private copy
+    const PhysAddr pa = parent.translate(kVa).value().pa;
+    EXPECT_EQ(first.translate(kVa).value().pa, pa);
+    EXPECT_NE(second.translate(kVa).value().pa, pa);
+    EXPECT_EQ(second.translate(kVa).value().flags, R | W | U | O);  // writable: nobody shares it
+    EXPECT_TRUE(all_bytes(second, kVa, 0x5a));
+    second.destroy();
+    first.destroy();
     parent.destroy();
     EXPECT_EQ(frames.live(), 0u);
 }
