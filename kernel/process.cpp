@@ -71,9 +71,7 @@ std::uint64_t ttbr0_for(mm::AddressSpace* as) {
 // its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
 // Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
 Process* s_fp_owner = nullptr;
-// The process each CPU runs (null for kernel tasks), kept by the switch hook so the system-call path
-// finds it with one load.
-Process* s_current[8] = {};
+
 constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
 constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
 
@@ -98,7 +96,7 @@ void sync_fp(Process* p) {
 // Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access.
 void on_switch(sched::Task*, sched::Task* next) {
     Process* n = process_of(next);
-    s_current[arch::cpu_index() & 7] = n;
+    g_current_process[arch::cpu_index() & 7] = n;
     if (n) {
         if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
         set_el0_fp_access(s_fp_owner == n);
@@ -118,8 +116,7 @@ void release_process(Process* p) {
 }
 
 // On the way back to EL0: a pending kill ends the process here.
-void act_on_kill() {
-    Process* p = current_process();
+void act_on_kill(Process* p) {
     if (!p->task->kill_pending) return;
     process_exit(abi::wait_status_signaled(p && p->pending_signal ? p->pending_signal : abi::kSIGKILL));
 }
@@ -191,7 +188,7 @@ void process_init() {
                                    : 8;
     s_asids.init(asid_bits);
     sched::set_switch_hook(on_switch);
-    sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(); });
+    sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(current_process()); });
 }
 
 void set_init_process(Process* p) {
@@ -199,7 +196,7 @@ void set_init_process(Process* p) {
     s_init = p;
 }
 
-Process* current_process() { return s_current[arch::cpu_index() & 7]; }
+Process* g_current_process[8] = {};
 
 Process* find_process(int pid) {
     arch::IrqSpinGuard g(s_tree_lock);
@@ -553,8 +550,9 @@ void handle_user_exception(arch::TrapFrame& frame) {
     if (__builtin_expect(arch::esr::exception_class(frame.esr) != arch::esr::Class::Svc64, 0))
         return handle_user_fault(frame);
     arch::irq_enable();  // system calls are preemptible and may block
-    frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(frame));
-    act_on_kill();
+    Process* p = current_process();
+    frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(p, frame));
+    act_on_kill(p);
     arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
 }
 

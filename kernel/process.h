@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/aarch64/cpu.h"
 #include "arch/aarch64/trap_frame.h"
 #include "lib/intrusive_list.h"
 #include "lib/result.h"
@@ -56,7 +57,9 @@ struct Process {
 // Creates pid 1 (or any process without a parent) running `path` from the initramfs.
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent);
-Process* current_process();   // nullptr for kernel tasks
+// The process each CPU runs (null for kernel tasks), kept by the scheduler's switch hook.
+extern Process* g_current_process[8];
+inline Process* current_process() { return g_current_process[arch::cpu_index() & 7]; }
 // Makes p the init process (init=): it adopts orphans, and the kernel powers off when it exits.
 void set_init_process(Process* p);
 Process* find_process(int pid);

@@ -391,10 +391,10 @@ static_assert(kGetrandom < kTableSize);
 
 }  // namespace
 
-std::int64_t syscall_dispatch(arch::TrapFrame& f) {
+std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& f) {
     const std::uint64_t nr = f.x[8];
     if (nr >= kTableSize || kTable.h[nr] == nullptr) return -kENOSYS;
-    return kTable.h[nr](current_process(), f);
+    return kTable.h[nr](p, f);
 }
 
 }  // namespace kernel

@@ -7,6 +7,8 @@
 
 namespace kernel {
 
-std::int64_t syscall_dispatch(arch::TrapFrame& frame);
+struct Process;
+// p: the calling process (current_process()).
+std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& frame);
 
 }  // namespace kernel

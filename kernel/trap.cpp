@@ -38,6 +38,9 @@ extern "C" void arch_handle_sync(TrapFrame* f, std::uint64_t slot) {
     }
 }
 
+// EL0 synchronous exceptions (vectors.S slot 8): system calls and user faults, without the EL1 decode.
+extern "C" void arch_handle_el0_sync(TrapFrame* f, std::uint64_t) { kernel::handle_user_exception(*f); }
+
 extern "C" void arch_handle_irq(TrapFrame* f, std::uint64_t slot) { kernel::irq::dispatch(*f, slot >= 8); }
 
 extern "C" void arch_handle_unexpected(TrapFrame* f, std::uint64_t slot) {

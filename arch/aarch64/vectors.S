@@ -76,6 +76,13 @@
 
 // An entry path: save, call handler(frame[, extra]), restore. IRQs stay masked in the handler unless
 // it unmasks them itself.
+// A lower-EL slot: the kernel stack is empty on entry from EL0, so it cannot have overflowed.
+.macro vslot_el0 target
+    .balign 0x80
+    sub     sp, sp, #TF_SIZE
+    b       \target
+.endm
+
 .macro entry_path name, handler, slot
 \name:
     save_frame
@@ -97,14 +104,14 @@ exception_vectors:
     vslot   el1h_irq
     vslot   el1h_unexpected_6       // FIQ: not used (all interrupts are Group 1 IRQs)
     vslot   el1h_unexpected_7       // SError
-    vslot   el0_sync                // lower EL, AArch64
-    vslot   el0_irq
-    vslot   el0_unexpected_10
-    vslot   el0_unexpected_11
-    vslot   el0_unexpected_12       // lower EL, AArch32: not supported
-    vslot   el0_unexpected_13
-    vslot   el0_unexpected_14
-    vslot   el0_unexpected_15
+    vslot_el0 el0_sync                // lower EL, AArch64
+    vslot_el0 el0_irq
+    vslot_el0 el0_unexpected_10
+    vslot_el0 el0_unexpected_11
+    vslot_el0 el0_unexpected_12       // lower EL, AArch32: not supported
+    vslot_el0 el0_unexpected_13
+    vslot_el0 el0_unexpected_14
+    vslot_el0 el0_unexpected_15
 
     .text
     entry_path el1t_unexpected_0, arch_handle_unexpected, 0
@@ -115,7 +122,7 @@ exception_vectors:
     entry_path el1h_irq, arch_handle_irq, 5
     entry_path el1h_unexpected_6, arch_handle_unexpected, 6
     entry_path el1h_unexpected_7, arch_handle_unexpected, 7
-    entry_path el0_sync, arch_handle_sync, 8
+    entry_path el0_sync, arch_handle_el0_sync, 8
     entry_path el0_irq, arch_handle_irq, 9
     entry_path el0_unexpected_10, arch_handle_unexpected, 10
     entry_path el0_unexpected_11, arch_handle_unexpected, 11
