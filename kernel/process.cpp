@@ -57,7 +57,8 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 }
 
 // Gives the space an ASID valid in the current generation and returns its TTBR0 value. IRQs masked.
-std::uint64_t ttbr0_for(mm::AddressSpace* as) {
+// No canary: the only address-taken local is the flag below, and this runs on every user switch.
+[[gnu::no_stack_protector]] std::uint64_t ttbr0_for(mm::AddressSpace* as) {
     arch::SpinGuardIrqsOff g(s_asid_lock);
     bool flush = false;
     const std::uint16_t asid = as->assign_asid(s_asids, flush);
