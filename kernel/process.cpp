@@ -61,7 +61,9 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 [[gnu::no_stack_protector]] std::uint64_t ttbr0_for(mm::AddressSpace* as) {
     arch::SpinGuardIrqsOff g(s_asid_lock);
     bool flush = false;
-    const std::uint16_t asid = as->assign_asid(s_asids, flush);
+    // Common case: the space's ASID is from the current generation (the table already carries it).
+    const std::uint16_t asid = s_asids.is_current(as->context_id()) ? s_asids.asid_of(as->context_id())
+                                                                    : as->assign_asid(s_asids, flush);
     s_asids.set_active(arch::cpu_index(), as->context_id());
     if (flush) arch::tlb_flush_all();  // a new generation: stale entries of recycled ASIDs go
     return as->table().root() | (std::uint64_t{asid} << 48);
