@@ -12,7 +12,6 @@ namespace {
 hal::Pl011 s_uart;
 std::uint32_t s_intid = 0;
 arch::SpinLock s_lock;   // guards transmission on s_uart
-void (*s_input_hook)() = nullptr;
 sched::WaitQueue s_readers;  // tasks waiting for input
 void (*s_interrupt)() = nullptr;  // Ctrl-C handler while a foreground job runs
 }  // namespace
@@ -45,7 +44,6 @@ void handle_irq() {
     if (s_uart.take_interrupt_request() && s_interrupt) s_interrupt();
     if (!s_uart.rx_empty()) {
         s_readers.wake_all();
-        if (s_input_hook) s_input_hook();
     }
 }
 
@@ -59,7 +57,6 @@ char read_blocking() {
     return c;
 }
 
-void set_input_hook(void (*hook)()) { s_input_hook = hook; }
 void set_interrupt_handler(void (*handler)()) { s_interrupt = handler; }
 
 }  // namespace kernel::console

@@ -16,8 +16,6 @@ void handle_irq();
 bool try_read(char& c);
 // Blocks the calling task until an input byte arrives (task context only).
 char read_blocking();
-// Called from the IRQ handler after input arrives; the scheduler installs its wake-up here.
-void set_input_hook(void (*hook)());
 // While set, a Ctrl-C byte is not queued as input but calls handler (IRQ context).
 void set_interrupt_handler(void (*handler)());
 
