@@ -45,29 +45,10 @@ namespace {
 
 constexpr unsigned kMaxCpus = 8;
 
-// The run-queue lock: a ticket lock (FIFO, SMP-safe) in one word, laid out like Linux's arm64 one so
-// that taking it uncontended is one exclusive add and one compare: the owner ticket in bits 0-15,
-// the next ticket in bits 16-31. Unlocking stores the owner half alone (release); a concurrent
-// taker's store-exclusive then fails and retries. Up to 65535 waiters.
-class RunQueueLock {
-public:
-    void lock() {
-        const std::uint32_t old = __atomic_fetch_add(&m_word, 1u << 16, __ATOMIC_ACQUIRE);
-        const auto ticket = static_cast<std::uint16_t>(old >> 16);
-        if (__builtin_expect(ticket == static_cast<std::uint16_t>(old), 1)) return;
-        while (__atomic_load_n(owner(), __ATOMIC_ACQUIRE) != ticket) arch::cpu_relax();
-    }
-    void unlock() { __atomic_store_n(owner(), static_cast<std::uint16_t>(*owner() + 1), __ATOMIC_RELEASE); }
-
-private:
-    std::uint16_t* owner() { return reinterpret_cast<std::uint16_t*>(&m_word); }  // little-endian: low half
-    std::uint32_t m_word = 0;
-};
-
 // One CPU's scheduler state. Only that CPU touches it, with IRQs masked; fields marked "lock" are
 // also guarded by its run-queue lock (for the CPUs that will enqueue on it remotely).
 struct Cpu {
-    RunQueueLock lock;                // first: the switch path addresses it with no offset
+    arch::SpinLock lock;              // the run-queue lock; first: the switch path addresses it with no offset
     Task* current = nullptr;          // lock for writes
     std::uint64_t switches = 0;       // lock; next to current: one paired store
     Task* idle = nullptr;

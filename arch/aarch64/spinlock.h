@@ -2,13 +2,16 @@
 // Written for SMP: acquire/release ordering, fair FIFO hand-off, WFE while waiting.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "arch/aarch64/cpu.h"
 
 namespace arch {
 
+// A ticket lock in one word, laid out like Linux's arm64 one: the owner ticket in bits 0-15, the
+// next ticket in bits 16-31. Taking it uncontended is one exclusive add and one compare; unlocking
+// stores the owner half alone (release), and a concurrent taker's store-exclusive then retries.
+// FIFO hand-off, up to 65535 waiters. Unused state stays zero: constinit-able.
 class SpinLock {
 public:
     constexpr SpinLock() = default;
@@ -16,32 +19,37 @@ public:
     SpinLock& operator=(const SpinLock&) = delete;
 
     void lock() {
-        const std::uint32_t ticket = m_next.fetch_add(1, std::memory_order_relaxed);
         // Acquire: the critical section's accesses cannot move above taking the lock.
-        while (m_owner.load(std::memory_order_acquire) != ticket) cpu_relax();
+        const std::uint32_t old = __atomic_fetch_add(&m_word, 1u << 16, __ATOMIC_ACQUIRE);
+        const auto ticket = static_cast<std::uint16_t>(old >> 16);
+        if (__builtin_expect(ticket == static_cast<std::uint16_t>(old), 1)) return;
+        while (__atomic_load_n(owner(), __ATOMIC_ACQUIRE) != ticket) cpu_relax();
     }
     bool try_lock() {
-        std::uint32_t owner = m_owner.load(std::memory_order_relaxed);
-        std::uint32_t expected = owner;
-        return m_next.compare_exchange_strong(expected, owner + 1, std::memory_order_acquire,
-                                              std::memory_order_relaxed);
+        std::uint32_t old = __atomic_load_n(&m_word, __ATOMIC_RELAXED);
+        if ((old >> 16) != (old & 0xffff)) return false;  // held
+        return __atomic_compare_exchange_n(&m_word, &old, old + (1u << 16), false, __ATOMIC_ACQUIRE,
+                                           __ATOMIC_RELAXED);
     }
     void unlock() {
         // Release: the critical section's accesses complete before the next owner sees the lock.
-        m_owner.store(m_owner.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        __atomic_store_n(owner(), static_cast<std::uint16_t>(*owner() + 1), __ATOMIC_RELEASE);
     }
     bool is_locked() const {
-        return m_owner.load(std::memory_order_relaxed) != m_next.load(std::memory_order_relaxed);
+        const std::uint32_t w = __atomic_load_n(&m_word, __ATOMIC_RELAXED);
+        return (w >> 16) != (w & 0xffff);
     }
     // Panic path only: take the lock over from a holder that will never release it.
     void force_reset() {
-        m_owner.store(m_next.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        const std::uint32_t w = __atomic_load_n(&m_word, __ATOMIC_RELAXED);
+        __atomic_store_n(&m_word, (w & 0xffff0000u) | (w >> 16), __ATOMIC_RELAXED);
     }
 
 private:
-    std::atomic<std::uint32_t> m_next{0};
-    std::atomic<std::uint32_t> m_owner{0};
+    std::uint16_t* owner() { return reinterpret_cast<std::uint16_t*>(&m_word); }  // little-endian: low half
+    std::uint32_t m_word = 0;
 };
+static_assert(sizeof(SpinLock) == 4);
 
 // Masks IRQs (saving DAIF), then locks; the destructor unlocks and restores DAIF.
 class [[nodiscard]] IrqSpinGuard {
