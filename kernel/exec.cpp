@@ -5,6 +5,7 @@
 
 #include <new>
 
+#include "arch/aarch64/cache.h"
 #include "arch/aarch64/cpu.h"
 #include "hal/timer.h"
 #include "kernel/elf.h"
@@ -23,6 +24,9 @@ public:
     lib::Result<mm::PhysAddr> alloc_frame() override { return memory::alloc_frames(0); }
     void free_frame(mm::PhysAddr pa) override { memory::free_frames(pa, 0); }
     void* frame_virt(mm::PhysAddr pa) override { return memory::phys_to_virt(pa); }
+    void copy_frame(mm::PhysAddr dst, mm::PhysAddr src) override {
+        arch::copy_page(memory::phys_to_virt(dst), memory::phys_to_virt(src));
+    }
     bool share_frame(mm::PhysAddr pa) override { return memory::frame_ref_get(pa); }
     bool release_frame(mm::PhysAddr pa) override {
         if (!memory::frame_ref_put(pa)) return false;

@@ -51,12 +51,53 @@ arch::HardwareTlb s_tlb;
 
 void* linear(PhysAddr pa, void*) { return reinterpret_cast<void*>(mm::phys_to_linear(pa)); }
 
+// Page-table frames. The engine frees tables only once every entry is zero again, so a small per-CPU
+// stack of freed tables is handed out again without zeroing (fork and exit build and tear down a few
+// tables each; zeroing 4 KiB costs more than the rest of a table's allocation).
 class KernelFrames final : public mm::FrameSource {
 public:
     constexpr KernelFrames() : mm::FrameSource(mm::kLinearBase) {}  // tables are in the linear map
-    lib::Result<PhysAddr> alloc_table() override { return alloc_zeroed_frame(); }
-    void free_table(PhysAddr pa) override { free_frames(pa, 0); }
+    lib::Result<PhysAddr> alloc_table() override {
+        {
+            arch::IrqGuard irq;
+            ZeroedTables& z = m_zeroed[arch::cpu_index() & 7];
+            if (z.count > 0) return z.frames[--z.count];
+        }
+        return alloc_zeroed_frame();
+    }
+    void free_table(PhysAddr pa) override {
+        {
+            arch::IrqGuard irq;
+            ZeroedTables& z = m_zeroed[arch::cpu_index() & 7];
+            for (unsigned i = 0; i < z.count; ++i)
+                if (z.frames[i] == pa) panic("memory: double free of table frame 0x%llx", static_cast<unsigned long long>(pa));
+            if (z.count < kZeroedMax) {
+                z.frames[z.count++] = pa;
+                return;
+            }
+        }
+        free_frames(pa, 0);
+    }
     void* table_virt(PhysAddr pa) override { return phys_to_virt(pa); }
+    std::size_t cached() const {  // frames held in every CPU's stack (racy read: statistics only)
+        std::size_t n = 0;
+        for (const ZeroedTables& z : m_zeroed) n += __atomic_load_n(&z.count, __ATOMIC_RELAXED);
+        return n;
+    }
+    // This CPU's stack back to the frame allocator (memory accounting in tests).
+    void drain() {
+        arch::IrqGuard irq;
+        ZeroedTables& z = m_zeroed[arch::cpu_index() & 7];
+        while (z.count > 0) free_frames(z.frames[--z.count], 0);
+    }
+
+private:
+    static constexpr unsigned kZeroedMax = 16;
+    struct ZeroedTables {
+        PhysAddr frames[kZeroedMax];
+        unsigned count;
+    };
+    ZeroedTables m_zeroed[8] = {};  // indexed by CPU; touched only with IRQs masked on that CPU
 };
 KernelFrames s_table_frames;
 
@@ -222,6 +263,7 @@ void free_frames(PhysAddr pa, unsigned order) {
 }
 
 void drain_frame_cache() {
+    s_table_frames.drain();
     arch::IrqGuard irq;
     FrameCache& c = this_cpu_cache();
     arch::IrqSpinGuard g(s_frames_lock);
@@ -348,6 +390,7 @@ Stats stats() {
         s.total_frames = s_buddy.total_frames();
         s.free_frames = s_buddy.free_frames();
         for (const FrameCache& c : s_frame_cache) s.free_frames += c.count;  // cached frames are free
+        s.free_frames += s_table_frames.cached();                              // so are cached tables
         for (unsigned o = 0; o <= mm::BuddyAllocator::kMaxOrder; ++o) {
             s.free_blocks[o] = s_buddy.free_blocks(o);
             s.allocated_blocks[o] = s_buddy.allocated_blocks(o);

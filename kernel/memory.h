@@ -18,7 +18,7 @@ void init(const hal::PlatformInfo& platform, std::uint64_t kimage_pa, std::uint6
 lib::Result<mm::PhysAddr> alloc_frames(unsigned order);   // zeroed=false: contents undefined
 lib::Result<mm::PhysAddr> alloc_zeroed_frame();
 void free_frames(mm::PhysAddr pa, unsigned order);
-void drain_frame_cache();   // this CPU's cached single frames back to the buddy allocator
+void drain_frame_cache();   // this CPU's cached single frames and page tables back to the buddy allocator
 void* phys_to_virt(mm::PhysAddr pa);
 
 // Extra references to single RAM frames shared copy-on-write (a frame starts with one reference,

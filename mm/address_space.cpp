@@ -219,35 +219,33 @@ lib::Result<AddressSpace*> AddressSpace::clone_eager(void* storage) const {
     return child;
 }
 
+// clone_cow's decision for one leaf of the parent (see clone_into).
+lib::Result<LeafClone> AddressSpace::cow_leaf(const Mapping& m, void* ctx) {
+    auto& [parent, child] = *static_cast<ClonePair*>(ctx);
+    if (!has(m.flags, MapFlags::Owned)) return LeafClone{m.pa, m.flags, m.flags};  // borrowed: same frame
+    KASSERT(m.size == kPageSize);
+    if (!parent->m_frames->share_frame(m.pa)) {
+        // The frame's count is saturated: the child gets its own copy instead (plainly writable if
+        // the page is a CopyOnWrite one of ours).
+        PhysAddr pa = TRY(parent->m_frames->alloc_frame());
+        parent->m_frames->copy_frame(pa, m.pa);
+        ++child->m_owned;
+        const MapFlags own = has(m.flags, MapFlags::CopyOnWrite) ? writable_flags(m.flags) : m.flags;
+        return LeafClone{pa, own, m.flags};
+    }
+    ++child->m_owned;
+    // A writable page turns read-only CopyOnWrite on both sides: the first write copies it.
+    const MapFlags f = has(m.flags, MapFlags::Write) ? cow_flags(m.flags) : m.flags;
+    return LeafClone{m.pa, f, f};
+}
+
 lib::Result<AddressSpace*> AddressSpace::clone_cow(void* storage) {
     KASSERT(alive());
     AddressSpace* child = TRY(create(storage, *m_tables, *m_frames, *m_tlb));
-    lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
-        if (!has(m.flags, MapFlags::Owned)) return child->m_table.map_range(m.va, m.pa, m.size, m.flags);
-        KASSERT(m.size == kPageSize);
-        if (!m_frames->share_frame(m.pa)) {
-            // The frame's count is saturated: the child gets its own copy instead (plainly writable
-            // if the page is a CopyOnWrite one of ours).
-            const MapFlags own = has(m.flags, MapFlags::CopyOnWrite) ? writable_flags(m.flags) : m.flags;
-            TRY_STATUS(child->map_owned_page(m.va, own, m_frames->frame_virt(m.pa)));
-            return {};
-        }
-        MapFlags f = m.flags;
-        if (has(f, MapFlags::Write)) {
-            // Read-only here first: from the moment the child maps the frame, no write of ours may
-            // reach it. protect() invalidates our TLB entry for the page.
-            f = cow_flags(f);
-            lib::Status p = m_table.protect(m.va, f);
-            KASSERT(p.ok());  // a 4 KiB page: no split, no allocation
-        }
-        if (lib::Status mp = child->m_table.map_page(m.va, m.pa, f); !mp.ok()) {
-            (void)m_frames->release_frame(m.pa);  // ours stays: this only drops the child's share
-            return mp;
-        }
-        ++child->m_owned;
-        return {};
-    });
-    if (!st.ok()) {
+    ClonePair pair{this, child};
+    // The parent's pages go read-only in place and its TLB is invalidated once when the copy ends,
+    // before the child can run: the parent is the one forking, so nothing writes through it meanwhile.
+    if (lib::Status st = m_table.clone_into(child->m_table, cow_leaf, &pair); !st.ok()) {
         child->destroy();  // drops the references it had taken; never ran, so no ASID to release
         return st.error();
     }
@@ -271,7 +269,7 @@ lib::Status AddressSpace::resolve_cow_fault(VirtAddr va) {
     }
     PhysAddr pa = TRY(m_frames->alloc_frame());
     KASSERT(is_aligned(pa, kPageSize));
-    lib::copy_bytes(m_frames->frame_virt(pa), m_frames->frame_virt(t.pa), kPageSize);
+    m_frames->copy_frame(pa, t.pa);
     std::atomic_thread_fence(std::memory_order_release);  // contents before the descriptor
     lib::Status st = m_table.remap_page(va, pa, f);
     KASSERT(st.ok());
@@ -283,19 +281,18 @@ lib::Status AddressSpace::resolve_cow_fault(VirtAddr va) {
 
 void AddressSpace::destroy() {
     KASSERT(alive());
-    // Owned frames go back before PageTable::destroy() invalidates the ASID: the space is installed in
-    // no TTBR0 and its ASID is not released yet, so no CPU can translate through the stale TLB entries
-    // for these frames before that invalidation. (destroy()'s on_leaf does not see the Owned bit.)
-    lib::Status st = m_table.for_each_mapping([this](const Mapping& m) -> lib::Status {
-        if (has(m.flags, MapFlags::Owned)) {
-            KASSERT(m.size == kPageSize && m_owned > 0);
-            m_frames->release_frame(m.pa);
-            --m_owned;
-        }
-        return {};
-    });
-    KASSERT(st.ok() && m_owned == 0);
-    m_table.destroy();
+    // The page table invalidates the ASID first, then reports the leaves: an owned frame goes back
+    // only once no TLB entry of this space can reach it.
+    m_table.destroy(
+        [](const Mapping& m, void* ctx) {
+            auto* self = static_cast<AddressSpace*>(ctx);
+            if (!has(m.flags, MapFlags::Owned)) return;
+            KASSERT(m.size == kPageSize && self->m_owned > 0);
+            self->m_frames->release_frame(m.pa);
+            --self->m_owned;
+        },
+        this);
+    KASSERT(m_owned == 0);
 }
 
 std::uint16_t AddressSpace::assign_asid(AsidAllocator& asids, bool& flush_all) {

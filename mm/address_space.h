@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "lib/result.h"
+#include "lib/string.h"
 #include "mm/page_table.h"
 #include "mm/types.h"
 
@@ -21,6 +22,10 @@ struct FrameAllocator {
     virtual lib::Result<PhysAddr> alloc_frame() = 0;  // one 4 KiB-aligned 4 KiB frame, any contents
     virtual void free_frame(PhysAddr) = 0;
     virtual void* frame_virt(PhysAddr) = 0;           // where the kernel reads/writes it (linear map)
+    // Copies 4 KiB from frame src to frame dst (the kernel's uses a tuned page copy).
+    virtual void copy_frame(PhysAddr dst, PhysAddr src) {
+        lib::copy_bytes(frame_virt(dst), frame_virt(src), kPageSize);
+    }
     // Reference counts for frames shared copy-on-write. A frame from alloc_frame() has one
     // reference; share_frame() adds one; release_frame() drops one and frees the frame when it was
     // the last (returns true then). frame_shared(): more than one reference. Safe to call from
@@ -128,6 +133,11 @@ private:
     [[nodiscard]] lib::Status map_owned_page(VirtAddr va, MapFlags flags, const void* src);
     // Undoes pages [va, va+size) this call mapped: unmaps them, releases the owned frames.
     void unmap_pages(VirtAddr va, std::size_t size);
+    struct ClonePair {
+        AddressSpace* parent;
+        AddressSpace* child;
+    };
+    static lib::Result<LeafClone> cow_leaf(const Mapping& m, void* ctx);  // ctx: a ClonePair
 
     PageTable m_table;
     FrameSource* m_tables;

@@ -52,6 +52,8 @@ constexpr bool has(MapFlags set, MapFlags bits) { return (set & bits) == bits; }
 // Where table frames come from: the buddy allocator in the kernel, a fake on the host.
 struct FrameSource {
     virtual lib::Result<PhysAddr> alloc_table() = 0;  // a zeroed, 4 KiB-aligned 4 KiB frame
+    // The engine frees only tables it has cleared (every entry 0 again), so a source may hand a
+    // freed table out again without zeroing it.
     virtual void free_table(PhysAddr) = 0;
     // Where the engine reads/writes a table (linear map). Must not change while the frame is
     // allocated: a PageTable keeps its root's address.
@@ -101,13 +103,25 @@ struct Mapping {  // one leaf, as for_each_mapping reports it
     MapFlags flags;
 };
 
+// What PageTable::clone_into does with one leaf: the child maps child_pa with child_flags, and the
+// source keeps its frame with source_flags (the leaf's own flags to leave it alone; otherwise they
+// may differ only in permissions and software bits, never in memory type).
+struct LeafClone {
+    PhysAddr child_pa;
+    MapFlags child_flags;
+    MapFlags source_flags;
+};
+
 // One translation tree. A PageTable is a small copyable handle (Result<T> needs that): the tables
 // belong to whichever copy is used; the owner uses one copy and calls destroy() once. Not thread-safe:
 // the owner (address space) serialises calls with its lock.
 //
 // Table bookkeeping: every non-root table's number of valid entries lives in the IGNORED bits [11:2]
 // of its parent's table descriptor (arch/aarch64/pte.h), so map and unmap stay O(levels). A table
-// whose count drops to 0 is unhooked and freed, so no empty table except the root ever exists.
+// whose count drops to 0 is unhooked and freed, so no empty table except the root ever exists. The
+// IGNORED bits [58:52] hold chunk hints (which 80-entry parts of the table may hold valid entries),
+// and the root's valid entries are an exact bitmap here, so whole-tree walks (for_each_mapping,
+// clone_into, destroy) cost about the entries in use rather than 512 per table.
 //
 // Failure atomicity: every call that returns an error has changed nothing (same mappings, same table
 // count): range calls check the whole range before acting, splits reserve their frames first, and a
@@ -124,6 +138,8 @@ struct Mapping {  // one leaf, as for_each_mapping reports it
 //   NoMemory after a walk had created tables: one invalidate_page(va, last_level = false) before
 //     freeing them again (they were briefly reachable).
 //   destroy: invalidate_asid (User half) or invalidate_all (Kernel half), before freeing anything.
+//   clone_into: if any source leaf changed, invalidate_asid / invalidate_all once at the end; the
+//     child gets before_update() once (its tables were never live).
 class PageTable {
 public:
     static lib::Result<PageTable> create(Half half, std::uint16_t asid, FrameSource& frames,
@@ -155,10 +171,21 @@ public:
     // an end are split; one TLB invalidation per leaf removed or split.
     [[nodiscard]] lib::Status unmap_range(VirtAddr va, std::size_t size);
     // Invalidates the whole ASID (User half) or everything (Kernel half), then calls on_leaf for each
-    // leaf and frees every table including the root. The tree must no longer be live in any TTBR.
-    // The handle is dead afterwards (root() == 0, table_count() == 0).
-    void destroy(void (*on_leaf)(PhysAddr pa, std::size_t size, void* ctx) = nullptr,
-                 void* ctx = nullptr);
+    // leaf (ascending VA) and frees every table including the root, each cleared to zero first. The
+    // tree must no longer be live in any TTBR. The handle is dead afterwards (root() == 0,
+    // table_count() == 0).
+    using DestroyFn = void (*)(const Mapping& leaf, void* ctx);
+    void destroy(DestroyFn on_leaf = nullptr, void* ctx = nullptr);
+
+    // fork's copy: fills `child` (a just-created, empty table of the same half) with this tree's
+    // layout, table for table, passing every leaf through fn (ascending VA), which decides what each
+    // side maps (share the frame, copy it, make both copy-on-write). Source leaves whose permissions
+    // fn changes are rewritten in place and invalidated once at the end: nothing may write through
+    // this tree meanwhile (its owner is the one forking). On an error from fn, or NoMemory for a child
+    // table, the copy stops: the child holds a consistent part of the copy (destroy it; its leaves
+    // are what fn approved), and source leaves already changed stay so.
+    using CloneFn = lib::Result<LeafClone> (*)(const Mapping& leaf, void* ctx);
+    [[nodiscard]] lib::Status clone_into(PageTable& child, CloneFn fn, void* ctx);
 
     // Calls fn(const Mapping&) -> lib::Status for every leaf in ascending VA order; stops at and
     // returns the first error.
@@ -181,8 +208,10 @@ public:
     std::size_t table_count() const { return m_table_count; }  // tables owned, including the root
 
 private:
-    struct Path;     // the descriptor visited at each level of one walk
-    struct Reserve;  // frames taken up front for a block split, so the split itself cannot fail
+    struct Path;        // the descriptor visited at each level of one walk
+    struct Reserve;     // frames taken up front for a block split, so the split itself cannot fail
+    struct CloneState;  // clone_into's fixed arguments and flags cache
+    class ValidEntries;  // iterates one table's valid entries (bitmap, hints and count)
     using LeafFn = lib::Status (*)(const Mapping&, void*);
 
     PageTable(PhysAddr root, Half half, std::uint16_t asid, FrameSource& frames, TlbMaintainer& tlb);
@@ -210,7 +239,7 @@ private:
     std::uint64_t* table_at(PhysAddr pa) const;
     [[nodiscard]] lib::Status check_va_range(VirtAddr va, std::size_t size) const;
     [[nodiscard]] lib::Result<std::uint64_t> leaf_bits_for(MapFlags flags) const;
-    void count_added(Path& path, unsigned level);
+    void count_added(Path& path, unsigned level, VirtAddr va);
     unsigned drop_entry(Path& path, unsigned level, PhysAddr* freed);
     void retire(VirtAddr va, bool last_level, const PhysAddr* freed, unsigned n);
     void remove_leaf(VirtAddr va, Path& path, unsigned level);
@@ -223,12 +252,16 @@ private:
                          unsigned& valid);
     void unmap_checked(VirtAddr va, std::size_t size, Reserve& r);
     [[nodiscard]] lib::Status visit_leaves(LeafFn fn, void* ctx) const;
-    [[nodiscard]] lib::Status visit_table(PhysAddr table, unsigned level, VirtAddr base, LeafFn fn,
-                                          void* ctx, unsigned valid) const;
-    void destroy_table(PhysAddr table, unsigned level, void (*on_leaf)(PhysAddr, std::size_t, void*),
-                       void* ctx);
-    unsigned recount(PhysAddr table, unsigned level);
-    [[nodiscard]] bool audit_table(PhysAddr table, unsigned level, unsigned expected,
+    [[nodiscard]] lib::Status visit_table(ValidEntries& entries, const std::uint64_t* table,
+                                          unsigned level, VirtAddr base, LeafFn fn, void* ctx) const;
+    void destroy_table(ValidEntries& entries, PhysAddr table, unsigned level, VirtAddr base,
+                       DestroyFn on_leaf, void* ctx);
+    [[nodiscard]] lib::Status clone_table(CloneState& st, ValidEntries& entries, std::uint64_t* src,
+                                          std::uint64_t* dst, unsigned level, VirtAddr base,
+                                          unsigned& copied, unsigned& copied_chunks);
+    void root_entry_cleared(const std::uint64_t* e);
+    unsigned recount(PhysAddr table, unsigned level, unsigned& chunks);
+    [[nodiscard]] bool audit_table(PhysAddr table, unsigned level, unsigned expected, unsigned chunks,
                                    std::size_t& tables) const;
     VirtAddr va_base() const;
 
@@ -240,6 +273,8 @@ private:
     std::uint64_t m_linear;  // frames.linear_offset(), cached: table_at() runs once per level walked
     std::uint64_t* m_root_table = nullptr;  // table_at(m_root), which every walk starts from
     std::size_t m_table_count = 1;
+    // The root's valid entries, exactly (other tables' chunk hints live in their parent descriptor).
+    std::uint64_t m_root_valid[8] = {};  // bit i: root entry i is valid
     // map_page's last accepted flags and their leaf_bits_for(): callers map page after page with
     // the same flags. Always a valid pair (the constructor fills in Read's bits).
     MapFlags m_last_flags = MapFlags::Read;

@@ -1,5 +1,6 @@
-// Bulk zeroing with DC ZVA (ARM ARM C5.3.13): one instruction clears a whole block (64 bytes on the
-// cores QEMU models), which keeps boot cost independent of RAM size and page-table frames cheap.
+// Bulk page work. Zeroing with DC ZVA (ARM ARM C5.3.13): one instruction clears a whole block (64
+// bytes on the cores QEMU models), which keeps boot cost independent of RAM size and page-table
+// frames cheap. Page copies for copy-on-write.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,23 @@ inline void zero_memory(void* p, std::size_t n) {
         return;
     }
     for (; a < end; a += 16) asm volatile("stp xzr, xzr, [%0]" ::"r"(a) : "memory");
+}
+
+// Copies one 4 KiB page (both 4 KiB-aligned, Normal memory): 128 bytes per iteration in pairs of
+// registers, about 600 instructions where a word loop takes over 1,000 (copy-on-write faults).
+inline void copy_page(void* dst, const void* src) {
+    auto d = reinterpret_cast<std::uint64_t>(dst);
+    auto s = reinterpret_cast<std::uint64_t>(src);
+    const std::uint64_t end = s + 4096;
+    asm volatile(
+        "1: ldp x2, x3, [%1]\n ldp x4, x5, [%1, #16]\n ldp x6, x7, [%1, #32]\n ldp x8, x9, [%1, #48]\n"
+        "   stp x2, x3, [%0]\n stp x4, x5, [%0, #16]\n stp x6, x7, [%0, #32]\n stp x8, x9, [%0, #48]\n"
+        "   ldp x2, x3, [%1, #64]\n ldp x4, x5, [%1, #80]\n ldp x6, x7, [%1, #96]\n ldp x8, x9, [%1, #112]\n"
+        "   stp x2, x3, [%0, #64]\n stp x4, x5, [%0, #80]\n stp x6, x7, [%0, #96]\n stp x8, x9, [%0, #112]\n"
+        "   add %1, %1, #128\n add %0, %0, #128\n cmp %1, %2\n b.ne 1b"
+        : "+r"(d), "+r"(s)
+        : "r"(end)
+        : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "memory");
 }
 
 }  // namespace arch

@@ -53,7 +53,9 @@ constexpr unsigned pt_index(std::uint64_t va, unsigned level) {
 //   TCR_EL1.DS == 0 (with DS = 1, bits [9:8] become NLTA[51:50]) and TCR2_EL1.HAFT == 0 (with
 //   FEAT_HAFT enabled, bit 10 becomes a table AF). We run with both off and keep there the number of
 //   valid entries in the table the descriptor points to (0..512 needs 10 bits): see
-//   kPteTableCountShift. Changing ignored bits of a live descriptor needs no break-before-make.
+//   kPteTableCountShift. Bits [58:52] are IGNORED too: there we keep which 80-entry chunks of that
+//   table may hold valid entries (kPteTableChunksShift), so sparse walks skip empty chunks. Changing
+//   ignored bits of a live descriptor needs no break-before-make.
 inline constexpr std::uint64_t kPteValid = std::uint64_t{1} << 0;
 inline constexpr std::uint64_t kPteTypeTable = std::uint64_t{1} << 1;  // table at L0-L2, page at L3
 inline constexpr std::uint64_t kPteTypePage = kPteTypeTable;            // same bit, read at L3
@@ -77,6 +79,14 @@ inline constexpr std::uint64_t kPteSwMask = std::uint64_t{0xF} << kPteSwShift;
 inline constexpr std::uint64_t kPteTableAttrsMask = std::uint64_t{0x1F} << 59;  // APTable.. NSTable
 inline constexpr unsigned kPteTableCountShift = 2;                             // in IGNORED [11:2]
 inline constexpr std::uint64_t kPteTableCountMask = std::uint64_t{0x3FF} << kPteTableCountShift;
+// Chunk hints, in IGNORED [58:52]: bit c set when entries [80c, 80c + 80) of the table may hold a valid
+// entry. Set when an entry becomes valid, left set when it goes (a hint: never missing, maybe stale).
+// Seven bits are all there is, so a chunk is 80 entries (five 16-entry scan steps; the last has 32).
+inline constexpr unsigned kPteTableChunksShift = 52;
+inline constexpr unsigned kPtEntriesPerChunk = 80;
+inline constexpr unsigned kPtChunks = 7;
+inline constexpr unsigned kPtAllChunks = 0x7F;
+inline constexpr std::uint64_t kPteTableChunksMask = std::uint64_t{kPtAllChunks} << kPteTableChunksShift;
 
 // ---- Memory attributes: MAIR_EL1 slots the AttrIndx field selects (ARM ARM D19.2, MAIR_EL1) ------
 inline constexpr unsigned kMairIdxDevice = 0;    // Device-nGnRE (MMIO)
@@ -159,6 +169,13 @@ constexpr unsigned pte_table_count(std::uint64_t table_desc) {
 constexpr std::uint64_t pte_with_table_count(std::uint64_t table_desc, unsigned valid_entries) {
     return (table_desc & ~kPteTableCountMask) | (std::uint64_t{valid_entries} << kPteTableCountShift);
 }
+constexpr unsigned pte_table_chunks(std::uint64_t table_desc) {
+    return static_cast<unsigned>((table_desc & kPteTableChunksMask) >> kPteTableChunksShift);
+}
+// The chunk bit for entry `index` of a table, ready to OR into the descriptor pointing at it.
+constexpr std::uint64_t pte_table_chunk_bit(std::size_t index) {
+    return std::uint64_t{1} << (kPteTableChunksShift + index / kPtEntriesPerChunk);
+}
 
 // ---- Leaf descriptors ---------------------------------------------------------------------------
 // `attr_bits` as from pte_leaf_attr_bits() (plus software bits); `pa` aligned to the level's size.
@@ -205,6 +222,10 @@ static_assert(kMairEl1Value == 0x44FF04);
 static_assert((kPteTableCountMask >> kPteTableCountShift) >= kPtEntries, "count field holds 0..512");
 static_assert((kPteTableCountMask & (kPteValid | kPteTypeTable | kPteAddrMask)) == 0);
 static_assert((kPteSwMask & (kPtePxn | kPteUxn | kPteTableAttrsMask)) == 0);
+static_assert(kPtEntriesPerChunk * (kPtChunks - 1) < kPtEntries &&
+              kPtEntriesPerChunk * kPtChunks >= kPtEntries && kPtAllChunks == (1u << kPtChunks) - 1);
+static_assert((kPteTableChunksMask & (kPteTableCountMask | kPteAddrMask | kPteTableAttrsMask)) == 0);
+static_assert(pte_table_chunks(pte_make_table(0x1000, 3) | pte_table_chunk_bit(511)) == 0x40);
 // A user read-write page: AttrIndx 1, AP 01, inner shareable, AF, nG, PXN, UXN.
 static_assert(pte_make_page(0x4000'1000, {.write = true, .user = true}) == 0x0060'0000'4000'1F47);
 // A global kernel read-execute 2 MiB block: AP 10, UXN only, nG clear, bit 1 clear.

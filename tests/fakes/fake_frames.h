@@ -1,6 +1,7 @@
 // FakeFrames: the FrameSource of host tests. Hands out zeroed, 4 KiB-aligned host frames at fake
-// physical addresses, counts them, and throws on a double free or on any use of a freed or unknown
-// frame (the memory is really released, so ASan also catches stale pointers into it).
+// physical addresses, counts them, and throws on a double free, on any use of a freed or unknown
+// frame (the memory is really released, so ASan also catches stale pointers into it), and on a table
+// freed with a nonzero entry.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,13 @@ public:
 
     void free_table(mm::PhysAddr pa) override {
         void*& slot = slot_of(pa, "free_table");
+        if (m_check_zero_on_free) {
+            const auto* e = static_cast<const std::uint64_t*>(slot);
+            for (std::size_t i = 0; i < mm::kPageSize / 8; ++i) {
+                if (e[i] != 0) throw std::logic_error("FakeFrames::free_table: 0x" + to_hex(pa) +
+                                                      " is not all zero (entry " + std::to_string(i) + ")");
+            }
+        }
         if (on_free) on_free(pa);
         std::free(slot);
         slot = nullptr;
@@ -62,6 +70,9 @@ public:
     }
     // The next n allocations succeed, the ones after fail with NoMemory; -1: never fail.
     void fail_after(long n) { m_fail_after = n; }
+    // FrameSource promises that freed tables are all zero (the kernel reuses them unzeroed); a pool
+    // used for other frames (user pages) turns the check off.
+    void check_zero_on_free(bool on) { m_check_zero_on_free = on; }
 
     // Called with each frame just before it is freed (tests check the engine's ordering with it).
     std::function<void(mm::PhysAddr)> on_free;
@@ -88,6 +99,7 @@ private:
     std::size_t m_live = 0;
     std::size_t m_freed = 0;
     long m_fail_after = -1;
+    bool m_check_zero_on_free = true;
 };
 
 }  // namespace fakes

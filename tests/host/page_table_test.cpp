@@ -17,6 +17,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -104,13 +105,13 @@ std::vector<PhysAddr> hw_path(mm::FrameSource& frames, PhysAddr root, VirtAddr v
     return path;
 }
 
-// Zeroes the count bits of every table descriptor, as boot-built tables have them.
+// Zeroes the count and chunk-hint bits of every table descriptor, as boot-built tables have them.
 void clear_counts(FakeFrames& frames, PhysAddr table, unsigned level) {
     auto* t = static_cast<std::uint64_t*>(frames.table_virt(table));
     for (std::size_t i = 0; i < arch::kPtEntries; ++i) {
         if (!arch::pte_is_table(t[i], level)) continue;
         clear_counts(frames, arch::pte_address(t[i]), level + 1);
-        t[i] = arch::pte_with_table_count(t[i], 0);
+        t[i] = arch::pte_with_table_count(t[i], 0) & ~arch::kPteTableChunksMask;
     }
 }
 
@@ -719,8 +720,8 @@ TEST_F(PageTableTest, SplitThatRunsOutOfFramesChangesNothing) {
 
 // ---- Whole trees --------------------------------------------------------------------------------
 
-void collect_leaf(PhysAddr pa, std::size_t size, void* ctx) {
-    static_cast<std::vector<std::pair<PhysAddr, std::size_t>>*>(ctx)->emplace_back(pa, size);
+void collect_leaf(const mm::Mapping& m, void* ctx) {
+    static_cast<std::vector<std::pair<PhysAddr, std::size_t>>*>(ctx)->emplace_back(m.pa, m.size);
 }
 
 TEST_F(PageTableTest, DestroyFreesEveryTableAndReportsEveryLeaf) {
@@ -848,6 +849,10 @@ public:
     }
     void free_table(PhysAddr pa) override {
         std::size_t i = slot(pa, "free_table");
+        const auto* e = reinterpret_cast<const std::uint64_t*>(m_arena + i * k4K);
+        for (std::size_t k = 0; k < arch::kPtEntries; ++k) {
+            if (e[k] != 0) throw std::logic_error("LinearFrames::free_table: a table freed with a nonzero entry");
+        }
         if (on_free) on_free(pa);
         m_live_slot[i] = false;
         --m_live;
@@ -1173,6 +1178,10 @@ private:
             op_unmap_range();
         } else if (r < 760) {
             op_unmap_run();
+        } else if (r < 764) {
+            if constexpr (std::is_same_v<Frames, FakeFrames>) {
+                op_clone();  // not on LinearFrames: it never reuses a frame, clones would use up its arena
+            }
         } else {
             for (int i = 0; i < 3; ++i) check_translate(pick_va() + rand(k4K));
         }
@@ -1372,6 +1381,63 @@ private:
             done += take;
         }
         EXPECT_EQ(m_tlb.calls(), expected_calls);
+    }
+
+    // clone_into a new table: the child must hold exactly the leaves fn approved (all of them, or a
+    // prefix when fn fails or table frames run out), audit clean, and give every frame back on
+    // destroy. fn sometimes takes Write away from the source leaf (fork's copy-on-write), which
+    // must show in the source and cost one whole-ASID invalidation at the end.
+    void op_clone() {
+        struct Ctx {
+            std::vector<Leaf> approved;
+            bool drop_write;
+            long fail_at;  // fn fails at this leaf; -1: never
+        } ctx{{}, chance(50), chance(20) ? static_cast<long>(rand(m_model.leaves().size() + 1)) : -1};
+        auto fn = [](const mm::Mapping& m, void* p) -> lib::Result<mm::LeafClone> {
+            auto& c = *static_cast<Ctx*>(p);
+            if (c.fail_at == static_cast<long>(c.approved.size())) return Error::InvalidArgument;
+            MapFlags source = m.flags;
+            if (c.drop_write && has(source, W)) source = static_cast<MapFlags>(
+                static_cast<std::uint32_t>(source) & ~static_cast<std::uint32_t>(W));
+            c.approved.push_back(Leaf{m.va, m.pa, m.size, source});
+            return mm::LeafClone{m.pa, source, source};
+        };
+        auto saved_on_free = m_frames.on_free;
+        m_frames.on_free = nullptr;  // the child's tables are never live: no walk-cache rule
+        const std::size_t live_before = m_frames.live();
+        PageTable child = PageTable::create(m_half, kAsid + 1, m_frames, m_tlb).value();
+        const bool starve = chance(20);
+        if (starve) m_frames.fail_after(static_cast<long>(rand(m_pt.table_count())));
+        m_tlb.clear();
+        lib::Status st = m_pt.clone_into(child, fn, &ctx);
+        m_frames.fail_after(-1);
+        const bool complete = ctx.approved.size() == m_model.leaves().size();
+        EXPECT_TRUE(st.ok() || ctx.fail_at >= 0 || starve);
+        if (st.ok()) {
+            EXPECT_TRUE(complete);
+        }
+        // Source: Write dropped from every approved leaf, the rest untouched.
+        bool changed = false;
+        for (const Leaf& l : ctx.approved) {
+            Model::Entry e = m_model.leaves().at(l.va);
+            if (e.flags != l.flags) {
+                changed = true;
+                m_model.remove(l.va);
+                m_model.add(l.va, Model::Entry{e.pa, l.flags, e.size});
+            }
+        }
+        std::vector<TlbCall> expected{TlbCall::barrier()};
+        if (changed) {
+            expected.push_back(TlbCall::barrier());
+            expected.push_back(m_half == Half::User ? TlbCall::whole_asid(kAsid) : TlbCall::all());
+        }
+        EXPECT_EQ(m_tlb.calls(), expected);
+        EXPECT_EQ(leaves_of(child), ctx.approved);
+        EXPECT_TRUE(child.audit().ok());
+        EXPECT_TRUE(m_pt.audit().ok());
+        child.destroy();
+        EXPECT_EQ(m_frames.live(), live_before);
+        m_frames.on_free = saved_on_free;
     }
 
     void check_translate(VirtAddr va) {
