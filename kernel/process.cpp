@@ -85,9 +85,11 @@ void set_el0_fp_access(bool on) {
 
 // Makes the registers hold p's state (IRQs masked).
 void take_fp(Process* p) {
+    static constexpr FpState kZeroFp{};  // a program's registers before its first FP instruction
     if (s_fp_owner == p) return;
     if (s_fp_owner) fpsimd_save(&s_fp_owner->fp);
-    fpsimd_load(&p->fp);
+    fpsimd_load(p->fp_used ? &p->fp : &kZeroFp);
+    p->fp_used = true;
     s_fp_owner = p;
 }
 
@@ -266,11 +268,14 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
     child->mmap_next = self->mmap_next;
     child->start_frame = frame;
     child->start_frame.x[0] = 0;  // the child sees fork() return 0
-    {
-        arch::IrqGuard g;
-        sync_fp(self);  // the parent's live registers, if it owns them
+    if (self->fp_used) {
+        {
+            arch::IrqGuard g;
+            sync_fp(self);  // the parent's live registers, if it owns them
+        }
+        child->fp = self->fp;
+        child->fp_used = true;
     }
-    child->fp = self->fp;
     for (int i = 0; i < kMaxFds; ++i)
         if (self->fds[i]) child->fds[i] = self->fds[i]->get();
     const int pid = child->pid;
@@ -282,6 +287,10 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
         delete child;
         return -abi::kEAGAIN;
     }
+    // The child runs before the parent returns (as with Linux's sched_child_runs_first): most
+    // children exec or exit at once, and then the pages the parent writes next (its stack) are no
+    // longer shared, so its write faults re-enable them in place instead of copying them.
+    sched::yield();
     return pid;
 }
 
@@ -313,7 +322,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     lib::copy_bytes(self->task->name, self->name, n + 1);
     {
         arch::IrqGuard g;
-        self->fp = FpState{};
+        self->fp_used = false;  // the new program starts with zero registers
         if (s_fp_owner == self) s_fp_owner = nullptr;  // the old program's registers are not kept
         set_el0_fp_access(false);
     }

@@ -51,6 +51,9 @@ struct Process {
     std::uint64_t clear_tid = 0;  // set_tid_address (recorded; no threads yet)
     int pending_signal = 0;       // a terminating signal sent by kill(), acted on at the next return to EL0
     arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
+    // FP/SIMD: until the program's first FP instruction fp_used is false and its registers are zero
+    // (as after exec on Linux); fp is then neither read nor copied, so fork and exec skip its 528 bytes.
+    bool fp_used = false;
     FpState fp;
 };
 

@@ -39,6 +39,43 @@ void yield_with_vectors(const VecFile* in, VecFile* out) {
           "v28", "v29", "v30", "v31");
 }
 
+// The same around fork (clone with SIGCHLD): both parent and child must come back with `in`.
+// Returns fork's result.
+long fork_with_vectors(const VecFile* in, VecFile* out) {
+    register long x0 asm("x0");
+    asm volatile(
+        "ldp q0, q1, [%1, #0]\n ldp q2, q3, [%1, #32]\n ldp q4, q5, [%1, #64]\n ldp q6, q7, [%1, #96]\n"
+        "ldp q8, q9, [%1, #128]\n ldp q10, q11, [%1, #160]\n ldp q12, q13, [%1, #192]\n"
+        "ldp q14, q15, [%1, #224]\n ldp q16, q17, [%1, #256]\n ldp q18, q19, [%1, #288]\n"
+        "ldp q20, q21, [%1, #320]\n ldp q22, q23, [%1, #352]\n ldp q24, q25, [%1, #384]\n"
+        "ldp q26, q27, [%1, #416]\n ldp q28, q29, [%1, #448]\n ldp q30, q31, [%1, #480]\n"
+        "mov x0, #17\n mov x1, #0\n mov x2, #0\n mov x3, #0\n mov x4, #0\n mov x8, #220\n svc #0\n"
+        "stp q0, q1, [%2, #0]\n stp q2, q3, [%2, #32]\n stp q4, q5, [%2, #64]\n stp q6, q7, [%2, #96]\n"
+        "stp q8, q9, [%2, #128]\n stp q10, q11, [%2, #160]\n stp q12, q13, [%2, #192]\n"
+        "stp q14, q15, [%2, #224]\n stp q16, q17, [%2, #256]\n stp q18, q19, [%2, #288]\n"
+        "stp q20, q21, [%2, #320]\n stp q22, q23, [%2, #352]\n stp q24, q25, [%2, #384]\n"
+        "stp q26, q27, [%2, #416]\n stp q28, q29, [%2, #448]\n stp q30, q31, [%2, #480]\n"
+        : "=r"(x0)
+        : "r"(in), "r"(out)
+        : "x1", "x2", "x3", "x4", "x8", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+          "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25",
+          "v26", "v27", "v28", "v29", "v30", "v31");
+    return x0;
+}
+
+// Every vector register, as the program finds them.
+void read_vectors(VecFile* out) {
+    asm volatile(
+        "stp q0, q1, [%0, #0]\n stp q2, q3, [%0, #32]\n stp q4, q5, [%0, #64]\n stp q6, q7, [%0, #96]\n"
+        "stp q8, q9, [%0, #128]\n stp q10, q11, [%0, #160]\n stp q12, q13, [%0, #192]\n"
+        "stp q14, q15, [%0, #224]\n stp q16, q17, [%0, #256]\n stp q18, q19, [%0, #288]\n"
+        "stp q20, q21, [%0, #320]\n stp q22, q23, [%0, #352]\n stp q24, q25, [%0, #384]\n"
+        "stp q26, q27, [%0, #416]\n stp q28, q29, [%0, #448]\n stp q30, q31, [%0, #480]\n"
+        :
+        : "r"(out)
+        : "memory");
+}
+
 std::uint64_t read_fpcr() {
     std::uint64_t v;
     asm volatile("mrs %0, fpcr" : "=r"(v));
@@ -133,7 +170,33 @@ int worker_main(int worker) {
 
 }  // namespace
 
+// A new program finds every FP/SIMD register zero (nothing of another program leaks into it), and
+// a fork child inherits its parent's registers.
+void check_start_and_fork() {
+    VecFile at_start;
+    read_vectors(&at_start);  // first: nothing has used FP yet
+    for (int i = 0; i < 64; ++i) {
+        if (at_start.lane[i] != 0) {
+            fail(-1, "vector register not zero at program start, lane", i);
+            break;
+        }
+    }
+    if (read_fpsr() != 0) fail(-1, "FPSR not zero at program start", static_cast<long>(read_fpsr()));
+    VecFile in, out;
+    for (int i = 0; i < 64; ++i) in.lane[i] = 0x5a5a'0000'0000'0000ull ^ (static_cast<std::uint64_t>(i) * 0x0123'4567);
+    const long pid = fork_with_vectors(&in, &out);
+    bool same = true;
+    for (int i = 0; i < 64; ++i) same = same && in.lane[i] == out.lane[i];
+    if (pid == 0) exit_group(same ? 0 : 1);
+    if (pid < 0) die("fork failed: %ld", pid);
+    if (!same) fail(-1, "parent's vector registers changed across fork", 0);
+    int status = 0;
+    if (wait4(static_cast<int>(pid), &status, 0) != pid || !wifexited(status) || wexitstatus(status) != 0)
+        fail(-1, "fork child did not inherit the vector registers", status);
+}
+
 int main(int, char**, char**) {
+    check_start_and_fork();
     long pids[kWorkers];
     for (int w = 0; w < kWorkers; ++w) {
         pids[w] = fork();
@@ -149,6 +212,7 @@ int main(int, char**, char**) {
             ++bad;
         }
     }
+    bad += s_failures;
     printf("fpu: %d workers x %d rounds: %s\n", kWorkers, kRounds, bad ? "FAILED" : "ok");
     return bad ? 1 : 0;
 }
