@@ -235,12 +235,12 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
         delete p;
         return lib::Error::NoMemory;
     }
-    p->fds[0] = console;
-    p->fds[1] = console->get();
-    p->fds[2] = console->get();
+    p->set_fd(0, console);
+    p->set_fd(1, console->get());
+    p->set_fd(2, console->get());
     if (auto s = start_task(p); !s.ok()) {
-        for (File*& f : p->fds)
-            if (f) f->put();
+        for (int i = 0; i < p->fd_end; ++i)
+            if (p->fds[i]) p->fds[i]->put();
         unlink_new_process(p);
         free_space(p->space);
         delete p;
@@ -276,12 +276,12 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
         child->fp = self->fp;
         child->fp_used = true;
     }
-    for (int i = 0; i < kMaxFds; ++i)
-        if (self->fds[i]) child->fds[i] = self->fds[i]->get();
+    for (int i = 0; i < self->fd_end; ++i) child->set_fd(i, self->fds[i] ? self->fds[i]->get() : nullptr);
+    child->cloexec = self->cloexec;
     const int pid = child->pid;
     if (!start_task(child).ok()) {
-        for (File*& f : child->fds)
-            if (f) f->put();
+        for (int i = 0; i < child->fd_end; ++i)
+            if (child->fds[i]) child->fds[i]->put();
         unlink_new_process(child);
         free_space(child->space);
         delete child;
@@ -312,6 +312,11 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
         s_asids.release(old->context_id());
     }
     free_space(old);
+    for (std::uint64_t m = self->cloexec; m != 0; m &= m - 1) {  // O_CLOEXEC descriptors close now
+        const int fd = __builtin_ctzll(m);
+        if (File* f = self->fd_at(static_cast<std::uint64_t>(fd))) f->put();
+        self->set_fd(fd, nullptr);
+    }
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     lib::copy_bytes(self->name, basename(path), 0);
@@ -338,10 +343,11 @@ void process_exit(int status) {
     Process* self = current_process();
     KASSERT(self);
     arch::irq_enable();
-    for (File*& f : self->fds) {
-        if (f) f->put();
-        f = nullptr;
+    for (int i = 0; i < self->fd_end; ++i) {
+        if (self->fds[i]) self->fds[i]->put();
+        self->fds[i] = nullptr;
     }
+    self->fd_end = 0;
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.
     mm::AddressSpace* space = self->space;

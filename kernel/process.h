@@ -45,7 +45,11 @@ struct Process {
     sched::WaitQueue child_exited;   // this process waits here for its children
 
     // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
-    File* fds[kMaxFds] = {};
+    // Descriptors: fds[0, fd_end) hold a file or null; entries from fd_end up are never read (nor
+    // initialised), so a new process, fork and exit cost the descriptors in use, not kMaxFds.
+    File* fds[kMaxFds];
+    int fd_end = 0;
+    std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC)
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
     std::uint64_t clear_tid = 0;  // set_tid_address (recorded; no threads yet)
@@ -55,7 +59,22 @@ struct Process {
     // (as after exec on Linux); fp is then neither read nor copied, so fork and exec skip its 528 bytes.
     bool fp_used = false;
     FpState fp;
+
+    File* fd_at(std::uint64_t n) const { return n < static_cast<std::uint64_t>(fd_end) ? fds[n] : nullptr; }
+    // The lowest free descriptor at or above `from`; -1 when all kMaxFds are in use.
+    int free_fd(int from = 0) const {
+        for (int i = from; i < fd_end; ++i)
+            if (!fds[i]) return i;
+        return from > fd_end ? (from < kMaxFds ? from : -1) : (fd_end < kMaxFds ? fd_end : -1);
+    }
+    // Puts f (or null) in slot n (< kMaxFds), growing the table; the caller handles what was there.
+    void set_fd(int n, File* f, bool close_on_exec = false) {
+        for (; fd_end <= n; ++fd_end) fds[fd_end] = nullptr;
+        fds[n] = f;
+        cloexec = close_on_exec ? cloexec | (std::uint64_t{1} << n) : cloexec & ~(std::uint64_t{1} << n);
+    }
 };
+static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
 
 // Creates pid 1 (or any process without a parent) running `path` from the initramfs.
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,

@@ -18,15 +18,9 @@ namespace {
 
 using namespace abi;
 
-File* fd_file(Process* p, std::uint64_t fd) {
-    return fd < static_cast<std::uint64_t>(kMaxFds) ? p->fds[fd] : nullptr;
-}
+File* fd_file(Process* p, std::uint64_t fd) { return p->fd_at(fd); }
 
-int alloc_fd(Process* p, int from = 0) {
-    for (int i = from; i < kMaxFds; ++i)
-        if (!p->fds[i]) return i;
-    return -1;
-}
+int alloc_fd(Process* p, int from = 0) { return p->free_fd(from); }
 
 std::int64_t sys_read(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
     File* f = fd_file(p, fd);
@@ -71,7 +65,7 @@ std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::ui
 std::int64_t sys_close(Process* p, std::uint64_t fd) {
     File* f = fd_file(p, fd);
     if (!f) return -kEBADF;
-    p->fds[fd] = nullptr;
+    p->set_fd(static_cast<int>(fd), nullptr);
     f->put();
     return 0;
 }
@@ -81,7 +75,7 @@ std::int64_t sys_dup(Process* p, std::uint64_t fd) {
     if (!f) return -kEBADF;
     const int n = alloc_fd(p);
     if (n < 0) return -kEMFILE;
-    p->fds[n] = f->get();
+    p->set_fd(n, f->get());  // dup: the new descriptor never closes on exec
     return n;
 }
 
@@ -91,8 +85,8 @@ std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std:
     if (!f) return -kEBADF;
     if (newfd >= static_cast<std::uint64_t>(kMaxFds)) return -kEBADF;
     if (oldfd == newfd) return -kEINVAL;
-    File* old = p->fds[newfd];
-    p->fds[newfd] = f->get();
+    File* old = p->fd_at(newfd);
+    p->set_fd(static_cast<int>(newfd), f->get(), (flags & kO_CLOEXEC) != 0);
     if (old) old->put();
     return static_cast<std::int64_t>(newfd);
 }
@@ -111,8 +105,8 @@ std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) 
         wf->put();
         return -kEFAULT;
     }
-    p->fds[r] = rf;
-    p->fds[w] = wf;
+    p->set_fd(r, rf, (flags & kO_CLOEXEC) != 0);
+    p->set_fd(w, wf, (flags & kO_CLOEXEC) != 0);
     return 0;
 }
 

@@ -284,6 +284,35 @@ UTEST(execve_runs_hello_with_argv_and_envp) {
     if (current_failed()) printf("    output was:\n%s", buf);
 }
 
+// O_CLOEXEC descriptors (pipe2, dup3) close at execve, the others stay open. The child execs a
+// long sleep holding both pipes' write ends: the cloexec pipe reads EOF while the child sleeps, the
+// other one only after the child is killed.
+UTEST(execve_closes_cloexec_descriptors_only) {
+    int closing[2], kept[2];
+    REQUIRE(pipe2(closing, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(kept, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        CHECK_EQ(dup3(kept[1], 20, O_CLOEXEC), 20l);  // a cloexec copy; kept[1] itself stays
+        const char* argv[] = {"sleep", "60000", nullptr};
+        const char* envp[] = {nullptr};
+        exit_group(static_cast<int>(100 - execve(path("/bin/sleep"), argv, envp)));
+    }
+    close(closing[1]);
+    close(kept[1]);
+    char c;
+    CHECK_EQ(read(closing[0], &c, 1), 0l);           // EOF: the exec closed the child's copy
+    int status = 0;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);  // and the child is still asleep
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    CHECK_EQ(read(kept[0], &c, 1), 0l);              // EOF only once the child is gone
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+    CHECK(killed_by(status, SIGKILL));
+    close(closing[0]);
+    close(kept[0]);
+}
+
 UTEST(execve_errors_leave_the_caller_running) {
     const char* argv[] = {"x", nullptr};
     const char* envp[] = {nullptr};
