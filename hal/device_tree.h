@@ -73,6 +73,12 @@ struct PlatformInfo {
         bool present;
     } timer;
 
+    // The first enabled "arm,pl031" real-time clock (reg entry 0); absent on some machines.
+    struct {
+        std::uint64_t base, size;
+        bool present;
+    } rtc;
+
     // A node compatible with "arm,psci*" whose method is "hvc" or "smc".
     struct {
         PsciConduit conduit;

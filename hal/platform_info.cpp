@@ -154,7 +154,7 @@ private:
 };
 
 // The roles a compatible string names, a bit each; only "arm,..." strings name any.
-constexpr unsigned kRoleUart = 1, kRoleGicV3 = 2, kRoleGicV2 = 4, kRoleTimer = 8, kRolePsci = 16;
+constexpr unsigned kRoleUart = 1, kRoleGicV3 = 2, kRoleGicV2 = 4, kRoleTimer = 8, kRolePsci = 16, kRoleRtc = 32;
 
 unsigned roles_of(const char* compatible) {
     if (compatible[0] != 'a' || !lib::starts_with(compatible, "arm,")) return 0;
@@ -162,6 +162,7 @@ unsigned roles_of(const char* compatible) {
     switch (compatible[4]) {
     case 'p':
         if (equal(compatible, "arm,pl011")) return kRoleUart;
+        if (equal(compatible, "arm,pl031")) return kRoleRtc;
         return lib::starts_with(compatible, "arm,psci") ? kRolePsci : 0;
     case 'g':
         if (equal(compatible, "arm,gic-v3")) return kRoleGicV3;
@@ -236,6 +237,7 @@ public:
     GicVersion gic_version() const { return m_gic_version; }
     const lib::Result<Device>& timer() const { return m_timer; }  // the first "arm,armv8-timer"
     const lib::Result<DtNode>& psci() const { return m_psci; }    // the first "arm,psci*"
+    const lib::Result<Device>& rtc() const { return m_rtc; }      // the first enabled "arm,pl031"
 
     // DeviceTree::interrupts() against the device's interrupt parent (DeviceTree::interrupt_parent()).
     lib::Result<DtInterrupts> interrupts(const DeviceTree& dt, const Device& device) const {
@@ -312,6 +314,7 @@ private:
         }
         if (!m_timer.ok() && (roles & kRoleTimer) != 0) m_timer = device;
         if (!m_psci.ok() && (roles & kRolePsci) != 0) m_psci = node;
+        if (!m_rtc.ok() && (roles & kRoleRtc) != 0 && status_enabled(props[kStatus])) m_rtc = device;
     }
 
     PlatformInfo& m_info;
@@ -338,6 +341,7 @@ private:
     GicVersion m_gic_version = GicVersion::None;
     lib::Result<Device> m_timer = lib::Error::NotFound;
     lib::Result<DtNode> m_psci = lib::Error::NotFound;
+    lib::Result<Device> m_rtc = lib::Error::NotFound;
 };
 
 // ---- The steps, in the order their errors take precedence ----------------------------------------
@@ -481,6 +485,15 @@ lib::Status parse_timer(const DeviceTree& dt, const PlatformScan& scan, Platform
     return {};
 }
 
+lib::Status parse_rtc(const PlatformScan& scan, PlatformInfo& info) {
+    if (!scan.rtc().ok()) return {};
+    MemRange r = TRY(required(reg_entry(scan.rtc().value().reg, 0)));
+    info.rtc.base = r.base;
+    info.rtc.size = r.size;
+    info.rtc.present = true;
+    return {};
+}
+
 lib::Status parse_psci(const DeviceTree& dt, const PlatformScan& scan, PlatformInfo& info) {
     if (!scan.psci().ok()) return {};
     DtProperty method = TRY(required(dt.property(scan.psci().value(), "method")));
@@ -513,6 +526,7 @@ lib::Result<PlatformInfo> parse_platform(const void* blob, std::size_t max_size)
     TRY_STATUS(parse_gic(scan, info));
     TRY_STATUS(parse_timer(dt, scan, info));
     TRY_STATUS(parse_psci(dt, scan, info));
+    TRY_STATUS(parse_rtc(scan, info));
     TRY_STATUS(scan.cpus_status());
     return info;
 }

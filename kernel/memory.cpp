@@ -363,6 +363,7 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
                                             MapFlags::Read | MapFlags::Write | MapFlags::Global), "linear map");
     }
     map_device(p.uart.base, p.uart.size ? p.uart.size : mm::kPageSize);
+    if (p.rtc.present) map_device(p.rtc.base, p.rtc.size ? p.rtc.size : mm::kPageSize);
 
     map_device(p.gic.dist_base, p.gic.dist_size ? p.gic.dist_size : 0x10000);
     if (p.gic.version == hal::GicVersion::V3) map_device(p.gic.redist_base, p.gic.redist_size);

@@ -3,6 +3,7 @@
 #include "kernel/syscall.h"
 
 #include "hal/psci.h"
+#include "hal/rtc_pl031.h"
 #include "hal/timer.h"
 #include "kernel/file.h"
 #include "kernel/linux_abi.h"
@@ -133,8 +134,7 @@ std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
     std::uint64_t ns;
     switch (static_cast<int>(clk)) {
     case kCLOCK_REALTIME:
-    case kCLOCK_REALTIME_COARSE:
-        // No RTC driver yet: the realtime clock starts at the epoch at boot.
+    case kCLOCK_REALTIME_COARSE: ns = hal::rtc::realtime_ns(); break;  // the PL031's time at boot + uptime
     case kCLOCK_MONOTONIC:
     case kCLOCK_MONOTONIC_RAW:
     case kCLOCK_MONOTONIC_COARSE:

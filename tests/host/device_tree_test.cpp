@@ -413,6 +413,15 @@ lib::Result<PlatformInfo> parse_platform(const void* blob, std::size_t max_size)
         info.psci.present = true;
     }
 
+    lib::Result<DtNode> rtc = find_first(dt, [&](DtNode n) { return is_compatible(dt, n, "arm,pl031") && dt.is_enabled(n); });
+    if (!rtc.ok() && rtc.error() != lib::Error::NotFound) return rtc.error();
+    if (rtc.ok()) {
+        hal::MemRange r = TRY(required(dt.reg(rtc.value(), 0)));
+        info.rtc.base = r.base;
+        info.rtc.size = r.size;
+        info.rtc.present = true;
+    }
+
     lib::Result<DtNode> cpus = dt.find("/cpus");
     if (!cpus.ok() && cpus.error() != lib::Error::NotFound) return cpus.error();
     if (cpus.ok()) {
@@ -451,6 +460,7 @@ std::string describe(const lib::Result<hal::PlatformInfo>& r) {
     add("timer", i.timer.present), add("s", i.timer.secure_phys_intid), add("p", i.timer.phys_intid);
     add("v", i.timer.virt_intid), add("h", i.timer.hyp_intid);
     add("psci", i.psci.present), add("conduit", static_cast<unsigned>(i.psci.conduit));
+    add("rtc", i.rtc.present), add("base", i.rtc.base), add("+", i.rtc.size);
     for (std::size_t k = 0; k < i.cpu_count; k++) add("mpidr", i.cpu_mpidr[k]);
     return s;
 }
@@ -479,6 +489,9 @@ void expect_common_virt(const hal::PlatformInfo& info) {
     EXPECT_EQ(info.timer.virt_intid, 27u);
     EXPECT_EQ(info.timer.hyp_intid, 26u);
     EXPECT_TRUE(info.psci.present);
+    EXPECT_TRUE(info.rtc.present);  // QEMU virt's PL031
+    EXPECT_EQ(info.rtc.base, 0x9010000u);
+    EXPECT_EQ(info.rtc.size, 0x1000u);
 }
 
 TEST(DeviceTreeQemuTest, ParsesGicV2CortexA53With128M) {

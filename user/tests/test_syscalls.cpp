@@ -269,6 +269,21 @@ UTEST(clock_gettime_monotonic_never_goes_back) {
     CHECK(real.tv_sec >= 0 && real.tv_nsec >= 0 && real.tv_nsec < 1000000000);
 }
 
+// CLOCK_REALTIME is wall-clock time (QEMU virt's PL031 starts at the host's time, surely past
+// 2020-01-01) and runs with CLOCK_MONOTONIC: their difference stays put.
+UTEST(clock_gettime_realtime_is_wall_clock_time) {
+    Timespec real{}, mono{};
+    CHECK_EQ(clock_gettime(CLOCK_REALTIME, &real), 0l);
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &mono), 0l);
+    CHECK(real.tv_sec > 1577836800l);
+    const long gap = real.tv_sec - mono.tv_sec;
+    sleep_ms(20);
+    CHECK_EQ(clock_gettime(CLOCK_REALTIME, &real), 0l);
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &mono), 0l);
+    const long gap_after = real.tv_sec - mono.tv_sec;
+    CHECK(gap_after - gap >= -1 && gap_after - gap <= 1);
+}
+
 UTEST(clock_gettime_errors) {
     Timespec ts{};
     CHECK_EQ(clock_gettime(100, &ts), -EINVAL);
