@@ -43,7 +43,12 @@ enum Auxv : std::uint64_t {
     kAT_SECURE = 23, kAT_RANDOM = 25, kAT_EXECFN = 31,
 };
 
-// mmap / clone / pipe / dup3 / getrandom / clock / reboot constants.
+// clone: the exit signal in the low byte, then flags (include/uapi/linux/sched.h).
+inline constexpr std::uint64_t kCSIGNAL = 0xff;
+inline constexpr std::uint64_t kCLONE_PARENT_SETTID = 0x00100000, kCLONE_CHILD_CLEARTID = 0x00200000,
+                               kCLONE_CHILD_SETTID = 0x01000000;
+
+// mmap / pipe / dup3 / getrandom / clock / reboot constants.
 inline constexpr int kPROT_READ = 1, kPROT_WRITE = 2, kPROT_EXEC = 4;
 inline constexpr int kMAP_SHARED = 0x01, kMAP_PRIVATE = 0x02, kMAP_FIXED = 0x10, kMAP_ANONYMOUS = 0x20;
 inline constexpr int kMAP_NORESERVE = 0x4000, kMAP_FIXED_NOREPLACE = 0x100000;

@@ -342,10 +342,22 @@ std::int64_t h_wait4(Process* p, arch::TrapFrame& f) {
     }
     return r;
 }
+// clone as fork (arm64 order: flags, newsp, parent_tid, tls, child_tid). Sharing flags (CLONE_VM,
+// CLONE_THREAD, CLONE_FILES, ...) and CLONE_SETTLS are -EINVAL: no threads or shared tables yet.
+// Linux accepts any exit signal (or none); we only ever report SIGCHLD, so others are -EINVAL too.
 std::int64_t h_clone(Process*, arch::TrapFrame& f) {
-    // fork only: SIGCHLD as the exit signal, no sharing flags, no new stack.
-    if ((f.x[0] & ~0xffull) != 0 || (f.x[0] & 0xff) != kSIGCHLD || f.x[1] != 0) return -kEINVAL;
-    return sys_fork(f);
+    const std::uint64_t flags = f.x[0] & 0xffff'ffffull;  // Linux reads the low 32 bits only
+    constexpr std::uint64_t kTidFlags = kCLONE_PARENT_SETTID | kCLONE_CHILD_SETTID | kCLONE_CHILD_CLEARTID;
+    if ((flags & kCSIGNAL) != kSIGCHLD || (flags & ~(kCSIGNAL | kTidFlags)) != 0) return -kEINVAL;
+    ForkRequest req;
+    req.stack = f.x[1];
+    if (flags & kCLONE_CHILD_SETTID) req.set_child_tid = f.x[4];
+    if (flags & kCLONE_CHILD_CLEARTID) req.clear_child_tid = f.x[4];
+    const std::uint64_t parent_tid = f.x[2];
+    const std::int64_t pid = sys_fork(f, req);
+    // After the copy, so only the parent's memory holds it; a bad address is ignored, as on Linux.
+    if (pid > 0 && (flags & kCLONE_PARENT_SETTID)) (void)put_user(parent_tid, static_cast<int>(pid));
+    return pid;
 }
 std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }

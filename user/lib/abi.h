@@ -99,6 +99,17 @@ inline constexpr int SIGSTOP = 19;
 inline constexpr int kNumSignals = 64;    // valid signal numbers are 1..64 (0 only probes)
 inline constexpr int SIG_BLOCK = 0;
 
+// clone flags (include/uapi/linux/sched.h); the low byte is the exit signal.
+inline constexpr unsigned long CLONE_VM = 0x00000100;
+inline constexpr unsigned long CLONE_FS = 0x00000200;
+inline constexpr unsigned long CLONE_FILES = 0x00000400;
+inline constexpr unsigned long CLONE_SIGHAND = 0x00000800;
+inline constexpr unsigned long CLONE_THREAD = 0x00010000;
+inline constexpr unsigned long CLONE_SETTLS = 0x00080000;
+inline constexpr unsigned long CLONE_PARENT_SETTID = 0x00100000;
+inline constexpr unsigned long CLONE_CHILD_CLEARTID = 0x00200000;
+inline constexpr unsigned long CLONE_CHILD_SETTID = 0x01000000;
+
 // wait4 options and status decoding (the encoding of include/uapi/linux/wait.h and glibc's macros).
 inline constexpr int WNOHANG = 1;
 inline constexpr int WUNTRACED = 2;

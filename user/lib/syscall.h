@@ -53,12 +53,13 @@ inline long pipe2(int fds[2], int flags) { return syscall6(SYS_pipe2, arg(fds), 
 inline long wait4(int pid, int* status, int options, void* rusage = nullptr) {
     return syscall6(SYS_wait4, pid, arg(status), options, arg(rusage));
 }
-// arm64 uses the generic clone argument order: flags, newsp, parent_tid, child_tid, tls.
-inline long clone(unsigned long flags, void* newsp, int* parent_tid, int* child_tid, unsigned long tls) {
-    return syscall6(SYS_clone, arg(flags), arg(newsp), arg(parent_tid), arg(child_tid), arg(tls));
+// arm64's clone argument order puts tls before child_tid: flags, newsp, parent_tid, tls, child_tid
+// (glibc's aarch64 clone.S and _Fork pass the child's tid address in x4).
+inline long clone(unsigned long flags, void* newsp, int* parent_tid, unsigned long tls, int* child_tid) {
+    return syscall6(SYS_clone, arg(flags), arg(newsp), arg(parent_tid), arg(tls), arg(child_tid));
 }
-// fork as glibc does it on arm64: a clone that shares nothing and reports its death with SIGCHLD.
-inline long fork() { return clone(SIGCHLD, nullptr, nullptr, nullptr, 0); }
+// fork as a clone that shares nothing and reports its death with SIGCHLD (glibc adds the tid flags).
+inline long fork() { return clone(SIGCHLD, nullptr, nullptr, 0, nullptr); }
 inline long execve(const char* path, const char* const* argv, const char* const* envp) {
     return syscall6(SYS_execve, arg(path), arg(argv), arg(envp));
 }
