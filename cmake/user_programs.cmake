@@ -108,6 +108,7 @@ add_custom_command(
     COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}
             "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
             "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
+            --symlink=etc/motd.link=motd --symlink=etc/here=.   # for the stat and readlink tests
     DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
     COMMENT "Packing ${USER_INITRAMFS}"

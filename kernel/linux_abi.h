@@ -2,14 +2,16 @@
 // errno values, signals, wait-status encoding, auxiliary-vector tags and the structures passed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace kernel::abi {
 
 // System-call numbers (include/uapi/asm-generic/unistd.h).
 enum Sys : std::uint64_t {
-    kDup = 23, kDup3 = 24, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
-    kExit = 93, kExitGroup = 94, kSetTidAddress = 96, kNanosleep = 101, kClockGettime = 113,
+    kDup = 23, kDup3 = 24, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
+    kReadlinkat = 78, kNewfstatat = 79, kFstat = 80, kExit = 93, kExitGroup = 94, kSetTidAddress = 96,
+    kNanosleep = 101, kClockGettime = 113,
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
     kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kGetrandom = 278,
@@ -19,8 +21,8 @@ enum Sys : std::uint64_t {
 enum Errno : int {
     kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kEIO = 5, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
     kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16, kEEXIST = 17, kENOTDIR = 20,
-    kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32, kERANGE = 34,
-    kENAMETOOLONG = 36, kENOSYS = 38,
+    kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOTTY = 25, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32,
+    kERANGE = 34, kENAMETOOLONG = 36, kENOSYS = 38, kELOOP = 40,
 };
 
 // Signals used here.
@@ -63,6 +65,53 @@ inline constexpr std::uint64_t kREBOOT_MAGIC2 = 672274793, kREBOOT_MAGIC2A = 850
 inline constexpr std::uint64_t kREBOOT_CMD_POWER_OFF = 0x4321fedc, kREBOOT_CMD_RESTART = 0x01234567,
                                kREBOOT_CMD_HALT = 0xcdef0123;
 
+// *at() calls (include/uapi/linux/fcntl.h).
+inline constexpr int kAT_FDCWD = -100;
+inline constexpr unsigned kAT_SYMLINK_NOFOLLOW = 0x100, kAT_NO_AUTOMOUNT = 0x800, kAT_EMPTY_PATH = 0x1000;
+
+// struct stat as arm64 has it (the generic layout, include/uapi/asm-generic/stat.h): 128 bytes.
+struct Stat {
+    std::uint64_t st_dev, st_ino;
+    std::uint32_t st_mode, st_nlink, st_uid, st_gid;
+    std::uint64_t st_rdev, pad1;
+    std::int64_t st_size;
+    std::int32_t st_blksize, pad2;
+    std::int64_t st_blocks;
+    std::int64_t st_atime_sec;
+    std::uint64_t st_atime_nsec;
+    std::int64_t st_mtime_sec;
+    std::uint64_t st_mtime_nsec;
+    std::int64_t st_ctime_sec;
+    std::uint64_t st_ctime_nsec;
+    std::uint32_t unused4, unused5;
+};
+inline constexpr std::uint32_t kS_IFMT = 0170000, kS_IFIFO = 0010000, kS_IFCHR = 0020000, kS_IFDIR = 0040000,
+                               kS_IFREG = 0100000, kS_IFLNK = 0120000;
+// A device number as stat reports it (new_encode_dev: 12-bit major, 20-bit minor).
+constexpr std::uint64_t encode_dev(std::uint32_t major, std::uint32_t minor) {
+    return (minor & 0xff) | ((major & 0xfff) << 8) | (std::uint64_t{minor & ~0xffu} << 12);
+}
+
+// Terminal ioctls and struct termios as the arm64 kernel takes them (asm-generic/termbits.h: no
+// speed fields, 19 control characters: 36 bytes; glibc converts its larger struct).
+inline constexpr std::uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
+                               kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414;
+inline constexpr int kNCCS = 19;
+struct Termios {
+    std::uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    std::uint8_t c_line;
+    std::uint8_t c_cc[kNCCS];
+};
+struct Winsize {
+    std::uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+inline constexpr std::uint32_t kOPOST = 0000001, kONLCR = 0000004;                        // c_oflag
+inline constexpr std::uint32_t kB115200 = 0010002, kCS8 = 0000060, kCREAD = 0000200, kCLOCAL = 0004000;  // c_cflag
+enum Cc : int {   // c_cc indices
+    kVINTR = 0, kVQUIT = 1, kVERASE = 2, kVKILL = 3, kVEOF = 4, kVTIME = 5, kVMIN = 6, kVSWTC = 7, kVSTART = 8,
+    kVSTOP = 9, kVSUSP = 10, kVEOL = 11, kVREPRINT = 12, kVDISCARD = 13, kVWERASE = 14, kVLNEXT = 15, kVEOL2 = 16,
+};
+
 struct Timespec {
     std::int64_t tv_sec;
     std::int64_t tv_nsec;
@@ -75,6 +124,11 @@ struct Utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
 static_assert(sizeof(Timespec) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
+static_assert(sizeof(Termios) == 36 && sizeof(Winsize) == 8);
+static_assert(sizeof(Stat) == 128 && offsetof(Stat, st_mode) == 16 && offsetof(Stat, st_rdev) == 32 &&
+              offsetof(Stat, st_size) == 48 && offsetof(Stat, st_blksize) == 56 && offsetof(Stat, st_blocks) == 64 &&
+              offsetof(Stat, st_atime_sec) == 72 && offsetof(Stat, st_mtime_sec) == 88 &&
+              offsetof(Stat, st_ctime_sec) == 104 && offsetof(Stat, unused4) == 120);
 inline constexpr std::uint64_t kRusageSize = 144;  // struct rusage on arm64
 
 }  // namespace kernel::abi

@@ -5,6 +5,7 @@
 #include "hal/psci.h"
 #include "hal/timer.h"
 #include "kernel/file.h"
+#include "kernel/fs_syscalls.h"
 #include "kernel/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process.h"
@@ -383,6 +384,14 @@ std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p,
 std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
 std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
+std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
+    return sys_newfstatat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<std::uint32_t>(f.x[3]));
+}
+std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
+    return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
+}
 
 constexpr std::size_t kTableSize = 280;
 struct Table {
@@ -396,6 +405,7 @@ struct Table {
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
+        h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
     }
 };
 constexpr Table kTable;

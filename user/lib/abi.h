@@ -14,12 +14,16 @@ namespace user {
 inline constexpr long SYS_getcwd = 17;
 inline constexpr long SYS_dup = 23;
 inline constexpr long SYS_dup3 = 24;
+inline constexpr long SYS_ioctl = 29;
 inline constexpr long SYS_openat = 56;
 inline constexpr long SYS_close = 57;
 inline constexpr long SYS_pipe2 = 59;
 inline constexpr long SYS_read = 63;
 inline constexpr long SYS_write = 64;
 inline constexpr long SYS_writev = 66;
+inline constexpr long SYS_readlinkat = 78;
+inline constexpr long SYS_newfstatat = 79;
+inline constexpr long SYS_fstat = 80;
 inline constexpr long SYS_exit = 93;
 inline constexpr long SYS_exit_group = 94;
 inline constexpr long SYS_set_tid_address = 96;
@@ -75,6 +79,7 @@ inline constexpr long EPIPE = 32;
 inline constexpr long ERANGE = 34;
 inline constexpr long ENAMETOOLONG = 36;
 inline constexpr long ENOSYS = 38;
+inline constexpr long ELOOP = 40;
 inline constexpr long kMaxErrno = 4095;   // results in [-4095, -1] are errors (Linux IS_ERR_VALUE)
 
 // Signals (asm-generic/signal.h).
@@ -135,6 +140,66 @@ inline constexpr int MAP_SHARED = 0x01;
 inline constexpr int MAP_PRIVATE = 0x02;
 inline constexpr int MAP_FIXED = 0x10;
 inline constexpr int MAP_ANONYMOUS = 0x20;
+
+// *at() calls (include/uapi/linux/fcntl.h).
+inline constexpr int AT_FDCWD = -100;
+inline constexpr int AT_SYMLINK_NOFOLLOW = 0x100;
+inline constexpr int AT_EMPTY_PATH = 0x1000;
+
+// struct stat on arm64 (asm-generic/stat.h) and the file types of st_mode.
+struct Stat {
+    unsigned long st_dev, st_ino;
+    unsigned st_mode, st_nlink, st_uid, st_gid;
+    unsigned long st_rdev, pad1;
+    long st_size;
+    int st_blksize, pad2;
+    long st_blocks;
+    long st_atime_sec;
+    unsigned long st_atime_nsec;
+    long st_mtime_sec;
+    unsigned long st_mtime_nsec;
+    long st_ctime_sec;
+    unsigned long st_ctime_nsec;
+    unsigned unused4, unused5;
+};
+static_assert(sizeof(Stat) == 128);
+inline constexpr unsigned S_IFMT = 0170000;
+inline constexpr unsigned S_IFIFO = 0010000;
+inline constexpr unsigned S_IFCHR = 0020000;
+inline constexpr unsigned S_IFDIR = 0040000;
+inline constexpr unsigned S_IFREG = 0100000;
+inline constexpr unsigned S_IFLNK = 0120000;
+constexpr unsigned dev_major(unsigned long dev) { return static_cast<unsigned>((dev >> 8) & 0xfff); }
+constexpr unsigned dev_minor(unsigned long dev) { return static_cast<unsigned>((dev & 0xff) | ((dev >> 12) & 0xfff00)); }
+
+// Terminal ioctls and the kernel's struct termios (asm-generic/termbits.h, 36 bytes on arm64).
+inline constexpr unsigned long TCGETS = 0x5401;
+inline constexpr unsigned long TCSETS = 0x5402;
+inline constexpr unsigned long TCSETSW = 0x5403;
+inline constexpr unsigned long TCSETSF = 0x5404;
+inline constexpr unsigned long TIOCGWINSZ = 0x5413;
+inline constexpr unsigned long TIOCSWINSZ = 0x5414;
+inline constexpr unsigned long FIONREAD = 0x541b;
+struct Termios {
+    unsigned c_iflag, c_oflag, c_cflag, c_lflag;
+    unsigned char c_line;
+    unsigned char c_cc[19];
+};
+static_assert(sizeof(Termios) == 36);
+struct Winsize {
+    unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+inline constexpr unsigned ICRNL = 0000400;
+inline constexpr unsigned OPOST = 0000001;
+inline constexpr unsigned ONLCR = 0000004;
+inline constexpr unsigned CSIZE = 0000060;
+inline constexpr unsigned CS8 = 0000060;
+inline constexpr unsigned CREAD = 0000200;
+inline constexpr unsigned ISIG = 0000001;
+inline constexpr unsigned ICANON = 0000002;
+inline constexpr unsigned ECHO = 0000010;
+inline constexpr int VTIME = 5;
+inline constexpr int VMIN = 6;
 
 // Clocks (include/uapi/linux/time.h).
 inline constexpr int CLOCK_REALTIME = 0;

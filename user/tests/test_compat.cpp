@@ -1,6 +1,7 @@
 // test_compat: the calls an unmodified static glibc program makes beyond the basics, on their
 // success and error paths: clone as glibc's fork issues it (tid flags, a new stack, the inherited
-// thread pointer).
+// thread pointer), terminal ioctls on the console, fstat/newfstatat on descriptors and initramfs
+// paths (symbolic links included) and readlinkat.
 #include <initializer_list>
 
 #include "user/lib/utest.h"
@@ -11,6 +12,8 @@ using namespace user::utest;
 namespace {
 
 const auto kKernelPtr = reinterpret_cast<int*>(kKernelAddress);
+const auto kLowPtr = reinterpret_cast<int*>(kUnmappedUserAddress);
+constexpr int kUnusedFd = 12345;
 
 int s_tid_slot = 0;   // a global, so parent and child each see their own copy
 
@@ -20,6 +23,26 @@ std::uint64_t thread_pointer() {
     return v;
 }
 void set_thread_pointer(std::uint64_t v) { asm volatile("msr tpidr_el0, %0" ::"r"(v)); }
+
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() {
+        int fds[2];
+        if (pipe2(fds, 0) == 0) r = fds[0], w = fds[1];
+    }
+    ~Pipe() {
+        if (r >= 0) close(r);
+        if (w >= 0) close(w);
+    }
+    bool ok() const { return r >= 0 && w >= 0; }
+};
+
+// Under qemu-user the descriptors are the host's, a terminal or not; on this kernel they are the console.
+bool console_checks() {
+    if (!qemu_user()) return true;
+    note("skipped: descriptors 0-2 are the host's under qemu-user, not this kernel's console");
+    return false;
+}
 
 long wait_status(long pid) {
     int status = -1;
@@ -122,4 +145,242 @@ UTEST(clone_refuses_sharing_and_thread_flags) {
         CHECK_EQ(clone(SIGCHLD | f, nullptr, nullptr, 0, nullptr), -EINVAL);
     CHECK_EQ(clone(0, nullptr, nullptr, 0, nullptr), -EINVAL);                          // no exit signal
     CHECK_EQ(clone(static_cast<unsigned long>(SIGUSR1), nullptr, nullptr, 0, nullptr), -EINVAL);
+}
+
+// ---- ioctl on the console and on other descriptors
+
+UTEST(tcgets_describes_the_console) {
+    if (!console_checks()) return;
+    for (int fd : {kStdin, kStdout, kStderr}) {
+        Termios t;
+        memset(&t, 0xee, sizeof t);
+        CHECK_EQ(ioctl(fd, TCGETS, &t), 0l);
+        CHECK_EQ(t.c_oflag & (OPOST | ONLCR), OPOST | ONLCR);   // "\n" goes out as "\r\n"
+        CHECK_EQ(t.c_iflag & ICRNL, 0u);                         // "\r" comes in as typed
+        CHECK_EQ(t.c_cflag & (CSIZE | CREAD), CS8 | CREAD);
+        CHECK_EQ(t.c_lflag & (ICANON | ECHO | ISIG), 0u);        // raw input, no echo
+        CHECK_EQ(t.c_cc[VMIN], 1);
+        CHECK_EQ(t.c_cc[VTIME], 0);
+        CHECK_EQ(t.c_line, 0);
+    }
+}
+
+UTEST(tcsets_takes_only_what_the_console_does) {
+    if (!console_checks()) return;
+    Termios t;
+    REQUIRE(ioctl(kStdout, TCGETS, &t) == 0);
+    CHECK_EQ(ioctl(kStdout, TCSETS, &t), 0l);
+    CHECK_EQ(ioctl(kStdout, TCSETSW, &t), 0l);
+    CHECK_EQ(ioctl(kStdin, TCSETSF, &t), 0l);
+    // Echo, canonical input or raw output would be a change the console cannot make.
+    for (unsigned bit : {ECHO, ICANON}) {
+        Termios u = t;
+        u.c_lflag |= bit;
+        CHECK_EQ(ioctl(kStdout, TCSETS, &u), -EINVAL);
+    }
+    Termios raw = t;
+    raw.c_oflag &= ~OPOST;
+    CHECK_EQ(ioctl(kStdout, TCSETSF, &raw), -EINVAL);
+    Termios now;
+    CHECK_EQ(ioctl(kStdout, TCGETS, &now), 0l);
+    CHECK(memcmp(&now, &t, sizeof t) == 0);   // unchanged
+}
+
+UTEST(window_size_reads_and_writes) {
+    if (!console_checks()) return;
+    Winsize w{};
+    CHECK_EQ(ioctl(kStdout, TIOCGWINSZ, &w), 0l);
+    CHECK_EQ(w.ws_row, 24);
+    CHECK_EQ(w.ws_col, 80);
+    const Winsize big{50, 132, 0, 0};
+    CHECK_EQ(ioctl(kStdout, TIOCSWINSZ, &big), 0l);
+    Winsize got{};
+    CHECK_EQ(ioctl(kStderr, TIOCGWINSZ, &got), 0l);   // one terminal behind every console descriptor
+    CHECK(got.ws_row == 50 && got.ws_col == 132);
+    CHECK_EQ(ioctl(kStdout, TIOCSWINSZ, &w), 0l);
+}
+
+UTEST(terminal_ioctls_fault_on_bad_pointers) {
+    if (!console_checks()) return;
+    for (unsigned long req : {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ}) {
+        CHECK_EQ(ioctl(kStdout, req, kKernelPtr), -EFAULT);
+        CHECK_EQ(ioctl(kStdout, req, kLowPtr), -EFAULT);
+    }
+}
+
+UTEST(ioctl_on_a_pipe_or_with_an_unknown_request_is_enotty) {
+    Pipe p;
+    REQUIRE(p.ok());
+    Termios t;
+    Winsize w;
+    CHECK_EQ(ioctl(p.r, TCGETS, &t), -ENOTTY);   // isatty() is false for a pipe
+    CHECK_EQ(ioctl(p.w, TCGETS, &t), -ENOTTY);
+    CHECK_EQ(ioctl(p.w, TIOCGWINSZ, &w), -ENOTTY);
+    CHECK_EQ(ioctl(p.w, TCSETS, &t), -ENOTTY);
+    if (console_checks()) CHECK_EQ(ioctl(kStdout, 0x5499, &t), -ENOTTY);   // no such terminal request
+}
+
+UTEST(ioctl_on_a_bad_descriptor_is_ebadf) {
+    Termios t;
+    CHECK_EQ(ioctl(-1, TCGETS, &t), -EBADF);
+    CHECK_EQ(ioctl(kUnusedFd, TCGETS, &t), -EBADF);
+    Pipe p;
+    REQUIRE(p.ok());
+    const int fd = p.r;
+    close(fd);
+    p.r = -1;
+    CHECK_EQ(ioctl(fd, TCGETS, &t), -EBADF);
+}
+
+// ---- fstat and newfstatat on descriptors
+
+UTEST(fstat_reports_the_console_as_a_character_device) {
+    if (!console_checks()) return;
+    Stat st;
+    CHECK_EQ(fstat(kStdout, &st), 0l);
+    CHECK_EQ(st.st_mode, S_IFCHR | 0620);
+    CHECK_EQ(dev_major(st.st_rdev), 5u);   // /dev/console
+    CHECK_EQ(dev_minor(st.st_rdev), 1u);
+    CHECK_EQ(st.st_nlink, 1u);
+    CHECK_EQ(st.st_size, 0l);
+    CHECK(st.st_blksize > 0);
+    Stat in;
+    CHECK_EQ(fstat(kStdin, &in), 0l);
+    CHECK(in.st_ino == st.st_ino && in.st_dev == st.st_dev);
+}
+
+UTEST(fstat_reports_pipes_as_fifos_one_inode_per_pipe) {
+    Pipe p, q;
+    REQUIRE(p.ok() && q.ok());
+    Stat r, w, other;
+    CHECK_EQ(fstat(p.r, &r), 0l);
+    CHECK_EQ(fstat(p.w, &w), 0l);
+    CHECK_EQ(fstat(q.r, &other), 0l);
+    CHECK_EQ(r.st_mode, S_IFIFO | 0600);
+    CHECK_EQ(w.st_mode, S_IFIFO | 0600);
+    CHECK_EQ(r.st_ino, w.st_ino);   // both ends are one pipe
+    CHECK(r.st_ino != other.st_ino);
+    CHECK_EQ(r.st_nlink, 1u);
+    CHECK_EQ(r.st_size, 0l);
+    CHECK_EQ(r.st_blksize, 4096);
+    CHECK_EQ(write(p.w, "abc", 3), 3l);
+    CHECK_EQ(fstat(p.r, &r), 0l);
+    CHECK_EQ(r.st_size, 0l);   // Linux does not report the bytes waiting as a size
+}
+
+UTEST(fstat_errors) {
+    Stat st;
+    CHECK_EQ(fstat(-1, &st), -EBADF);
+    CHECK_EQ(fstat(kUnusedFd, &st), -EBADF);
+    Pipe p;
+    REQUIRE(p.ok());
+    CHECK_EQ(fstat(p.r, reinterpret_cast<Stat*>(kKernelPtr)), -EFAULT);
+    CHECK_EQ(fstat(p.r, reinterpret_cast<Stat*>(kLowPtr)), -EFAULT);
+}
+
+UTEST(newfstatat_with_an_empty_path_is_fstat) {
+    Pipe p;
+    REQUIRE(p.ok());
+    Stat a, b;
+    CHECK_EQ(fstat(p.w, &a), 0l);
+    memset(&b, 0xee, sizeof b);
+    CHECK_EQ(newfstatat(p.w, "", &b, AT_EMPTY_PATH), 0l);   // glibc's fstat
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    CHECK_EQ(newfstatat(p.w, "", &b, 0), -ENOENT);
+    CHECK_EQ(newfstatat(kUnusedFd, "", &b, AT_EMPTY_PATH), -EBADF);
+    CHECK_EQ(newfstatat(-1, "", &b, AT_EMPTY_PATH), -EBADF);
+    CHECK_EQ(newfstatat(p.w, "", &b, 0x1), -EINVAL);   // not a flag newfstatat knows
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd"), &b, 0x4), -EINVAL);
+    CHECK_EQ(newfstatat(p.w, "", reinterpret_cast<Stat*>(kKernelPtr), AT_EMPTY_PATH), -EFAULT);
+    CHECK_EQ(newfstatat(p.w, reinterpret_cast<const char*>(kKernelPtr), &b, AT_EMPTY_PATH), -EFAULT);
+}
+
+// ---- newfstatat and readlinkat on initramfs paths
+
+UTEST(newfstatat_reports_initramfs_files_and_directories) {
+    Stat st;
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/bin/test_compat"), &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFREG);
+    CHECK_EQ(st.st_mode & 0777, 0755u);
+    CHECK(st.st_size > 4096);
+    CHECK(st.st_blocks * 512 >= st.st_size);
+    CHECK_EQ(st.st_nlink, 1u);
+    Stat motd;
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd"), &motd, 0), 0l);
+    CHECK_EQ(motd.st_mode, S_IFREG | 0644);
+    CHECK_EQ(motd.st_size, static_cast<long>(sizeof "Welcome to the kernel's initramfs.\n" - 1));
+    CHECK(motd.st_ino != st.st_ino);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/bin"), &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/bin/"), &st, 0), 0l);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/../bin/./test_compat"), &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFREG);
+    if (!qemu_user()) {   // the host's working directory is not the archive's root
+        CHECK_EQ(newfstatat(AT_FDCWD, "/", &st, 0), 0l);
+        CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+        CHECK_EQ(newfstatat(AT_FDCWD, "etc/motd", &st, 0), 0l);   // relative to "/"
+        CHECK_EQ(st.st_size, motd.st_size);
+        CHECK_EQ(newfstatat(AT_FDCWD, "", &st, AT_EMPTY_PATH), 0l);   // the working directory
+        CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+    }
+}
+
+UTEST(newfstatat_follows_symbolic_links_unless_told_not_to) {
+    Stat motd, st;
+    REQUIRE(newfstatat(AT_FDCWD, path("/etc/motd"), &motd, 0) == 0);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd.link"), &st, 0), 0l);
+    CHECK(st.st_ino == motd.st_ino && st.st_mode == motd.st_mode && st.st_size == motd.st_size);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd.link"), &st, AT_SYMLINK_NOFOLLOW), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFLNK);
+    CHECK_EQ(st.st_size, 4l);   // "motd"
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/here/here/motd"), &st, 0), 0l);   // "here" is "."
+    CHECK_EQ(st.st_ino, motd.st_ino);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/here"), &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+}
+
+UTEST(newfstatat_path_errors) {
+    Stat st;
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/no/such/file"), &st, 0), -ENOENT);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/nope"), &st, 0), -ENOENT);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd/x"), &st, 0), -ENOTDIR);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd/"), &st, 0), -ENOTDIR);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd.link/"), &st, 0), -ENOTDIR);
+    CHECK_EQ(newfstatat(AT_FDCWD, "", &st, 0), -ENOENT);
+    CHECK_EQ(newfstatat(AT_FDCWD, reinterpret_cast<const char*>(kKernelPtr), &st, 0), -EFAULT);
+    CHECK_EQ(newfstatat(AT_FDCWD, reinterpret_cast<const char*>(kLowPtr), &st, 0), -EFAULT);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/motd"), reinterpret_cast<Stat*>(kKernelPtr), 0), -EFAULT);
+    CHECK_EQ(newfstatat(AT_FDCWD, path("/etc/nope"), reinterpret_cast<Stat*>(kKernelPtr), 0), -ENOENT);   // lookup first
+    static char longpath[5000];
+    memset(longpath, 'a', sizeof longpath - 1);
+    longpath[0] = '/';
+    CHECK_EQ(newfstatat(AT_FDCWD, longpath, &st, 0), -ENAMETOOLONG);
+    // A relative path needs a directory descriptor: a pipe is not one, a closed number is nothing.
+    Pipe p;
+    REQUIRE(p.ok());
+    CHECK_EQ(newfstatat(p.r, "etc/motd", &st, 0), -ENOTDIR);
+    CHECK_EQ(newfstatat(kUnusedFd, "etc/motd", &st, 0), -EBADF);
+    CHECK_EQ(newfstatat(kUnusedFd, path("/etc/motd"), &st, 0), 0l);   // an absolute path ignores it
+}
+
+UTEST(readlinkat_reads_link_targets) {
+    char buf[16];
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/motd.link"), buf, sizeof buf), 4l);
+    CHECK(memcmp(buf, "motdx", 5) == 0);   // no NUL appended
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/motd.link"), buf, 2), 2l);   // truncated, silently
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/here"), buf, sizeof buf), 1l);
+    CHECK_EQ(buf[0], '.');
+}
+
+UTEST(readlinkat_errors) {
+    char buf[16];
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/motd"), buf, sizeof buf), -EINVAL);   // not a link
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/bin"), buf, sizeof buf), -EINVAL);
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/nope"), buf, sizeof buf), -ENOENT);
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/motd.link"), buf, 0), -EINVAL);
+    CHECK_EQ(readlinkat(AT_FDCWD, path("/etc/motd.link"), reinterpret_cast<char*>(kKernelPtr), 4), -EFAULT);
+    CHECK_EQ(readlinkat(AT_FDCWD, reinterpret_cast<const char*>(kKernelPtr), buf, sizeof buf), -EFAULT);
+    CHECK_EQ(readlinkat(AT_FDCWD, "", buf, sizeof buf), -ENOENT);
+    if (!qemu_user()) CHECK_EQ(readlinkat(AT_FDCWD, "/proc/self/exe", buf, sizeof buf), -ENOENT);   // no /proc
 }
