@@ -29,6 +29,10 @@ public:
     // Terminal requests on the console (tty.h); a pipe is no terminal: -ENOTTY.
     std::int64_t ioctl(std::uint32_t request, std::uint64_t arg);
     abi::Stat stat() const;  // what fstat reports
+    // F_GETFL: the access mode (and no status flags: none is supported yet).
+    int status_flags() const {
+        return m_kind == Kind::Console ? abi::kO_RDWR : m_kind == Kind::PipeRead ? abi::kO_RDONLY : abi::kO_WRONLY;
+    }
 
 private:
     File(Kind k, Pipe* p) : m_kind(k), m_pipe(p) {}

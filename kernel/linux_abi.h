@@ -9,7 +9,7 @@ namespace kernel::abi {
 
 // System-call numbers (include/uapi/asm-generic/unistd.h).
 enum Sys : std::uint64_t {
-    kDup = 23, kDup3 = 24, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
+    kDup = 23, kDup3 = 24, kFcntl = 25, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
     kReadlinkat = 78, kNewfstatat = 79, kFstat = 80, kExit = 93, kExitGroup = 94, kSetTidAddress = 96,
     kNanosleep = 101, kClockGettime = 113,
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
@@ -54,7 +54,12 @@ inline constexpr std::uint64_t kCLONE_PARENT_SETTID = 0x00100000, kCLONE_CHILD_C
 inline constexpr int kPROT_READ = 1, kPROT_WRITE = 2, kPROT_EXEC = 4;
 inline constexpr int kMAP_SHARED = 0x01, kMAP_PRIVATE = 0x02, kMAP_FIXED = 0x10, kMAP_ANONYMOUS = 0x20;
 inline constexpr int kMAP_NORESERVE = 0x4000, kMAP_FIXED_NOREPLACE = 0x100000;
-inline constexpr int kO_CLOEXEC = 0x80000, kO_NONBLOCK = 0x800;
+// open flags (arm64's fcntl.h: O_DIRECT differs from the generic value) and fcntl commands.
+inline constexpr int kO_RDONLY = 0, kO_WRONLY = 1, kO_RDWR = 2, kO_APPEND = 02000, kO_NONBLOCK = 04000,
+                     kO_ASYNC = 020000, kO_DIRECT = 0200000, kO_NOATIME = 01000000, kO_CLOEXEC = 02000000;
+inline constexpr int kF_DUPFD = 0, kF_GETFD = 1, kF_SETFD = 2, kF_GETFL = 3, kF_SETFL = 4,
+                     kF_DUPFD_CLOEXEC = 1030, kF_GETPIPE_SZ = 1032;
+inline constexpr int kFD_CLOEXEC = 1;
 inline constexpr unsigned kGRND_NONBLOCK = 1, kGRND_RANDOM = 2, kGRND_INSECURE = 4;
 inline constexpr int kCLOCK_REALTIME = 0, kCLOCK_MONOTONIC = 1, kCLOCK_PROCESS_CPUTIME_ID = 2,
                      kCLOCK_THREAD_CPUTIME_ID = 3, kCLOCK_MONOTONIC_RAW = 4, kCLOCK_REALTIME_COARSE = 5,

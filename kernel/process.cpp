@@ -281,6 +281,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->fp = self->fp;
     for (int i = 0; i < kMaxFds; ++i)
         if (self->fds[i]) child->fds[i] = self->fds[i]->get();
+    child->fd_cloexec = self->fd_cloexec;
     const int pid = child->pid;
     if (!start_task(child).ok()) {
         for (File*& f : child->fds)
@@ -314,6 +315,12 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     self->clear_tid = 0;  // Linux forgets it at exec (mm_release)
+    for (int i = 0; i < kMaxFds; ++i) {  // FD_CLOEXEC descriptors go with the old program
+        if (!((self->fd_cloexec >> i) & 1) || !self->fds[i]) continue;
+        self->fds[i]->put();
+        self->fds[i] = nullptr;
+    }
+    self->fd_cloexec = 0;
     lib::copy_bytes(self->name, basename(path), 0);
     std::size_t n = lib::string_length(basename(path));
     if (n >= sizeof self->name) n = sizeof self->name - 1;

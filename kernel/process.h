@@ -17,7 +17,7 @@ namespace kernel {
 
 class File;
 
-inline constexpr int kMaxFds = 64;
+inline constexpr int kMaxFds = 64;  // at most 64: Process::fd_cloexec has a bit for each
 inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
 inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
 inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
@@ -46,6 +46,7 @@ struct Process {
 
     // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
     File* fds[kMaxFds] = {};
+    std::uint64_t fd_cloexec = 0;  // bit n: descriptor n is closed by execve (FD_CLOEXEC)
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
     // set_tid_address / CLONE_CHILD_CLEARTID. Linux writes 0 there and futex-wakes at exit only when

@@ -29,6 +29,13 @@ int alloc_fd(Process* p, int from = 0) {
     return -1;
 }
 
+// Installs f at a free slot n with its close-on-exec flag (a per-descriptor flag, not the file's).
+void install_fd(Process* p, int n, File* f, bool cloexec) {
+    p->fds[n] = f;
+    const std::uint64_t bit = std::uint64_t{1} << n;
+    p->fd_cloexec = cloexec ? p->fd_cloexec | bit : p->fd_cloexec & ~bit;
+}
+
 std::int64_t sys_read(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
     File* f = fd_file(p, fd);
     if (!f) return -kEBADF;
@@ -72,7 +79,7 @@ std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::ui
 std::int64_t sys_close(Process* p, std::uint64_t fd) {
     File* f = fd_file(p, fd);
     if (!f) return -kEBADF;
-    p->fds[fd] = nullptr;
+    install_fd(p, static_cast<int>(fd), nullptr, false);
     f->put();
     return 0;
 }
@@ -82,7 +89,7 @@ std::int64_t sys_dup(Process* p, std::uint64_t fd) {
     if (!f) return -kEBADF;
     const int n = alloc_fd(p);
     if (n < 0) return -kEMFILE;
-    p->fds[n] = f->get();
+    install_fd(p, n, f->get(), false);
     return n;
 }
 
@@ -93,7 +100,7 @@ std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std:
     if (newfd >= static_cast<std::uint64_t>(kMaxFds)) return -kEBADF;
     if (oldfd == newfd) return -kEINVAL;
     File* old = p->fds[newfd];
-    p->fds[newfd] = f->get();
+    install_fd(p, static_cast<int>(newfd), f->get(), flags & kO_CLOEXEC);
     if (old) old->put();
     return static_cast<std::int64_t>(newfd);
 }
@@ -112,9 +119,38 @@ std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) 
         wf->put();
         return -kEFAULT;
     }
-    p->fds[r] = rf;
-    p->fds[w] = wf;
+    install_fd(p, r, rf, flags & kO_CLOEXEC);
+    install_fd(p, w, wf, flags & kO_CLOEXEC);
     return 0;
+}
+
+// fcntl: descriptor duplication and flags. Status flags (F_SETFL) only change where the file can
+// honour the change: no file here supports O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT or O_NOATIME yet,
+// so asking to set one is EINVAL rather than a success that would not hold.
+std::int64_t sys_fcntl(Process* p, std::uint64_t fd, std::uint64_t cmd, std::uint64_t arg) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    const int n = static_cast<int>(fd);
+    switch (static_cast<int>(cmd)) {  // Linux's cmd is an unsigned int
+    case kF_DUPFD:
+    case kF_DUPFD_CLOEXEC: {
+        if (arg >= static_cast<std::uint64_t>(kMaxFds)) return -kEINVAL;  // past RLIMIT_NOFILE
+        const int d = alloc_fd(p, static_cast<int>(arg));
+        if (d < 0) return -kEMFILE;
+        install_fd(p, d, f->get(), static_cast<int>(cmd) == kF_DUPFD_CLOEXEC);
+        return d;
+    }
+    case kF_GETFD: return (p->fd_cloexec >> n) & 1 ? kFD_CLOEXEC : 0;
+    case kF_SETFD: install_fd(p, n, f, arg & kFD_CLOEXEC); return 0;
+    case kF_GETFL: return f->status_flags();
+    case kF_SETFL: {
+        constexpr std::uint64_t kChangeable = kO_APPEND | kO_NONBLOCK | kO_ASYNC | kO_DIRECT | kO_NOATIME;
+        if ((arg & kChangeable) != (static_cast<std::uint64_t>(f->status_flags()) & kChangeable)) return -kEINVAL;
+        return 0;
+    }
+    case kF_GETPIPE_SZ: return f->kind() == File::Kind::Console ? -kEBADF : static_cast<std::int64_t>(kPipeCapacity);
+    default: return -kEINVAL;  // locks, owners, leases, seals: not supported (Linux: EINVAL for unknown commands)
+    }
 }
 
 std::int64_t sys_nanosleep(std::uint64_t req, std::uint64_t rem) {
@@ -384,6 +420,7 @@ std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p,
 std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
 std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
 std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
@@ -405,7 +442,7 @@ struct Table {
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
-        h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
+        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
     }
 };
 constexpr Table kTable;

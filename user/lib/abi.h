@@ -14,6 +14,7 @@ namespace user {
 inline constexpr long SYS_getcwd = 17;
 inline constexpr long SYS_dup = 23;
 inline constexpr long SYS_dup3 = 24;
+inline constexpr long SYS_fcntl = 25;
 inline constexpr long SYS_ioctl = 29;
 inline constexpr long SYS_openat = 56;
 inline constexpr long SYS_close = 57;
@@ -130,6 +131,18 @@ inline constexpr int O_WRONLY = 1;
 inline constexpr int O_NONBLOCK = 04000;
 inline constexpr int O_DIRECT = 0200000;
 inline constexpr int O_CLOEXEC = 02000000;
+inline constexpr int O_RDWR = 2;
+inline constexpr int O_APPEND = 02000;
+
+// fcntl commands (asm-generic/fcntl.h, linux/fcntl.h).
+inline constexpr int F_DUPFD = 0;
+inline constexpr int F_GETFD = 1;
+inline constexpr int F_SETFD = 2;
+inline constexpr int F_GETFL = 3;
+inline constexpr int F_SETFL = 4;
+inline constexpr int F_DUPFD_CLOEXEC = 1030;
+inline constexpr int F_GETPIPE_SZ = 1032;
+inline constexpr int FD_CLOEXEC = 1;
 
 // mmap (asm-generic/mman-common.h).
 inline constexpr int PROT_NONE = 0;

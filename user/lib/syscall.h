@@ -39,6 +39,7 @@ inline long close(int fd) { return syscall6(SYS_close, fd); }
 inline long dup(int fd) { return syscall6(SYS_dup, fd); }
 inline long dup3(int oldfd, int newfd, int flags) { return syscall6(SYS_dup3, oldfd, newfd, flags); }
 inline long pipe2(int fds[2], int flags) { return syscall6(SYS_pipe2, arg(fds), flags); }
+inline long fcntl(int fd, int cmd, long a = 0) { return syscall6(SYS_fcntl, fd, cmd, a); }
 inline long ioctl(int fd, unsigned long request, const void* argp) { return syscall6(SYS_ioctl, fd, arg(request), arg(argp)); }
 inline long fstat(int fd, Stat* st) { return syscall6(SYS_fstat, fd, arg(st)); }
 inline long newfstatat(int dirfd, const char* path, Stat* st, int flags) {

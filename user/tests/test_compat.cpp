@@ -1,7 +1,7 @@
 // test_compat: the calls an unmodified static glibc program makes beyond the basics, on their
 // success and error paths: clone as glibc's fork issues it (tid flags, a new stack, the inherited
 // thread pointer), terminal ioctls on the console, fstat/newfstatat on descriptors and initramfs
-// paths (symbolic links included) and readlinkat.
+// paths (symbolic links included), readlinkat, and fcntl with close-on-exec.
 #include <initializer_list>
 
 #include "user/lib/utest.h"
@@ -383,4 +383,112 @@ UTEST(readlinkat_errors) {
     CHECK_EQ(readlinkat(AT_FDCWD, reinterpret_cast<const char*>(kKernelPtr), buf, sizeof buf), -EFAULT);
     CHECK_EQ(readlinkat(AT_FDCWD, "", buf, sizeof buf), -ENOENT);
     if (!qemu_user()) CHECK_EQ(readlinkat(AT_FDCWD, "/proc/self/exe", buf, sizeof buf), -ENOENT);   // no /proc
+}
+
+// ---- fcntl and close-on-exec
+
+UTEST(fcntl_getfl_reports_the_access_mode) {
+    Pipe p;
+    REQUIRE(p.ok());
+    CHECK_EQ(fcntl(p.r, F_GETFL), static_cast<long>(O_RDONLY));
+    CHECK_EQ(fcntl(p.w, F_GETFL), static_cast<long>(O_WRONLY));   // what glibc's fdopen checks
+    if (console_checks()) CHECK_EQ(fcntl(kStdout, F_GETFL), static_cast<long>(O_RDWR));
+}
+
+UTEST(fcntl_setfl_changes_nothing_it_cannot_honour) {
+    Pipe p;
+    REQUIRE(p.ok());
+    CHECK_EQ(fcntl(p.w, F_SETFL, O_WRONLY), 0l);   // the access mode is ignored, as on Linux
+    CHECK_EQ(fcntl(p.w, F_GETFL), static_cast<long>(O_WRONLY));
+    if (qemu_user()) {
+        note("skipped: F_SETFL O_NONBLOCK/O_APPEND (Linux supports them)");
+        return;
+    }
+    CHECK_EQ(fcntl(p.r, F_SETFL, O_NONBLOCK), -EINVAL);   // no non-blocking pipes yet
+    CHECK_EQ(fcntl(p.w, F_SETFL, O_APPEND), -EINVAL);
+    CHECK_EQ(fcntl(p.r, F_GETFL), static_cast<long>(O_RDONLY));
+}
+
+UTEST(close_on_exec_flag_follows_each_descriptor) {
+    int fds[2];
+    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+    CHECK_EQ(fcntl(fds[0], F_GETFD), static_cast<long>(FD_CLOEXEC));
+    CHECK_EQ(fcntl(fds[1], F_GETFD), static_cast<long>(FD_CLOEXEC));
+    const long d = dup(fds[1]);   // dup never copies the flag
+    REQUIRE(d >= 0);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_GETFD), 0l);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_SETFD, FD_CLOEXEC), 0l);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_GETFD), static_cast<long>(FD_CLOEXEC));
+    CHECK_EQ(fcntl(fds[1], F_GETFD), static_cast<long>(FD_CLOEXEC));   // per descriptor, not per file
+    CHECK_EQ(fcntl(static_cast<int>(d), F_SETFD, 0), 0l);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_GETFD), 0l);
+    CHECK_EQ(dup3(fds[0], static_cast<int>(d), O_CLOEXEC), d);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_GETFD), static_cast<long>(FD_CLOEXEC));
+    CHECK_EQ(dup3(fds[0], static_cast<int>(d), 0), d);
+    CHECK_EQ(fcntl(static_cast<int>(d), F_GETFD), 0l);
+    // A child inherits the flags.
+    const int st = in_child([&] { CHECK_EQ(fcntl(fds[0], F_GETFD), static_cast<long>(FD_CLOEXEC)); });
+    CHECK(exited_with(st, 0));
+    // Closing forgets it: the next descriptor at that number starts without.
+    const int r = fds[0];
+    close(r);
+    int again[2];
+    REQUIRE(pipe2(again, 0) == 0);
+    CHECK_EQ(again[0], r);
+    CHECK_EQ(fcntl(r, F_GETFD), 0l);
+    close(again[0]);
+    close(again[1]);
+    close(fds[1]);
+    close(static_cast<int>(d));
+}
+
+UTEST(fcntl_dupfd_takes_the_lowest_free_number_at_or_above_arg) {
+    Pipe p;
+    REQUIRE(p.ok());
+    const long a = fcntl(p.w, F_DUPFD, 20);
+    CHECK(a >= 20);
+    CHECK_EQ(fcntl(static_cast<int>(a), F_GETFD), 0l);
+    const long b = fcntl(p.w, F_DUPFD_CLOEXEC, static_cast<long>(a));
+    CHECK(b > a);
+    CHECK_EQ(fcntl(static_cast<int>(b), F_GETFD), static_cast<long>(FD_CLOEXEC));
+    CHECK_EQ(write(static_cast<int>(b), "z", 1), 1l);   // the same pipe
+    char c = 0;
+    CHECK_EQ(read(p.r, &c, 1), 1l);
+    CHECK_EQ(c, 'z');
+    close(static_cast<int>(a));
+    close(static_cast<int>(b));
+    CHECK_EQ(fcntl(p.w, F_DUPFD, 1l << 30), -EINVAL);   // past RLIMIT_NOFILE
+}
+
+UTEST(fcntl_errors) {
+    CHECK_EQ(fcntl(-1, F_GETFD), -EBADF);
+    CHECK_EQ(fcntl(kUnusedFd, F_GETFL), -EBADF);
+    Pipe p;
+    REQUIRE(p.ok());
+    CHECK_EQ(fcntl(p.r, 9999), -EINVAL);
+    if (qemu_user()) CHECK(fcntl(p.r, F_GETPIPE_SZ) > 0);
+    else CHECK_EQ(fcntl(p.r, F_GETPIPE_SZ), static_cast<long>(kPipeBuf));   // this kernel's capacity
+    if (console_checks()) CHECK_EQ(fcntl(kStdout, F_GETPIPE_SZ), -EBADF);
+}
+
+UTEST(execve_closes_close_on_exec_descriptors) {
+    int keep[2];
+    REQUIRE(pipe2(keep, O_CLOEXEC) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        close(keep[0]);
+        const char* argv[] = {"sleep", "2000", nullptr};
+        const char* envp[] = {nullptr};
+        exit_group(static_cast<int>(100 - execve(path("/bin/sleep"), argv, envp)));
+    }
+    close(keep[1]);
+    // The only writer went away at the exec, while the new program still runs: end of file now.
+    char c;
+    CHECK_EQ(read(keep[0], &c, 1), 0l);
+    int status = 0;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);
+    kill(static_cast<int>(pid), SIGKILL);
+    CHECK_EQ(wait_status(pid), static_cast<long>(SIGKILL));
+    close(keep[0]);
 }
