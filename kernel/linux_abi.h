@@ -11,10 +11,11 @@ namespace kernel::abi {
 enum Sys : std::uint64_t {
     kDup = 23, kDup3 = 24, kFcntl = 25, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
     kReadlinkat = 78, kNewfstatat = 79, kFstat = 80, kExit = 93, kExitGroup = 94, kSetTidAddress = 96,
-    kNanosleep = 101, kClockGettime = 113,
+    kSetRobustList = 99, kNanosleep = 101, kClockGettime = 113, kClockNanosleep = 115, kTkill = 130, kTgkill = 131,
+    kGettimeofday = 169,
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
-    kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kGetrandom = 278,
+    kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,
 };
 
 // errno (include/uapi/asm-generic/errno-base.h, errno.h).
@@ -22,7 +23,7 @@ enum Errno : int {
     kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kEIO = 5, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
     kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16, kEEXIST = 17, kENOTDIR = 20,
     kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOTTY = 25, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32,
-    kERANGE = 34, kENAMETOOLONG = 36, kENOSYS = 38, kELOOP = 40,
+    kERANGE = 34, kENAMETOOLONG = 36, kENOSYS = 38, kELOOP = 40, kEOPNOTSUPP = 95,
 };
 
 // Signals used here.
@@ -64,6 +65,8 @@ inline constexpr unsigned kGRND_NONBLOCK = 1, kGRND_RANDOM = 2, kGRND_INSECURE =
 inline constexpr int kCLOCK_REALTIME = 0, kCLOCK_MONOTONIC = 1, kCLOCK_PROCESS_CPUTIME_ID = 2,
                      kCLOCK_THREAD_CPUTIME_ID = 3, kCLOCK_MONOTONIC_RAW = 4, kCLOCK_REALTIME_COARSE = 5,
                      kCLOCK_MONOTONIC_COARSE = 6, kCLOCK_BOOTTIME = 7;
+inline constexpr int kTIMER_ABSTIME = 1;
+inline constexpr std::uint64_t kRobustListHeadSize = 24;  // struct robust_list_head on 64-bit
 inline constexpr std::uint64_t kREBOOT_MAGIC1 = 0xfee1dead;
 inline constexpr std::uint64_t kREBOOT_MAGIC2 = 672274793, kREBOOT_MAGIC2A = 85072278,
                                kREBOOT_MAGIC2B = 369367448, kREBOOT_MAGIC2C = 537993216;
@@ -121,6 +124,10 @@ struct Timespec {
     std::int64_t tv_sec;
     std::int64_t tv_nsec;
 };
+struct Timeval {
+    std::int64_t tv_sec;
+    std::int64_t tv_usec;
+};
 struct Iovec {
     std::uint64_t base;
     std::uint64_t len;
@@ -128,12 +135,25 @@ struct Iovec {
 struct Utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
-static_assert(sizeof(Timespec) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
+static_assert(sizeof(Timespec) == 16 && sizeof(Timeval) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
 static_assert(sizeof(Termios) == 36 && sizeof(Winsize) == 8);
 static_assert(sizeof(Stat) == 128 && offsetof(Stat, st_mode) == 16 && offsetof(Stat, st_rdev) == 32 &&
               offsetof(Stat, st_size) == 48 && offsetof(Stat, st_blksize) == 56 && offsetof(Stat, st_blocks) == 64 &&
               offsetof(Stat, st_atime_sec) == 72 && offsetof(Stat, st_mtime_sec) == 88 &&
               offsetof(Stat, st_ctime_sec) == 104 && offsetof(Stat, unused4) == 120);
 inline constexpr std::uint64_t kRusageSize = 144;  // struct rusage on arm64
+
+// Resource limits (include/uapi/asm-generic/resource.h).
+enum Rlimit : int {
+    kRLIMIT_CPU = 0, kRLIMIT_FSIZE = 1, kRLIMIT_DATA = 2, kRLIMIT_STACK = 3, kRLIMIT_CORE = 4, kRLIMIT_RSS = 5,
+    kRLIMIT_NPROC = 6, kRLIMIT_NOFILE = 7, kRLIMIT_MEMLOCK = 8, kRLIMIT_AS = 9, kRLIMIT_LOCKS = 10,
+    kRLIMIT_SIGPENDING = 11, kRLIMIT_MSGQUEUE = 12, kRLIMIT_NICE = 13, kRLIMIT_RTPRIO = 14, kRLIMIT_RTTIME = 15,
+    kRLIM_NLIMITS = 16,
+};
+inline constexpr std::uint64_t kRLIM_INFINITY = ~std::uint64_t{0};
+struct Rlimit64 {
+    std::uint64_t rlim_cur, rlim_max;
+};
+static_assert(sizeof(Rlimit64) == 16);
 
 }  // namespace kernel::abi

@@ -314,7 +314,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     free_space(old);
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
-    self->clear_tid = 0;  // Linux forgets it at exec (mm_release)
+    self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
     for (int i = 0; i < kMaxFds; ++i) {  // FD_CLOEXEC descriptors go with the old program
         if (!((self->fd_cloexec >> i) & 1) || !self->fds[i]) continue;
         self->fds[i]->put();

@@ -53,6 +53,7 @@ struct Process {
     // the address space is shared (mm_users > 1); ours never is, so exit leaves it alone, as Linux does.
     std::uint64_t clear_tid = 0;
     std::uint64_t set_child_tid = 0;  // CLONE_CHILD_SETTID: the child stores its pid here before EL0
+    std::uint64_t robust_list = 0;    // set_robust_list (a fork child starts without, as on Linux)
     int pending_signal = 0;       // a terminating signal sent by kill(), acted on at the next return to EL0
     arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
     std::uint64_t start_tls = 0;  // and its TPIDR_EL0 (a fork child inherits the parent's, as on Linux)

@@ -6,6 +6,7 @@
 #include "hal/timer.h"
 #include "kernel/file.h"
 #include "kernel/fs_syscalls.h"
+#include "kernel/rlimit.h"
 #include "kernel/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process.h"
@@ -153,23 +154,62 @@ std::int64_t sys_fcntl(Process* p, std::uint64_t fd, std::uint64_t cmd, std::uin
     }
 }
 
+bool valid_timespec(const Timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1'000'000'000; }
+
+// A valid Timespec in nanoseconds, saturating: a sleep of centuries is a sleep until killed.
+std::uint64_t timespec_ns(const Timespec& ts) {
+    constexpr std::uint64_t kMaxSec = ~std::uint64_t{0} / 1'000'000'000ull - 1;
+    const auto sec = static_cast<std::uint64_t>(ts.tv_sec);
+    return sec > kMaxSec ? ~std::uint64_t{0} : sec * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t deadline_after(std::uint64_t ns) {
+    const std::uint64_t now = hal::timer::uptime_ns();
+    return ns > ~std::uint64_t{0} - now ? ~std::uint64_t{0} : now + ns;
+}
+
+// Sleeps until the uptime `deadline`. Killed first: -EINTR, with the time left at rem if rem != 0.
+std::int64_t sleep_until_deadline(std::uint64_t deadline, std::uint64_t rem) {
+    sched::sleep_until(deadline);
+    const std::uint64_t now = hal::timer::uptime_ns();
+    if (now >= deadline) return 0;
+    if (rem) {
+        const std::uint64_t left = deadline - now;
+        Timespec r{static_cast<std::int64_t>(left / 1'000'000'000ull), static_cast<std::int64_t>(left % 1'000'000'000ull)};
+        (void)put_user(rem, r);
+    }
+    return -kEINTR;
+}
+
 std::int64_t sys_nanosleep(std::uint64_t req, std::uint64_t rem) {
     Timespec ts;
     if (!get_user(ts, req).ok()) return -kEFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return -kEINVAL;
-    const std::uint64_t ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-    const std::uint64_t deadline = hal::timer::uptime_ns() + ns;
-    sched::sleep_until(deadline);
-    const std::uint64_t now = hal::timer::uptime_ns();
-    if (now < deadline) {  // interrupted (killed)
-        if (rem) {
-            const std::uint64_t left = deadline - now;
-            Timespec r{static_cast<std::int64_t>(left / 1'000'000'000ull), static_cast<std::int64_t>(left % 1'000'000'000ull)};
-            (void)put_user(rem, r);
-        }
-        return -kEINTR;
+    if (!valid_timespec(ts)) return -kEINVAL;
+    return sleep_until_deadline(deadline_after(timespec_ns(ts)), rem);
+}
+
+// clock_nanosleep: glibc's nanosleep, usleep and sleep. The realtime clock counts from boot like
+// the monotonic ones, so an absolute time is an uptime for all three. As on Linux, the raw, coarse
+// and thread CPU-time clocks cannot be slept on (EOPNOTSUPP) and flag bits other than TIMER_ABSTIME
+// are ignored. The process CPU-time clock is EINVAL: Linux sleeps on it, but a single-threaded
+// sleeper's CPU time never advances, so the sleep would only end by a signal.
+std::int64_t sys_clock_nanosleep(std::uint64_t clk, std::uint64_t flags, std::uint64_t req, std::uint64_t rem) {
+    if (clk > 0xffff'ffffull) return -kEINVAL;
+    switch (static_cast<int>(clk)) {
+    case kCLOCK_REALTIME:
+    case kCLOCK_MONOTONIC:
+    case kCLOCK_BOOTTIME: break;
+    case kCLOCK_MONOTONIC_RAW:
+    case kCLOCK_REALTIME_COARSE:
+    case kCLOCK_MONOTONIC_COARSE:
+    case kCLOCK_THREAD_CPUTIME_ID: return -kEOPNOTSUPP;
+    default: return -kEINVAL;
     }
-    return 0;
+    Timespec ts;
+    if (!get_user(ts, req).ok()) return -kEFAULT;
+    if (!valid_timespec(ts)) return -kEINVAL;
+    if (flags & kTIMER_ABSTIME) return sleep_until_deadline(timespec_ns(ts), 0);  // rem is for relative sleeps
+    return sleep_until_deadline(deadline_after(timespec_ns(ts)), rem);
 }
 
 std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
@@ -189,6 +229,19 @@ std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
     if (clk > 0xffff'ffffull) return -kEINVAL;
     Timespec ts{static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull)};
     return put_user(tp, ts).ok() ? 0 : -kEFAULT;
+}
+
+std::int64_t sys_gettimeofday(std::uint64_t tv, std::uint64_t tz) {
+    if (tv) {
+        const std::uint64_t ns = hal::timer::uptime_ns();  // CLOCK_REALTIME: no RTC, it starts at boot
+        const Timeval t{static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull / 1000)};
+        if (!put_user(tv, t).ok()) return -kEFAULT;
+    }
+    if (tz) {
+        const std::int32_t zone[2] = {0, 0};  // struct timezone: UTC, no DST (what Linux keeps unless told)
+        if (!copy_to_user(tz, zone, sizeof zone).ok()) return -kEFAULT;
+    }
+    return 0;
 }
 
 std::int64_t sys_uname(std::uint64_t buf) {
@@ -418,6 +471,31 @@ std::int64_t h_mmap(Process* p, arch::TrapFrame& f) {
 std::int64_t h_munmap(Process* p, arch::TrapFrame& f) { return sys_munmap(p, f.x[0], f.x[1]); }
 std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
+// tkill/tgkill: glibc's raise() and abort(). Every process has one thread whose tid is its pid.
+std::int64_t h_tkill(Process*, arch::TrapFrame& f) {
+    const int tid = static_cast<int>(f.x[0]);
+    return tid <= 0 ? -kEINVAL : sys_kill(tid, static_cast<int>(f.x[1]));
+}
+std::int64_t h_tgkill(Process*, arch::TrapFrame& f) {
+    const int tgid = static_cast<int>(f.x[0]), tid = static_cast<int>(f.x[1]);
+    if (tgid <= 0 || tid <= 0) return -kEINVAL;
+    if (tgid != tid) return -kESRCH;  // no thread of that group has that id
+    return sys_kill(tid, static_cast<int>(f.x[2]));
+}
+// set_robust_list: the list is only walked at exit to release futexes other processes share; with
+// no shared memory here there are none, so recording the head is all Linux would do.
+std::int64_t h_set_robust_list(Process* p, arch::TrapFrame& f) {
+    if (f.x[1] != kRobustListHeadSize) return -kEINVAL;
+    p->robust_list = f.x[0];
+    return 0;
+}
+std::int64_t h_clock_nanosleep(Process*, arch::TrapFrame& f) {
+    return sys_clock_nanosleep(f.x[0], static_cast<std::uint32_t>(f.x[1]), f.x[2], f.x[3]);
+}
+std::int64_t h_gettimeofday(Process*, arch::TrapFrame& f) { return sys_gettimeofday(f.x[0], f.x[1]); }
+std::int64_t h_prlimit64(Process* p, arch::TrapFrame& f) {
+    return sys_prlimit64(p, static_cast<int>(f.x[0]), static_cast<std::uint32_t>(f.x[1]), f.x[2], f.x[3]);
+}
 std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
@@ -442,6 +520,10 @@ struct Table {
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
+        h[kTkill] = h_tkill, h[kTgkill] = h_tgkill, h[kSetRobustList] = h_set_robust_list;
+        h[kClockNanosleep] = h_clock_nanosleep, h[kGettimeofday] = h_gettimeofday, h[kPrlimit64] = h_prlimit64;
+        // Left at -ENOSYS on purpose: rseq (glibc registers it and copes with ENOSYS), madvise (glibc
+        // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
         h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
     }
 };

@@ -28,8 +28,10 @@ inline constexpr long SYS_fstat = 80;
 inline constexpr long SYS_exit = 93;
 inline constexpr long SYS_exit_group = 94;
 inline constexpr long SYS_set_tid_address = 96;
+inline constexpr long SYS_set_robust_list = 99;
 inline constexpr long SYS_nanosleep = 101;
 inline constexpr long SYS_clock_gettime = 113;
+inline constexpr long SYS_clock_nanosleep = 115;
 inline constexpr long SYS_sched_yield = 124;
 inline constexpr long SYS_kill = 129;
 inline constexpr long SYS_tkill = 130;
@@ -37,6 +39,7 @@ inline constexpr long SYS_tgkill = 131;
 inline constexpr long SYS_rt_sigprocmask = 135;
 inline constexpr long SYS_reboot = 142;
 inline constexpr long SYS_uname = 160;
+inline constexpr long SYS_gettimeofday = 169;
 inline constexpr long SYS_getpid = 172;
 inline constexpr long SYS_getppid = 173;
 inline constexpr long SYS_getuid = 174;
@@ -51,6 +54,7 @@ inline constexpr long SYS_execve = 221;
 inline constexpr long SYS_mmap = 222;
 inline constexpr long SYS_mprotect = 226;
 inline constexpr long SYS_wait4 = 260;
+inline constexpr long SYS_prlimit64 = 261;
 inline constexpr long SYS_getrandom = 278;
 
 // errno values (asm-generic/errno-base.h, errno.h). System calls return -errno.
@@ -81,6 +85,7 @@ inline constexpr long ERANGE = 34;
 inline constexpr long ENAMETOOLONG = 36;
 inline constexpr long ENOSYS = 38;
 inline constexpr long ELOOP = 40;
+inline constexpr long EOPNOTSUPP = 95;
 inline constexpr long kMaxErrno = 4095;   // results in [-4095, -1] are errors (Linux IS_ERR_VALUE)
 
 // Signals (asm-generic/signal.h).
@@ -217,6 +222,28 @@ inline constexpr int VMIN = 6;
 // Clocks (include/uapi/linux/time.h).
 inline constexpr int CLOCK_REALTIME = 0;
 inline constexpr int CLOCK_MONOTONIC = 1;
+inline constexpr int CLOCK_PROCESS_CPUTIME_ID = 2;
+inline constexpr int CLOCK_THREAD_CPUTIME_ID = 3;
+inline constexpr int CLOCK_MONOTONIC_RAW = 4;
+inline constexpr int CLOCK_BOOTTIME = 7;
+inline constexpr int TIMER_ABSTIME = 1;
+
+struct Timeval {
+    long tv_sec;
+    long tv_usec;
+};
+
+// Resource limits (asm-generic/resource.h).
+inline constexpr int RLIMIT_STACK = 3;
+inline constexpr int RLIMIT_CORE = 4;
+inline constexpr int RLIMIT_NPROC = 6;
+inline constexpr int RLIMIT_NOFILE = 7;
+inline constexpr int RLIMIT_AS = 9;
+inline constexpr int RLIM_NLIMITS = 16;
+inline constexpr unsigned long RLIM_INFINITY = ~0ul;
+struct Rlimit {
+    unsigned long rlim_cur, rlim_max;
+};
 
 // getrandom flags.
 inline constexpr unsigned GRND_NONBLOCK = 1;

@@ -96,6 +96,16 @@ inline long munmap(void* addr, std::size_t len) { return syscall6(SYS_munmap, ar
 inline long mprotect(void* addr, std::size_t len, int prot) { return syscall6(SYS_mprotect, arg(addr), arg(len), prot); }
 
 inline long kill(int pid, int sig) { return syscall6(SYS_kill, pid, sig); }
+inline long tkill(int tid, int sig) { return syscall6(SYS_tkill, tid, sig); }
+inline long tgkill(int tgid, int tid, int sig) { return syscall6(SYS_tgkill, tgid, tid, sig); }
+inline long set_robust_list(void* head, std::size_t len) { return syscall6(SYS_set_robust_list, arg(head), arg(len)); }
+inline long prlimit64(int pid, int resource, const Rlimit* new_limit, Rlimit* old_limit) {
+    return syscall6(SYS_prlimit64, pid, resource, arg(new_limit), arg(old_limit));
+}
+inline long clock_nanosleep(int clock, int flags, const Timespec* req, Timespec* rem) {
+    return syscall6(SYS_clock_nanosleep, clock, flags, arg(req), arg(rem));
+}
+inline long gettimeofday(Timeval* tv, void* tz) { return syscall6(SYS_gettimeofday, arg(tv), arg(tz)); }
 inline long reboot(unsigned magic1, unsigned magic2, unsigned cmd, void* a) {
     return syscall6(SYS_reboot, magic1, magic2, cmd, arg(a));
 }

@@ -1,7 +1,9 @@
 // test_compat: the calls an unmodified static glibc program makes beyond the basics, on their
 // success and error paths: clone as glibc's fork issues it (tid flags, a new stack, the inherited
 // thread pointer), terminal ioctls on the console, fstat/newfstatat on descriptors and initramfs
-// paths (symbolic links included), readlinkat, and fcntl with close-on-exec.
+// paths (symbolic links included), readlinkat, fcntl with close-on-exec, and what glibc's startup,
+// sleep, raise/abort and getrlimit call: set_robust_list, prlimit64, clock_nanosleep,
+// gettimeofday, tkill and tgkill.
 #include <initializer_list>
 
 #include "user/lib/utest.h"
@@ -491,4 +493,147 @@ UTEST(execve_closes_close_on_exec_descriptors) {
     kill(static_cast<int>(pid), SIGKILL);
     CHECK_EQ(wait_status(pid), static_cast<long>(SIGKILL));
     close(keep[0]);
+}
+
+// ---- startup, time, limits and signals to oneself
+
+UTEST(set_robust_list_takes_a_head_of_the_right_size) {
+    if (qemu_user()) {
+        note("skipped: qemu-user answers set_robust_list with ENOSYS");
+        return;
+    }
+    static long head[3] = {};
+    head[0] = reinterpret_cast<long>(head);   // an empty list points at itself
+    CHECK_EQ(set_robust_list(head, sizeof head), 0l);
+    CHECK_EQ(set_robust_list(head, sizeof head - 1), -EINVAL);
+    CHECK_EQ(set_robust_list(head, 0), -EINVAL);
+}
+
+UTEST(prlimit64_reports_the_limits_the_kernel_enforces) {
+    Rlimit r{1, 1};
+    CHECK_EQ(prlimit64(0, RLIMIT_STACK, nullptr, &r), 0l);
+    CHECK(r.rlim_cur <= r.rlim_max);
+    Rlimit same = r;
+    CHECK_EQ(prlimit64(0, RLIMIT_STACK, &same, nullptr), 0l);   // setting what is there changes nothing
+    Rlimit mine;
+    CHECK_EQ(prlimit64(static_cast<int>(getpid()), RLIMIT_STACK, nullptr, &mine), 0l);
+    CHECK(mine.rlim_cur == r.rlim_cur && mine.rlim_max == r.rlim_max);
+    if (qemu_user()) {
+        note("skipped: the host's limit values and its acceptance of new ones");
+        return;
+    }
+    CHECK(r.rlim_cur == 8ul << 20 && r.rlim_max == 8ul << 20);
+    CHECK_EQ(prlimit64(0, RLIMIT_NOFILE, nullptr, &r), 0l);
+    CHECK(r.rlim_cur == 64 && r.rlim_max == 64);
+    CHECK_EQ(prlimit64(0, RLIMIT_CORE, nullptr, &r), 0l);
+    CHECK(r.rlim_cur == 0 && r.rlim_max == 0);
+    CHECK_EQ(prlimit64(0, RLIMIT_AS, nullptr, &r), 0l);
+    CHECK(r.rlim_cur == RLIM_INFINITY && r.rlim_max == RLIM_INFINITY);
+    const Rlimit lower{4096, 4096};
+    CHECK_EQ(prlimit64(0, RLIMIT_STACK, &lower, nullptr), -EPERM);   // fixed by the kernel
+}
+
+UTEST(prlimit64_errors) {
+    Rlimit r;
+    CHECK_EQ(prlimit64(0, RLIM_NLIMITS, nullptr, &r), -EINVAL);
+    CHECK_EQ(prlimit64(0, -1, nullptr, &r), -EINVAL);
+    // RLIMIT_NOFILE: qemu-user pretends to set RLIMIT_STACK without asking the host.
+    const Rlimit inverted{2, 1};
+    CHECK_EQ(prlimit64(0, RLIMIT_NOFILE, &inverted, nullptr), -EINVAL);
+    CHECK_EQ(prlimit64(0, RLIMIT_NOFILE, nullptr, reinterpret_cast<Rlimit*>(kKernelPtr)), -EFAULT);
+    CHECK_EQ(prlimit64(0, RLIMIT_NOFILE, reinterpret_cast<Rlimit*>(kLowPtr), nullptr), -EFAULT);
+    CHECK_EQ(prlimit64(0x3fffffff, RLIMIT_STACK, nullptr, &r), -ESRCH);
+}
+
+UTEST(clock_nanosleep_relative_and_absolute) {
+    const Timespec ten_ms{0, 10'000'000};
+    std::uint64_t t0 = monotonic_ns();
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &ten_ms, nullptr), 0l);
+    CHECK(monotonic_ns() - t0 >= 10'000'000);
+    CHECK_EQ(clock_nanosleep(CLOCK_REALTIME, 0, &ten_ms, nullptr), 0l);   // glibc's usleep and sleep
+    Timespec now;
+    REQUIRE(clock_gettime(CLOCK_MONOTONIC, &now) == 0);
+    std::uint64_t deadline = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(now.tv_nsec) + 20'000'000;
+    const Timespec abs{static_cast<long>(deadline / 1'000'000'000ull), static_cast<long>(deadline % 1'000'000'000ull)};
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, nullptr), 0l);
+    CHECK(monotonic_ns() >= deadline);
+    t0 = monotonic_ns();
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, nullptr), 0l);   // already past
+    CHECK(monotonic_ns() - t0 < 5'000'000'000ull);
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0x10, &ten_ms, nullptr), 0l);   // other flag bits: ignored
+}
+
+UTEST(clock_nanosleep_errors) {
+    const Timespec ok{0, 1000};
+    const Timespec bad_ns{0, 1'000'000'000};
+    const Timespec negative{-1, 0};
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &bad_ns, nullptr), -EINVAL);
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &negative, nullptr), -EINVAL);
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, reinterpret_cast<const Timespec*>(kKernelPtr), nullptr), -EFAULT);
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, reinterpret_cast<const Timespec*>(kLowPtr), nullptr), -EFAULT);
+    CHECK_EQ(clock_nanosleep(1000, 0, &ok, nullptr), -EINVAL);
+    CHECK_EQ(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &ok, nullptr), -EOPNOTSUPP);
+    CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC_RAW, 0, &ok, nullptr), -EOPNOTSUPP);
+    if (!qemu_user()) CHECK_EQ(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &ok, nullptr), -EINVAL);   // Linux sleeps
+}
+
+UTEST(clock_nanosleep_of_a_killed_child_ends) {
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const Timespec forever{1l << 40, 0};   // saturates: sleeps until killed
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &forever, nullptr);
+        exit_group(1);
+    }
+    sleep_ms(20);
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    CHECK_EQ(wait_status(pid), static_cast<long>(SIGKILL));
+}
+
+UTEST(gettimeofday_agrees_with_the_realtime_clock) {
+    Timespec a, b;
+    Timeval tv{-1, -1};
+    int tz[2] = {7, 7};
+    REQUIRE(clock_gettime(CLOCK_REALTIME, &a) == 0);
+    CHECK_EQ(gettimeofday(&tv, tz), 0l);
+    REQUIRE(clock_gettime(CLOCK_REALTIME, &b) == 0);
+    const long us = tv.tv_sec * 1'000'000 + tv.tv_usec;
+    CHECK(tv.tv_usec >= 0 && tv.tv_usec < 1'000'000);
+    CHECK(us >= a.tv_sec * 1'000'000 + a.tv_nsec / 1000);
+    CHECK(us <= b.tv_sec * 1'000'000 + b.tv_nsec / 1000);
+    CHECK(tz[0] == 0 && tz[1] == 0);
+    CHECK_EQ(gettimeofday(nullptr, nullptr), 0l);
+    CHECK_EQ(gettimeofday(reinterpret_cast<Timeval*>(kKernelPtr), nullptr), -EFAULT);
+    CHECK_EQ(gettimeofday(&tv, kLowPtr), -EFAULT);
+}
+
+UTEST(tgkill_and_tkill_signal_oneself_as_raise_does) {
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int me = static_cast<int>(getpid());
+        if (tgkill(me, me, 0) != 0) exit_group(1);   // probes only
+        tgkill(me, me, SIGABRT);   // what abort() does
+        exit_group(2);
+    }
+    CHECK_EQ(wait_status(pid), static_cast<long>(SIGABRT));
+    const long other = fork();
+    REQUIRE(other >= 0);
+    if (other == 0) {
+        for (;;) sched_yield();
+    }
+    CHECK_EQ(tkill(static_cast<int>(other), SIGKILL), 0l);
+    CHECK_EQ(wait_status(other), static_cast<long>(SIGKILL));
+}
+
+UTEST(tgkill_and_tkill_errors) {
+    const int me = static_cast<int>(getpid());
+    CHECK_EQ(tgkill(0, me, 0), -EINVAL);
+    CHECK_EQ(tgkill(me, 0, 0), -EINVAL);
+    CHECK_EQ(tgkill(me, -1, 0), -EINVAL);
+    CHECK_EQ(tkill(0, 0), -EINVAL);
+    CHECK_EQ(tkill(-5, 0), -EINVAL);
+    CHECK_EQ(tgkill(me, 0x3fffffff, 0), -ESRCH);   // no such thread in this process
+    CHECK_EQ(tkill(0x3fffffff, 0), -ESRCH);
+    CHECK_EQ(tgkill(me, me, 65), -EINVAL);
 }
