@@ -27,7 +27,7 @@ add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gi
 
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
-foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz)
+foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz test_compat)
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
@@ -46,3 +46,20 @@ foreach(prog fpu forktree)
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check exit --timeout 120)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 150)
 endforeach()
+
+# An unmodified static glibc program as pid 1 (built only when aarch64-linux-gnu-gcc has a static
+# libc; see user_programs.cmake). Each output line is one behaviour: line-buffered stdout on the
+# console (the fork child's line before _exit), fork/waitpid exit status, pipes, malloc, floats,
+# getenv, usleep, abort, atexit. The program exits 1 if its own checks failed.
+if("glibc_smoke" IN_LIST GLIBC_PROGRAMS)
+    set(glibc_expect "")
+    foreach(line "^hi$" "^child [0-9]+$" "^child exited 3$" "^pipe: through the pipe 42$" "^pipe child exited 7$"
+            "^malloc: ok$" "^float: 6\\.500 0\\.333333 1\\.234568e\\+04 1\\.4142$" "^env: HOME=/ TERM=vt100 NOPE=\\(unset\\)$"
+            "^tty: isatty=1 chr=1$" "^stderr: No such file or directory$" "^usleep: ok$" "^abort: signal 6$"
+            "^atexit: ran, 0 failures$")
+        list(APPEND glibc_expect --expect ${line})
+    endforeach()
+    add_test(NAME qemu.user.glibc_smoke COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
+        --initrd ${GLIBC_INITRAMFS} --append "init=/bin/glibc_smoke" --check exit ${glibc_expect} --timeout 120)
+    set_tests_properties(qemu.user.glibc_smoke PROPERTIES TIMEOUT 150)
+endif()

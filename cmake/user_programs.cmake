@@ -108,6 +108,7 @@ add_custom_command(
     COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}
             "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
             "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
+            --symlink=etc/motd.link=motd --symlink=etc/here=.   # for the stat and readlink tests
     DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
     COMMENT "Packing ${USER_INITRAMFS}"
@@ -129,3 +130,51 @@ configure_file(${BUILTIN_INITRAMFS_S}.in ${BUILTIN_INITRAMFS_S} COPYONLY)
 set_source_files_properties(${BUILTIN_INITRAMFS_S} PROPERTIES OBJECT_DEPENDS ${USER_INITRAMFS})
 target_sources(kernel_objs PRIVATE ${BUILTIN_INITRAMFS_S})
 add_dependencies(kernel_objs initramfs)
+
+# A real glibc program: user/glibc/*.c built with Debian's aarch64-linux-gnu-gcc -static (the kernel's
+# own toolchain may be bare metal, without a libc), packed alone into ${GLIBC_INITRAMFS} for the
+# CTest boots in qemu_tests.cmake. Sets GLIBC_PROGRAMS (empty when skipped, with one line saying why).
+find_program(GLIBC_CC NAMES aarch64-linux-gnu-gcc DOC "AArch64 Linux C compiler with a static glibc")
+set(GLIBC_PROGRAMS "")
+set(GLIBC_INITRAMFS ${CMAKE_BINARY_DIR}/glibc_initramfs.cpio)
+set(glibc_skip_reason "")
+if(NOT GLIBC_CC)
+    set(glibc_skip_reason "no aarch64-linux-gnu-gcc on PATH (or set -DGLIBC_CC=...)")
+else()
+    execute_process(COMMAND ${GLIBC_CC} -print-file-name=libc.a
+        OUTPUT_VARIABLE glibc_libc_a OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE glibc_rc ERROR_QUIET)
+    # gcc prints the bare name back when it has no such file.
+    if(NOT glibc_rc EQUAL 0 OR NOT IS_ABSOLUTE "${glibc_libc_a}" OR NOT EXISTS "${glibc_libc_a}")
+        set(glibc_skip_reason "${GLIBC_CC} has no static libc.a (Debian: libc6-dev-arm64-cross)")
+    endif()
+endif()
+if(glibc_skip_reason)
+    message(STATUS "glibc test skipped: ${glibc_skip_reason}")
+else()
+    file(GLOB GLIBC_SOURCES CONFIGURE_DEPENDS ${USER_SRC_DIR}/glibc/*.c)
+    set(glibc_cpio_args "")
+    set(glibc_outputs "")
+    foreach(src IN LISTS GLIBC_SOURCES)
+        get_filename_component(name ${src} NAME_WE)
+        set(out ${USER_OUT_DIR}/glibc/${name})
+        add_custom_command(
+            OUTPUT ${out}
+            COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_OUT_DIR}/glibc
+            # -static: no dynamic loader in the initramfs; unmodified otherwise (glibc's own crt files).
+            COMMAND ${GLIBC_CC} -std=c11 -O2 -Wall -Wextra -Werror -static -o ${out} ${src} -lm
+            DEPENDS ${src}
+            COMMENT "Building glibc program ${name}"
+            VERBATIM)
+        list(APPEND GLIBC_PROGRAMS ${name})
+        list(APPEND glibc_outputs ${out})
+        list(APPEND glibc_cpio_args --exec bin/${name}=${out})
+    endforeach()
+    add_custom_command(
+        OUTPUT ${GLIBC_INITRAMFS}
+        COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${GLIBC_INITRAMFS} ${glibc_cpio_args}
+        DEPENDS ${glibc_outputs} ${USER_MKINITRAMFS}
+        COMMENT "Packing ${GLIBC_INITRAMFS}"
+        VERBATIM)
+    add_custom_target(glibc_initramfs ALL DEPENDS ${GLIBC_INITRAMFS})
+    message(STATUS "glibc programs: ${GLIBC_PROGRAMS} (${GLIBC_CC})")
+endif()

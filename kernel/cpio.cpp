@@ -87,7 +87,7 @@ lib::Result<Decoded> decode(const std::uint8_t* base, std::size_t size, std::siz
     if (is_trailer) {
         // The archive may end right after the trailer's name: its padding is not required.
         if (file_size != 0) return lib::Error::Malformed;
-        Decoded d{CpioEntry{name, name_size - 1, fields[kMode], h + kHeaderSize + name_size, 0},
+        Decoded d{CpioEntry{name, name_size - 1, fields[kMode], h + kHeaderSize + name_size, 0, 0, 0, 0, 0, 0, 0, 0},
                   name_end, true};
         return d;
     }
@@ -109,7 +109,10 @@ lib::Result<Decoded> decode(const std::uint8_t* base, std::size_t size, std::siz
         for (std::size_t i = 0; i < file_size; i++) sum += data[i];
         if (sum != fields[kCheck]) return lib::Error::Malformed;
     }
-    Decoded d{CpioEntry{name, name_size - 1, fields[kMode], data, file_size}, data_end + pad, false};
+    const CpioEntry e{name,          name_size - 1,  fields[kMode],  data,          file_size,
+                      fields[kIno],  fields[kUid],   fields[kGid],   fields[kNlink], fields[kMtime],
+                      fields[kRdevMajor], fields[kRdevMinor]};
+    Decoded d{e, data_end + pad, false};
     return d;
 }
 

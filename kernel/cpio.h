@@ -23,6 +23,8 @@ struct CpioEntry {
     std::uint32_t mode;         // type and permission bits
     const std::uint8_t* data;   // `size` bytes inside the archive (a symlink's data is its target)
     std::size_t size;
+    std::uint32_t ino, uid, gid, nlink, mtime;   // as the header gives them (for stat)
+    std::uint32_t rdev_major, rdev_minor;        // a device node's number
 };
 
 constexpr bool is_regular(std::uint32_t mode) { return (mode & kCpioTypeMask) == kCpioTypeRegular; }

@@ -5,13 +5,21 @@
 
 #include <atomic>
 
+#include "hal/rtc_pl031.h"
+#include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/linux_abi.h"
+#include "kernel/tty.h"
 #include "kernel/user_copy.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 
 namespace kernel {
+
+namespace {
+std::uint64_t s_next_pipe_ino = 1;  // pipefs inode numbers, as Linux counts them (atomic updates)
+std::uint64_t next_pipe_ino() { return __atomic_fetch_add(&s_next_pipe_ino, 1, __ATOMIC_RELAXED); }
+}  // namespace
 
 class Pipe {
 public:
@@ -25,6 +33,10 @@ public:
     std::size_t m_head = 0, m_count = 0;
     int m_readers = 1, m_writers = 1;
     sched::WaitQueue m_wait;  // readers and writers both wait here; every change wakes all
+
+    // Fixed at creation, for fstat.
+    const std::uint64_t m_ino = next_pipe_ino();
+    const std::uint64_t m_created_ns = hal::rtc::realtime_ns();  // CLOCK_REALTIME
 };
 
 namespace {
@@ -167,6 +179,46 @@ std::int64_t File::write(std::uint64_t user_buf, std::size_t n) {
     case Kind::PipeRead: return -abi::kEBADF;
     }
     return -abi::kEBADF;
+}
+
+}  // namespace kernel
+
+namespace kernel {
+
+namespace {
+// Nominal device numbers for what stat reports: the console as /dev/console (char 5:1) on a devtmpfs,
+// pipes on a pipefs; both file systems are anonymous (major 0), as on Linux.
+constexpr std::uint64_t kDevtmpfsDev = abi::encode_dev(0, 5);
+constexpr std::uint64_t kPipefsDev = abi::encode_dev(0, 12);
+constexpr std::uint64_t kConsoleRdev = abi::encode_dev(5, 1);
+constexpr std::uint64_t kConsoleIno = 2;
+constexpr std::int32_t kBlockSize = 4096;  // st_blksize: the page size, as Linux reports for both
+}  // namespace
+
+std::int64_t File::ioctl(std::uint32_t request, std::uint64_t arg) {
+    if (m_kind == Kind::Console) return tty::console_ioctl(request, arg);
+    return -abi::kENOTTY;
+}
+
+abi::Stat File::stat() const {
+    abi::Stat st{};
+    st.st_nlink = 1;
+    st.st_blksize = kBlockSize;
+    if (m_kind == Kind::Console) {
+        st.st_dev = kDevtmpfsDev;
+        st.st_ino = kConsoleIno;
+        st.st_mode = abi::kS_IFCHR | 0620;
+        st.st_rdev = kConsoleRdev;
+        return st;  // times 0: the console has no meaningful creation time here
+    }
+    st.st_dev = kPipefsDev;
+    st.st_ino = m_pipe->m_ino;
+    st.st_mode = abi::kS_IFIFO | 0600;  // both ends, as Linux's pipe inode
+    const std::int64_t sec = static_cast<std::int64_t>(m_pipe->m_created_ns / 1'000'000'000u);
+    const std::uint64_t nsec = m_pipe->m_created_ns % 1'000'000'000u;
+    st.st_atime_sec = st.st_mtime_sec = st.st_ctime_sec = sec;
+    st.st_atime_nsec = st.st_mtime_nsec = st.st_ctime_nsec = nsec;
+    return st;
 }
 
 }  // namespace kernel

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/linux_abi.h"
+
 namespace kernel {
 
 class Pipe;
@@ -24,6 +26,13 @@ public:
     // The buffers are user addresses; the file copies through the fault-tolerant accessors.
     std::int64_t read(std::uint64_t user_buf, std::size_t n);
     std::int64_t write(std::uint64_t user_buf, std::size_t n);
+    // Terminal requests on the console (tty.h); a pipe is no terminal: -ENOTTY.
+    std::int64_t ioctl(std::uint32_t request, std::uint64_t arg);
+    abi::Stat stat() const;  // what fstat reports
+    // F_GETFL: the access mode (and no status flags: none is supported yet).
+    int status_flags() const {
+        return m_kind == Kind::Console ? abi::kO_RDWR : m_kind == Kind::PipeRead ? abi::kO_RDONLY : abi::kO_WRONLY;
+    }
 
 private:
     File(Kind k, Pipe* p) : m_kind(k), m_pipe(p) {}

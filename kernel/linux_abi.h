@@ -2,25 +2,28 @@
 // errno values, signals, wait-status encoding, auxiliary-vector tags and the structures passed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace kernel::abi {
 
 // System-call numbers (include/uapi/asm-generic/unistd.h).
 enum Sys : std::uint64_t {
-    kDup = 23, kDup3 = 24, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
-    kExit = 93, kExitGroup = 94, kSetTidAddress = 96, kNanosleep = 101, kClockGettime = 113,
+    kDup = 23, kDup3 = 24, kFcntl = 25, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
+    kReadlinkat = 78, kNewfstatat = 79, kFstat = 80, kExit = 93, kExitGroup = 94, kSetTidAddress = 96,
+    kSetRobustList = 99, kNanosleep = 101, kClockGettime = 113, kClockNanosleep = 115, kTkill = 130, kTgkill = 131,
+    kGettimeofday = 169,
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
-    kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kGetrandom = 278,
+    kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,
 };
 
 // errno (include/uapi/asm-generic/errno-base.h, errno.h).
 enum Errno : int {
     kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kEIO = 5, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
     kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16, kEEXIST = 17, kENOTDIR = 20,
-    kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32, kERANGE = 34,
-    kENAMETOOLONG = 36, kENOSYS = 38,
+    kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kENOTTY = 25, kENOSPC = 28, kESPIPE = 29, kEPIPE = 32,
+    kERANGE = 34, kENAMETOOLONG = 36, kENOSYS = 38, kELOOP = 40, kEOPNOTSUPP = 95,
 };
 
 // Signals used here.
@@ -43,24 +46,87 @@ enum Auxv : std::uint64_t {
     kAT_SECURE = 23, kAT_RANDOM = 25, kAT_EXECFN = 31,
 };
 
-// mmap / clone / pipe / dup3 / getrandom / clock / reboot constants.
+// clone: the exit signal in the low byte, then flags (include/uapi/linux/sched.h).
+inline constexpr std::uint64_t kCSIGNAL = 0xff;
+inline constexpr std::uint64_t kCLONE_PARENT_SETTID = 0x00100000, kCLONE_CHILD_CLEARTID = 0x00200000,
+                               kCLONE_CHILD_SETTID = 0x01000000;
+
+// mmap / pipe / dup3 / getrandom / clock / reboot constants.
 inline constexpr int kPROT_READ = 1, kPROT_WRITE = 2, kPROT_EXEC = 4;
 inline constexpr int kMAP_SHARED = 0x01, kMAP_PRIVATE = 0x02, kMAP_FIXED = 0x10, kMAP_ANONYMOUS = 0x20;
 inline constexpr int kMAP_NORESERVE = 0x4000, kMAP_FIXED_NOREPLACE = 0x100000;
-inline constexpr int kO_CLOEXEC = 0x80000, kO_NONBLOCK = 0x800;
+// open flags (arm64's fcntl.h: O_DIRECT differs from the generic value) and fcntl commands.
+inline constexpr int kO_RDONLY = 0, kO_WRONLY = 1, kO_RDWR = 2, kO_APPEND = 02000, kO_NONBLOCK = 04000,
+                     kO_ASYNC = 020000, kO_DIRECT = 0200000, kO_NOATIME = 01000000, kO_CLOEXEC = 02000000;
+inline constexpr int kF_DUPFD = 0, kF_GETFD = 1, kF_SETFD = 2, kF_GETFL = 3, kF_SETFL = 4,
+                     kF_DUPFD_CLOEXEC = 1030, kF_GETPIPE_SZ = 1032;
+inline constexpr int kFD_CLOEXEC = 1;
 inline constexpr unsigned kGRND_NONBLOCK = 1, kGRND_RANDOM = 2, kGRND_INSECURE = 4;
 inline constexpr int kCLOCK_REALTIME = 0, kCLOCK_MONOTONIC = 1, kCLOCK_PROCESS_CPUTIME_ID = 2,
                      kCLOCK_THREAD_CPUTIME_ID = 3, kCLOCK_MONOTONIC_RAW = 4, kCLOCK_REALTIME_COARSE = 5,
                      kCLOCK_MONOTONIC_COARSE = 6, kCLOCK_BOOTTIME = 7;
+inline constexpr int kTIMER_ABSTIME = 1;
+inline constexpr std::uint64_t kRobustListHeadSize = 24;  // struct robust_list_head on 64-bit
 inline constexpr std::uint64_t kREBOOT_MAGIC1 = 0xfee1dead;
 inline constexpr std::uint64_t kREBOOT_MAGIC2 = 672274793, kREBOOT_MAGIC2A = 85072278,
                                kREBOOT_MAGIC2B = 369367448, kREBOOT_MAGIC2C = 537993216;
 inline constexpr std::uint64_t kREBOOT_CMD_POWER_OFF = 0x4321fedc, kREBOOT_CMD_RESTART = 0x01234567,
                                kREBOOT_CMD_HALT = 0xcdef0123;
 
+// *at() calls (include/uapi/linux/fcntl.h).
+inline constexpr int kAT_FDCWD = -100;
+inline constexpr unsigned kAT_SYMLINK_NOFOLLOW = 0x100, kAT_NO_AUTOMOUNT = 0x800, kAT_EMPTY_PATH = 0x1000;
+
+// struct stat as arm64 has it (the generic layout, include/uapi/asm-generic/stat.h): 128 bytes.
+struct Stat {
+    std::uint64_t st_dev, st_ino;
+    std::uint32_t st_mode, st_nlink, st_uid, st_gid;
+    std::uint64_t st_rdev, pad1;
+    std::int64_t st_size;
+    std::int32_t st_blksize, pad2;
+    std::int64_t st_blocks;
+    std::int64_t st_atime_sec;
+    std::uint64_t st_atime_nsec;
+    std::int64_t st_mtime_sec;
+    std::uint64_t st_mtime_nsec;
+    std::int64_t st_ctime_sec;
+    std::uint64_t st_ctime_nsec;
+    std::uint32_t unused4, unused5;
+};
+inline constexpr std::uint32_t kS_IFMT = 0170000, kS_IFIFO = 0010000, kS_IFCHR = 0020000, kS_IFDIR = 0040000,
+                               kS_IFREG = 0100000, kS_IFLNK = 0120000;
+// A device number as stat reports it (new_encode_dev: 12-bit major, 20-bit minor).
+constexpr std::uint64_t encode_dev(std::uint32_t major, std::uint32_t minor) {
+    return (minor & 0xff) | ((major & 0xfff) << 8) | (std::uint64_t{minor & ~0xffu} << 12);
+}
+
+// Terminal ioctls and struct termios as the arm64 kernel takes them (asm-generic/termbits.h: no
+// speed fields, 19 control characters: 36 bytes; glibc converts its larger struct).
+inline constexpr std::uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
+                               kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414;
+inline constexpr int kNCCS = 19;
+struct Termios {
+    std::uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    std::uint8_t c_line;
+    std::uint8_t c_cc[kNCCS];
+};
+struct Winsize {
+    std::uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+inline constexpr std::uint32_t kOPOST = 0000001, kONLCR = 0000004;                        // c_oflag
+inline constexpr std::uint32_t kB115200 = 0010002, kCS8 = 0000060, kCREAD = 0000200, kCLOCAL = 0004000;  // c_cflag
+enum Cc : int {   // c_cc indices
+    kVINTR = 0, kVQUIT = 1, kVERASE = 2, kVKILL = 3, kVEOF = 4, kVTIME = 5, kVMIN = 6, kVSWTC = 7, kVSTART = 8,
+    kVSTOP = 9, kVSUSP = 10, kVEOL = 11, kVREPRINT = 12, kVDISCARD = 13, kVWERASE = 14, kVLNEXT = 15, kVEOL2 = 16,
+};
+
 struct Timespec {
     std::int64_t tv_sec;
     std::int64_t tv_nsec;
+};
+struct Timeval {
+    std::int64_t tv_sec;
+    std::int64_t tv_usec;
 };
 struct Iovec {
     std::uint64_t base;
@@ -69,7 +135,25 @@ struct Iovec {
 struct Utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
-static_assert(sizeof(Timespec) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
+static_assert(sizeof(Timespec) == 16 && sizeof(Timeval) == 16 && sizeof(Iovec) == 16 && sizeof(Utsname) == 390);
+static_assert(sizeof(Termios) == 36 && sizeof(Winsize) == 8);
+static_assert(sizeof(Stat) == 128 && offsetof(Stat, st_mode) == 16 && offsetof(Stat, st_rdev) == 32 &&
+              offsetof(Stat, st_size) == 48 && offsetof(Stat, st_blksize) == 56 && offsetof(Stat, st_blocks) == 64 &&
+              offsetof(Stat, st_atime_sec) == 72 && offsetof(Stat, st_mtime_sec) == 88 &&
+              offsetof(Stat, st_ctime_sec) == 104 && offsetof(Stat, unused4) == 120);
 inline constexpr std::uint64_t kRusageSize = 144;  // struct rusage on arm64
+
+// Resource limits (include/uapi/asm-generic/resource.h).
+enum Rlimit : int {
+    kRLIMIT_CPU = 0, kRLIMIT_FSIZE = 1, kRLIMIT_DATA = 2, kRLIMIT_STACK = 3, kRLIMIT_CORE = 4, kRLIMIT_RSS = 5,
+    kRLIMIT_NPROC = 6, kRLIMIT_NOFILE = 7, kRLIMIT_MEMLOCK = 8, kRLIMIT_AS = 9, kRLIMIT_LOCKS = 10,
+    kRLIMIT_SIGPENDING = 11, kRLIMIT_MSGQUEUE = 12, kRLIMIT_NICE = 13, kRLIMIT_RTPRIO = 14, kRLIMIT_RTTIME = 15,
+    kRLIM_NLIMITS = 16,
+};
+inline constexpr std::uint64_t kRLIM_INFINITY = ~std::uint64_t{0};
+struct Rlimit64 {
+    std::uint64_t rlim_cur, rlim_max;
+};
+static_assert(sizeof(Rlimit64) == 16);
 
 }  // namespace kernel::abi

@@ -128,6 +128,10 @@ void act_on_kill(Process* p) {
 
 int user_task_entry(void* arg) {
     auto* p = static_cast<Process*>(arg);
+    // CLONE_CHILD_SETTID: the child writes its own pid, in its own space (a copy-on-write write),
+    // before its first instruction, as Linux's schedule_tail does; a bad address is ignored there too.
+    if (p->set_child_tid) (void)put_user(p->set_child_tid, p->pid);
+    write_sysreg(tpidr_el0, p->start_tls);  // kept from here on by the scheduler's switch
     enter_user(&p->start_frame, frame_of(sched::current()));
 }
 
@@ -249,7 +253,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     return p;
 }
 
-std::int64_t sys_fork(arch::TrapFrame& frame) {
+std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     Process* self = current_process();
     Process* child = new_process(self->name, self);
     if (!child) return -abi::kEAGAIN;
@@ -268,6 +272,10 @@ std::int64_t sys_fork(arch::TrapFrame& frame) {
     child->mmap_next = self->mmap_next;
     child->start_frame = frame;
     child->start_frame.x[0] = 0;  // the child sees fork() return 0
+    child->start_tls = read_sysreg(tpidr_el0);  // glibc's thread pointer: the child's TLS is at the same address
+    if (request.stack) child->start_frame.sp_el0 = request.stack;
+    child->set_child_tid = request.set_child_tid;
+    child->clear_tid = request.clear_child_tid;
     if (self->fp_used) {
         {
             arch::IrqGuard g;
@@ -312,13 +320,14 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
         s_asids.release(old->context_id());
     }
     free_space(old);
-    for (std::uint64_t m = self->cloexec; m != 0; m &= m - 1) {  // O_CLOEXEC descriptors close now
+    for (std::uint64_t m = self->cloexec; m != 0; m &= m - 1) {  // close-on-exec descriptors go now
         const int fd = __builtin_ctzll(m);
         if (File* f = self->fd_at(static_cast<std::uint64_t>(fd))) f->put();
         self->set_fd(fd, nullptr);
     }
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
+    self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
     lib::copy_bytes(self->name, basename(path), 0);
     std::size_t n = lib::string_length(basename(path));
     if (n >= sizeof self->name) n = sizeof self->name - 1;

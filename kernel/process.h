@@ -17,7 +17,7 @@ namespace kernel {
 
 class File;
 
-inline constexpr int kMaxFds = 64;
+inline constexpr int kMaxFds = 64;  // at most 64: Process::cloexec has a bit for each
 inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
 inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
 inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
@@ -49,12 +49,17 @@ struct Process {
     // initialised), so a new process, fork and exit cost the descriptors in use, not kMaxFds.
     File* fds[kMaxFds];
     int fd_end = 0;
-    std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC)
+    std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC, FD_CLOEXEC)
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
-    std::uint64_t clear_tid = 0;  // set_tid_address (recorded; no threads yet)
+    // set_tid_address / CLONE_CHILD_CLEARTID. Linux writes 0 there and futex-wakes at exit only when
+    // the address space is shared (mm_users > 1); ours never is, so exit leaves it alone, as Linux does.
+    std::uint64_t clear_tid = 0;
+    std::uint64_t set_child_tid = 0;  // CLONE_CHILD_SETTID: the child stores its pid here before EL0
+    std::uint64_t robust_list = 0;    // set_robust_list (a fork child starts without, as on Linux)
     int pending_signal = 0;       // a terminating signal sent by kill(), acted on at the next return to EL0
     arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
+    std::uint64_t start_tls = 0;  // and its TPIDR_EL0 (a fork child inherits the parent's, as on Linux)
     // FP/SIMD: until the program's first FP instruction fp_used is false and its registers are zero
     // (as after exec on Linux); fp is then neither read nor copied, so fork and exec skip its 528 bytes.
     bool fp_used = false;
@@ -100,8 +105,15 @@ std::size_t process_count();
 
 void process_init();   // hooks into the scheduler and trap handling
 
+// What a fork-style clone asks for beyond a copy of the caller (syscall.cpp decodes the flags).
+struct ForkRequest {
+    std::uint64_t stack = 0;            // the child's sp; 0: the parent's
+    std::uint64_t set_child_tid = 0;    // CLONE_CHILD_SETTID address in the child, or 0
+    std::uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID address in the child, or 0
+};
+
 // System-call implementations that need the process internals (syscall.cpp dispatches).
-std::int64_t sys_fork(arch::TrapFrame& frame);
+std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request = {});
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp);
 std::int64_t sys_kill(int pid, int sig);
 // Terminates a process from interrupt context (the console's Ctrl-C): only marks it.

@@ -6,6 +6,8 @@
 #include "hal/rtc_pl031.h"
 #include "hal/timer.h"
 #include "kernel/file.h"
+#include "kernel/fs_syscalls.h"
+#include "kernel/rlimit.h"
 #include "kernel/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process.h"
@@ -111,23 +113,99 @@ std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) 
     return 0;
 }
 
+// fcntl: descriptor duplication and flags. Status flags (F_SETFL) only change where the file can
+// honour the change: no file here supports O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT or O_NOATIME yet,
+// so asking to set one is EINVAL rather than a success that would not hold.
+std::int64_t sys_fcntl(Process* p, std::uint64_t fd, std::uint64_t cmd, std::uint64_t arg) {
+    File* f = fd_file(p, fd);
+    if (!f) return -kEBADF;
+    const int n = static_cast<int>(fd);
+    switch (static_cast<int>(cmd)) {  // Linux's cmd is an unsigned int
+    case kF_DUPFD:
+    case kF_DUPFD_CLOEXEC: {
+        if (arg >= static_cast<std::uint64_t>(kMaxFds)) return -kEINVAL;  // past RLIMIT_NOFILE
+        const int d = alloc_fd(p, static_cast<int>(arg));
+        if (d < 0) return -kEMFILE;
+        p->set_fd(d, f->get(), static_cast<int>(cmd) == kF_DUPFD_CLOEXEC);
+        return d;
+    }
+    case kF_GETFD: return (p->cloexec >> n) & 1 ? kFD_CLOEXEC : 0;
+    case kF_SETFD: p->set_fd(n, f, (arg & kFD_CLOEXEC) != 0); return 0;
+    case kF_GETFL: return f->status_flags();
+    case kF_SETFL: {
+        constexpr std::uint64_t kChangeable = kO_APPEND | kO_NONBLOCK | kO_ASYNC | kO_DIRECT | kO_NOATIME;
+        if ((arg & kChangeable) != (static_cast<std::uint64_t>(f->status_flags()) & kChangeable)) return -kEINVAL;
+        return 0;
+    }
+    case kF_GETPIPE_SZ: return f->kind() == File::Kind::Console ? -kEBADF : static_cast<std::int64_t>(kPipeCapacity);
+    default: return -kEINVAL;  // locks, owners, leases, seals: not supported (Linux: EINVAL for unknown commands)
+    }
+}
+
+bool valid_timespec(const Timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1'000'000'000; }
+
+// A valid Timespec in nanoseconds, saturating: a sleep of centuries is a sleep until killed.
+std::uint64_t timespec_ns(const Timespec& ts) {
+    constexpr std::uint64_t kMaxSec = ~std::uint64_t{0} / 1'000'000'000ull - 1;
+    const auto sec = static_cast<std::uint64_t>(ts.tv_sec);
+    return sec > kMaxSec ? ~std::uint64_t{0} : sec * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t deadline_after(std::uint64_t ns) {
+    const std::uint64_t now = hal::timer::uptime_ns();
+    return ns > ~std::uint64_t{0} - now ? ~std::uint64_t{0} : now + ns;
+}
+
+// Sleeps until the uptime `deadline`. Killed first: -EINTR, with the time left at rem if rem != 0.
+std::int64_t sleep_until_deadline(std::uint64_t deadline, std::uint64_t rem) {
+    sched::sleep_until(deadline);
+    const std::uint64_t now = hal::timer::uptime_ns();
+    if (now >= deadline) return 0;
+    if (rem) {
+        const std::uint64_t left = deadline - now;
+        Timespec r{static_cast<std::int64_t>(left / 1'000'000'000ull), static_cast<std::int64_t>(left % 1'000'000'000ull)};
+        (void)put_user(rem, r);
+    }
+    return -kEINTR;
+}
+
 std::int64_t sys_nanosleep(std::uint64_t req, std::uint64_t rem) {
     Timespec ts;
     if (!get_user(ts, req).ok()) return -kEFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return -kEINVAL;
-    const std::uint64_t ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-    const std::uint64_t deadline = hal::timer::uptime_ns() + ns;
-    sched::sleep_until(deadline);
-    const std::uint64_t now = hal::timer::uptime_ns();
-    if (now < deadline) {  // interrupted (killed)
-        if (rem) {
-            const std::uint64_t left = deadline - now;
-            Timespec r{static_cast<std::int64_t>(left / 1'000'000'000ull), static_cast<std::int64_t>(left % 1'000'000'000ull)};
-            (void)put_user(rem, r);
-        }
-        return -kEINTR;
+    if (!valid_timespec(ts)) return -kEINVAL;
+    return sleep_until_deadline(deadline_after(timespec_ns(ts)), rem);
+}
+
+// clock_nanosleep: glibc's nanosleep, usleep and sleep. An absolute monotonic or boot time is an
+// uptime; an absolute realtime one is turned into one at the call (the realtime clock is uptime plus
+// a fixed offset: nothing sets it, so no later jump to follow). As on Linux, the raw, coarse
+// and thread CPU-time clocks cannot be slept on (EOPNOTSUPP) and flag bits other than TIMER_ABSTIME
+// are ignored. The process CPU-time clock is EINVAL: Linux sleeps on it, but a single-threaded
+// sleeper's CPU time never advances, so the sleep would only end by a signal.
+std::int64_t sys_clock_nanosleep(std::uint64_t clk, std::uint64_t flags, std::uint64_t req, std::uint64_t rem) {
+    if (clk > 0xffff'ffffull) return -kEINVAL;
+    switch (static_cast<int>(clk)) {
+    case kCLOCK_REALTIME:
+    case kCLOCK_MONOTONIC:
+    case kCLOCK_BOOTTIME: break;
+    case kCLOCK_MONOTONIC_RAW:
+    case kCLOCK_REALTIME_COARSE:
+    case kCLOCK_MONOTONIC_COARSE:
+    case kCLOCK_THREAD_CPUTIME_ID: return -kEOPNOTSUPP;
+    default: return -kEINVAL;
     }
-    return 0;
+    Timespec ts;
+    if (!get_user(ts, req).ok()) return -kEFAULT;
+    if (!valid_timespec(ts)) return -kEINVAL;
+    if (flags & kTIMER_ABSTIME) {  // rem is for relative sleeps only
+        std::uint64_t at = timespec_ns(ts);
+        if (static_cast<int>(clk) == kCLOCK_REALTIME) {
+            const std::uint64_t offset = hal::rtc::realtime_ns() - hal::timer::uptime_ns();
+            at = at > offset ? at - offset : 0;
+        }
+        return sleep_until_deadline(at, 0);
+    }
+    return sleep_until_deadline(deadline_after(timespec_ns(ts)), rem);
 }
 
 std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
@@ -146,6 +224,19 @@ std::int64_t sys_clock_gettime(std::uint64_t clk, std::uint64_t tp) {
     if (clk > 0xffff'ffffull) return -kEINVAL;
     Timespec ts{static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull)};
     return put_user(tp, ts).ok() ? 0 : -kEFAULT;
+}
+
+std::int64_t sys_gettimeofday(std::uint64_t tv, std::uint64_t tz) {
+    if (tv) {
+        const std::uint64_t ns = hal::rtc::realtime_ns();  // CLOCK_REALTIME
+        const Timeval t{static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull / 1000)};
+        if (!put_user(tv, t).ok()) return -kEFAULT;
+    }
+    if (tz) {
+        const std::int32_t zone[2] = {0, 0};  // struct timezone: UTC, no DST (what Linux keeps unless told)
+        if (!copy_to_user(tz, zone, sizeof zone).ok()) return -kEFAULT;
+    }
+    return 0;
 }
 
 std::int64_t sys_uname(std::uint64_t buf) {
@@ -336,10 +427,22 @@ std::int64_t h_wait4(Process* p, arch::TrapFrame& f) {
     }
     return r;
 }
+// clone as fork (arm64 order: flags, newsp, parent_tid, tls, child_tid). Sharing flags (CLONE_VM,
+// CLONE_THREAD, CLONE_FILES, ...) and CLONE_SETTLS are -EINVAL: no threads or shared tables yet.
+// Linux accepts any exit signal (or none); we only ever report SIGCHLD, so others are -EINVAL too.
 std::int64_t h_clone(Process*, arch::TrapFrame& f) {
-    // fork only: SIGCHLD as the exit signal, no sharing flags, no new stack.
-    if ((f.x[0] & ~0xffull) != 0 || (f.x[0] & 0xff) != kSIGCHLD || f.x[1] != 0) return -kEINVAL;
-    return sys_fork(f);
+    const std::uint64_t flags = f.x[0] & 0xffff'ffffull;  // Linux reads the low 32 bits only
+    constexpr std::uint64_t kTidFlags = kCLONE_PARENT_SETTID | kCLONE_CHILD_SETTID | kCLONE_CHILD_CLEARTID;
+    if ((flags & kCSIGNAL) != kSIGCHLD || (flags & ~(kCSIGNAL | kTidFlags)) != 0) return -kEINVAL;
+    ForkRequest req;
+    req.stack = f.x[1];
+    if (flags & kCLONE_CHILD_SETTID) req.set_child_tid = f.x[4];
+    if (flags & kCLONE_CHILD_CLEARTID) req.clear_child_tid = f.x[4];
+    const std::uint64_t parent_tid = f.x[2];
+    const std::int64_t pid = sys_fork(f, req);
+    // After the copy, so only the parent's memory holds it; a bad address is ignored, as on Linux.
+    if (pid > 0 && (flags & kCLONE_PARENT_SETTID)) (void)put_user(parent_tid, static_cast<int>(pid));
+    return pid;
 }
 std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }
@@ -363,8 +466,42 @@ std::int64_t h_mmap(Process* p, arch::TrapFrame& f) {
 std::int64_t h_munmap(Process* p, arch::TrapFrame& f) { return sys_munmap(p, f.x[0], f.x[1]); }
 std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
+// tkill/tgkill: glibc's raise() and abort(). Every process has one thread whose tid is its pid.
+std::int64_t h_tkill(Process*, arch::TrapFrame& f) {
+    const int tid = static_cast<int>(f.x[0]);
+    return tid <= 0 ? -kEINVAL : sys_kill(tid, static_cast<int>(f.x[1]));
+}
+std::int64_t h_tgkill(Process*, arch::TrapFrame& f) {
+    const int tgid = static_cast<int>(f.x[0]), tid = static_cast<int>(f.x[1]);
+    if (tgid <= 0 || tid <= 0) return -kEINVAL;
+    if (tgid != tid) return -kESRCH;  // no thread of that group has that id
+    return sys_kill(tid, static_cast<int>(f.x[2]));
+}
+// set_robust_list: the list is only walked at exit to release futexes other processes share; with
+// no shared memory here there are none, so recording the head is all Linux would do.
+std::int64_t h_set_robust_list(Process* p, arch::TrapFrame& f) {
+    if (f.x[1] != kRobustListHeadSize) return -kEINVAL;
+    p->robust_list = f.x[0];
+    return 0;
+}
+std::int64_t h_clock_nanosleep(Process*, arch::TrapFrame& f) {
+    return sys_clock_nanosleep(f.x[0], static_cast<std::uint32_t>(f.x[1]), f.x[2], f.x[3]);
+}
+std::int64_t h_gettimeofday(Process*, arch::TrapFrame& f) { return sys_gettimeofday(f.x[0], f.x[1]); }
+std::int64_t h_prlimit64(Process* p, arch::TrapFrame& f) {
+    return sys_prlimit64(p, static_cast<int>(f.x[0]), static_cast<std::uint32_t>(f.x[1]), f.x[2], f.x[3]);
+}
 std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
+std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
+    return sys_newfstatat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<std::uint32_t>(f.x[3]));
+}
+std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
+    return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
+}
 
 constexpr std::size_t kTableSize = 280;
 struct Table {
@@ -378,6 +515,11 @@ struct Table {
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
+        h[kTkill] = h_tkill, h[kTgkill] = h_tgkill, h[kSetRobustList] = h_set_robust_list;
+        h[kClockNanosleep] = h_clock_nanosleep, h[kGettimeofday] = h_gettimeofday, h[kPrlimit64] = h_prlimit64;
+        // Left at -ENOSYS on purpose: rseq (glibc registers it and copes with ENOSYS), madvise (glibc
+        // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
+        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
     }
 };
 constexpr Table kTable;

@@ -17,6 +17,8 @@ const char* error_name(Error e) {
     case Error::WouldBlock: return "WouldBlock";
     case Error::Fault: return "Fault";
     case Error::Unsupported: return "Unsupported";
+    case Error::NotDirectory: return "NotDirectory";
+    case Error::TooManyLinks: return "TooManyLinks";
     }
     return "?";
 }

@@ -21,6 +21,8 @@ enum class Error {
     WouldBlock,
     Fault,       // an access through a bad address was caught
     Unsupported,
+    NotDirectory,   // a path walks through something that is not a directory
+    TooManyLinks,   // a path lookup met more symbolic links than it follows
 };
 
 const char* error_name(Error e);

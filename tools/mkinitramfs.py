@@ -8,6 +8,7 @@
 --file DEST=SRC   a regular file with mode 0644
 --text DEST=TEXT  a regular 0644 file holding TEXT (backslash escapes \\n and \\t are expanded)
 --text-exec DEST=TEXT  the same with mode 0755 (an executable that is not ELF, for ENOEXEC tests)
+--symlink DEST=TARGET  a symbolic link (mode 0777) whose target is TARGET, as given
 --list            print the entries instead of (also) writing
 
 Parent directories (mode 0755) are added for every entry. Entries are sorted by path, names carry no
@@ -21,6 +22,7 @@ import sys
 MAGIC = b"070701"
 S_IFDIR = 0o040000
 S_IFREG = 0o100000
+S_IFLNK = 0o120000
 
 
 def pad4(n):
@@ -50,14 +52,14 @@ def split_arg(arg, what):
 
 
 def build(entries):
-    """entries: {path: (mode, data or None for a directory)} -> archive bytes."""
+    """entries: {path: (type, mode, data or None for a directory)} -> archive bytes."""
     out = bytearray()
     for ino, path in enumerate(sorted(entries), start=1):
-        mode, data = entries[path]
+        kind, mode, data = entries[path]
         if data is None:
             out += header(ino, S_IFDIR | mode, 2, 0, path.encode())
         else:
-            out += header(ino, S_IFREG | mode, 1, len(data), path.encode())
+            out += header(ino, kind | mode, 1, len(data), path.encode())
             out += data + b"\0" * pad4(len(data))
     out += header(0, 0, 1, 0, b"TRAILER!!!")
     return bytes(out)
@@ -70,6 +72,7 @@ def main():
     ap.add_argument("--file", dest="files", action="append", default=[])
     ap.add_argument("--text", dest="texts", action="append", default=[])
     ap.add_argument("--text-exec", dest="text_execs", action="append", default=[])
+    ap.add_argument("--symlink", dest="symlinks", action="append", default=[])
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
     if not args.output and not args.list:
@@ -77,16 +80,16 @@ def main():
 
     entries = {}
 
-    def add(path, mode, data):
+    def add(path, mode, data, kind=S_IFREG):
         if path in entries:
             sys.exit(f"mkinitramfs: {path} given twice")
         parts = path.split("/")
         for i in range(1, len(parts)):
             d = "/".join(parts[:i])
-            if d in entries and entries[d][1] is not None:
+            if d in entries and entries[d][2] is not None:
                 sys.exit(f"mkinitramfs: {d} is both a file and a directory")
-            entries[d] = (0o755, None)
-        entries[path] = (mode, data)
+            entries[d] = (S_IFDIR, 0o755, None)
+        entries[path] = (kind, mode, data)
 
     for arg in args.execs:
         dest, src = split_arg(arg, "exec")
@@ -99,13 +102,19 @@ def main():
     for arg, mode in [(a, 0o644) for a in args.texts] + [(a, 0o755) for a in args.text_execs]:
         dest, text = split_arg(arg, "text")
         add(dest, mode, text.replace("\\n", "\n").replace("\\t", "\t").encode())
+    for arg in args.symlinks:
+        dest, target = split_arg(arg, "symlink")
+        if not target:
+            sys.exit(f"mkinitramfs: --symlink {dest} has an empty target")
+        add(dest, 0o777, target.encode(), S_IFLNK)
 
     if args.list:
         for path in sorted(entries):
-            mode, data = entries[path]
-            kind = "dir " if data is None else "file"
+            kind, mode, data = entries[path]
+            name = {S_IFDIR: "dir ", S_IFREG: "file", S_IFLNK: "link"}[kind]
             size = 0 if data is None else len(data)
-            print(f"{kind} {mode:04o} {size:8d} /{path}")
+            target = f" -> {data.decode()}" if kind == S_IFLNK else ""
+            print(f"{name} {mode:04o} {size:8d} /{path}{target}")
     if args.output:
         data = build(entries)
         with open(args.output, "wb") as f:

@@ -34,6 +34,9 @@ while True:
     path = os.path.join(root, name)
     if mode & 0o170000 == 0o040000:
         os.makedirs(path, exist_ok=True)
+    elif mode & 0o170000 == 0o120000:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.symlink(data[pos:pos + size].decode(), path)
     else:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as out:

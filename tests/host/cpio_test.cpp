@@ -221,6 +221,24 @@ TEST(CpioArchiveTest, FindReturnsTheLaterOfTwoEntriesWithOneName) {
     EXPECT_EQ(entry_data(r.value().find("/init").value()), "new");
 }
 
+TEST(CpioArchiveTest, EntriesCarryTheHeaderFieldsStatReports) {
+    // ino mode uid gid nlink mtime filesize devmajor devminor rdevmajor rdevminor namesize check
+    const Fields f{0x1234, 0100750, 1000, 100, 3, 0x5f5e1000, 2, 0, 0, 5, 1, 2, 0};
+    Exact b(CpioBuilder().add_raw("070701", f, std::string("x\0", 2), "ab").trailer().bytes());
+    auto r = open(b);
+    ASSERT_TRUE(r.ok());
+    const CpioEntry e = r.value().find("x").value();
+    EXPECT_EQ(e.ino, 0x1234u);
+    EXPECT_EQ(e.mode, 0100750u);
+    EXPECT_EQ(e.uid, 1000u);
+    EXPECT_EQ(e.gid, 100u);
+    EXPECT_EQ(e.nlink, 3u);
+    EXPECT_EQ(e.mtime, 0x5f5e1000u);
+    EXPECT_EQ(e.rdev_major, 5u);
+    EXPECT_EQ(e.rdev_minor, 1u);
+    EXPECT_EQ(entry_data(e), "ab");
+}
+
 TEST(CpioArchiveTest, FindRefusesOverlongPaths) {
     Exact b(CpioBuilder().file("a", "1").trailer().bytes());
     auto r = open(b);

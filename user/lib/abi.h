@@ -14,17 +14,24 @@ namespace user {
 inline constexpr long SYS_getcwd = 17;
 inline constexpr long SYS_dup = 23;
 inline constexpr long SYS_dup3 = 24;
+inline constexpr long SYS_fcntl = 25;
+inline constexpr long SYS_ioctl = 29;
 inline constexpr long SYS_openat = 56;
 inline constexpr long SYS_close = 57;
 inline constexpr long SYS_pipe2 = 59;
 inline constexpr long SYS_read = 63;
 inline constexpr long SYS_write = 64;
 inline constexpr long SYS_writev = 66;
+inline constexpr long SYS_readlinkat = 78;
+inline constexpr long SYS_newfstatat = 79;
+inline constexpr long SYS_fstat = 80;
 inline constexpr long SYS_exit = 93;
 inline constexpr long SYS_exit_group = 94;
 inline constexpr long SYS_set_tid_address = 96;
+inline constexpr long SYS_set_robust_list = 99;
 inline constexpr long SYS_nanosleep = 101;
 inline constexpr long SYS_clock_gettime = 113;
+inline constexpr long SYS_clock_nanosleep = 115;
 inline constexpr long SYS_sched_yield = 124;
 inline constexpr long SYS_kill = 129;
 inline constexpr long SYS_tkill = 130;
@@ -32,6 +39,7 @@ inline constexpr long SYS_tgkill = 131;
 inline constexpr long SYS_rt_sigprocmask = 135;
 inline constexpr long SYS_reboot = 142;
 inline constexpr long SYS_uname = 160;
+inline constexpr long SYS_gettimeofday = 169;
 inline constexpr long SYS_getpid = 172;
 inline constexpr long SYS_getppid = 173;
 inline constexpr long SYS_getuid = 174;
@@ -46,6 +54,7 @@ inline constexpr long SYS_execve = 221;
 inline constexpr long SYS_mmap = 222;
 inline constexpr long SYS_mprotect = 226;
 inline constexpr long SYS_wait4 = 260;
+inline constexpr long SYS_prlimit64 = 261;
 inline constexpr long SYS_getrandom = 278;
 
 // errno values (asm-generic/errno-base.h, errno.h). System calls return -errno.
@@ -75,6 +84,8 @@ inline constexpr long EPIPE = 32;
 inline constexpr long ERANGE = 34;
 inline constexpr long ENAMETOOLONG = 36;
 inline constexpr long ENOSYS = 38;
+inline constexpr long ELOOP = 40;
+inline constexpr long EOPNOTSUPP = 95;
 inline constexpr long kMaxErrno = 4095;   // results in [-4095, -1] are errors (Linux IS_ERR_VALUE)
 
 // Signals (asm-generic/signal.h).
@@ -99,6 +110,17 @@ inline constexpr int SIGSTOP = 19;
 inline constexpr int kNumSignals = 64;    // valid signal numbers are 1..64 (0 only probes)
 inline constexpr int SIG_BLOCK = 0;
 
+// clone flags (include/uapi/linux/sched.h); the low byte is the exit signal.
+inline constexpr unsigned long CLONE_VM = 0x00000100;
+inline constexpr unsigned long CLONE_FS = 0x00000200;
+inline constexpr unsigned long CLONE_FILES = 0x00000400;
+inline constexpr unsigned long CLONE_SIGHAND = 0x00000800;
+inline constexpr unsigned long CLONE_THREAD = 0x00010000;
+inline constexpr unsigned long CLONE_SETTLS = 0x00080000;
+inline constexpr unsigned long CLONE_PARENT_SETTID = 0x00100000;
+inline constexpr unsigned long CLONE_CHILD_CLEARTID = 0x00200000;
+inline constexpr unsigned long CLONE_CHILD_SETTID = 0x01000000;
+
 // wait4 options and status decoding (the encoding of include/uapi/linux/wait.h and glibc's macros).
 inline constexpr int WNOHANG = 1;
 inline constexpr int WUNTRACED = 2;
@@ -114,6 +136,18 @@ inline constexpr int O_WRONLY = 1;
 inline constexpr int O_NONBLOCK = 04000;
 inline constexpr int O_DIRECT = 0200000;
 inline constexpr int O_CLOEXEC = 02000000;
+inline constexpr int O_RDWR = 2;
+inline constexpr int O_APPEND = 02000;
+
+// fcntl commands (asm-generic/fcntl.h, linux/fcntl.h).
+inline constexpr int F_DUPFD = 0;
+inline constexpr int F_GETFD = 1;
+inline constexpr int F_SETFD = 2;
+inline constexpr int F_GETFL = 3;
+inline constexpr int F_SETFL = 4;
+inline constexpr int F_DUPFD_CLOEXEC = 1030;
+inline constexpr int F_GETPIPE_SZ = 1032;
+inline constexpr int FD_CLOEXEC = 1;
 
 // mmap (asm-generic/mman-common.h).
 inline constexpr int PROT_NONE = 0;
@@ -125,9 +159,91 @@ inline constexpr int MAP_PRIVATE = 0x02;
 inline constexpr int MAP_FIXED = 0x10;
 inline constexpr int MAP_ANONYMOUS = 0x20;
 
+// *at() calls (include/uapi/linux/fcntl.h).
+inline constexpr int AT_FDCWD = -100;
+inline constexpr int AT_SYMLINK_NOFOLLOW = 0x100;
+inline constexpr int AT_EMPTY_PATH = 0x1000;
+
+// struct stat on arm64 (asm-generic/stat.h) and the file types of st_mode.
+struct Stat {
+    unsigned long st_dev, st_ino;
+    unsigned st_mode, st_nlink, st_uid, st_gid;
+    unsigned long st_rdev, pad1;
+    long st_size;
+    int st_blksize, pad2;
+    long st_blocks;
+    long st_atime_sec;
+    unsigned long st_atime_nsec;
+    long st_mtime_sec;
+    unsigned long st_mtime_nsec;
+    long st_ctime_sec;
+    unsigned long st_ctime_nsec;
+    unsigned unused4, unused5;
+};
+static_assert(sizeof(Stat) == 128);
+inline constexpr unsigned S_IFMT = 0170000;
+inline constexpr unsigned S_IFIFO = 0010000;
+inline constexpr unsigned S_IFCHR = 0020000;
+inline constexpr unsigned S_IFDIR = 0040000;
+inline constexpr unsigned S_IFREG = 0100000;
+inline constexpr unsigned S_IFLNK = 0120000;
+constexpr unsigned dev_major(unsigned long dev) { return static_cast<unsigned>((dev >> 8) & 0xfff); }
+constexpr unsigned dev_minor(unsigned long dev) { return static_cast<unsigned>((dev & 0xff) | ((dev >> 12) & 0xfff00)); }
+
+// Terminal ioctls and the kernel's struct termios (asm-generic/termbits.h, 36 bytes on arm64).
+inline constexpr unsigned long TCGETS = 0x5401;
+inline constexpr unsigned long TCSETS = 0x5402;
+inline constexpr unsigned long TCSETSW = 0x5403;
+inline constexpr unsigned long TCSETSF = 0x5404;
+inline constexpr unsigned long TIOCGWINSZ = 0x5413;
+inline constexpr unsigned long TIOCSWINSZ = 0x5414;
+inline constexpr unsigned long FIONREAD = 0x541b;
+struct Termios {
+    unsigned c_iflag, c_oflag, c_cflag, c_lflag;
+    unsigned char c_line;
+    unsigned char c_cc[19];
+};
+static_assert(sizeof(Termios) == 36);
+struct Winsize {
+    unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+inline constexpr unsigned ICRNL = 0000400;
+inline constexpr unsigned OPOST = 0000001;
+inline constexpr unsigned ONLCR = 0000004;
+inline constexpr unsigned CSIZE = 0000060;
+inline constexpr unsigned CS8 = 0000060;
+inline constexpr unsigned CREAD = 0000200;
+inline constexpr unsigned ISIG = 0000001;
+inline constexpr unsigned ICANON = 0000002;
+inline constexpr unsigned ECHO = 0000010;
+inline constexpr int VTIME = 5;
+inline constexpr int VMIN = 6;
+
 // Clocks (include/uapi/linux/time.h).
 inline constexpr int CLOCK_REALTIME = 0;
 inline constexpr int CLOCK_MONOTONIC = 1;
+inline constexpr int CLOCK_PROCESS_CPUTIME_ID = 2;
+inline constexpr int CLOCK_THREAD_CPUTIME_ID = 3;
+inline constexpr int CLOCK_MONOTONIC_RAW = 4;
+inline constexpr int CLOCK_BOOTTIME = 7;
+inline constexpr int TIMER_ABSTIME = 1;
+
+struct Timeval {
+    long tv_sec;
+    long tv_usec;
+};
+
+// Resource limits (asm-generic/resource.h).
+inline constexpr int RLIMIT_STACK = 3;
+inline constexpr int RLIMIT_CORE = 4;
+inline constexpr int RLIMIT_NPROC = 6;
+inline constexpr int RLIMIT_NOFILE = 7;
+inline constexpr int RLIMIT_AS = 9;
+inline constexpr int RLIM_NLIMITS = 16;
+inline constexpr unsigned long RLIM_INFINITY = ~0ul;
+struct Rlimit {
+    unsigned long rlim_cur, rlim_max;
+};
 
 // getrandom flags.
 inline constexpr unsigned GRND_NONBLOCK = 1;

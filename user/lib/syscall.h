@@ -39,6 +39,15 @@ inline long close(int fd) { return syscall6(SYS_close, fd); }
 inline long dup(int fd) { return syscall6(SYS_dup, fd); }
 inline long dup3(int oldfd, int newfd, int flags) { return syscall6(SYS_dup3, oldfd, newfd, flags); }
 inline long pipe2(int fds[2], int flags) { return syscall6(SYS_pipe2, arg(fds), flags); }
+inline long fcntl(int fd, int cmd, long a = 0) { return syscall6(SYS_fcntl, fd, cmd, a); }
+inline long ioctl(int fd, unsigned long request, const void* argp) { return syscall6(SYS_ioctl, fd, arg(request), arg(argp)); }
+inline long fstat(int fd, Stat* st) { return syscall6(SYS_fstat, fd, arg(st)); }
+inline long newfstatat(int dirfd, const char* path, Stat* st, int flags) {
+    return syscall6(SYS_newfstatat, dirfd, arg(path), arg(st), flags);
+}
+inline long readlinkat(int dirfd, const char* path, char* buf, std::size_t size) {
+    return syscall6(SYS_readlinkat, dirfd, arg(path), arg(buf), arg(size));
+}
 
 // exit ends the calling thread, exit_group the whole process; with one thread they are the same.
 [[noreturn]] inline void exit(int status) {
@@ -53,12 +62,13 @@ inline long pipe2(int fds[2], int flags) { return syscall6(SYS_pipe2, arg(fds), 
 inline long wait4(int pid, int* status, int options, void* rusage = nullptr) {
     return syscall6(SYS_wait4, pid, arg(status), options, arg(rusage));
 }
-// arm64 uses the generic clone argument order: flags, newsp, parent_tid, child_tid, tls.
-inline long clone(unsigned long flags, void* newsp, int* parent_tid, int* child_tid, unsigned long tls) {
-    return syscall6(SYS_clone, arg(flags), arg(newsp), arg(parent_tid), arg(child_tid), arg(tls));
+// arm64's clone argument order puts tls before child_tid: flags, newsp, parent_tid, tls, child_tid
+// (glibc's aarch64 clone.S and _Fork pass the child's tid address in x4).
+inline long clone(unsigned long flags, void* newsp, int* parent_tid, unsigned long tls, int* child_tid) {
+    return syscall6(SYS_clone, arg(flags), arg(newsp), arg(parent_tid), arg(tls), arg(child_tid));
 }
-// fork as glibc does it on arm64: a clone that shares nothing and reports its death with SIGCHLD.
-inline long fork() { return clone(SIGCHLD, nullptr, nullptr, nullptr, 0); }
+// fork as a clone that shares nothing and reports its death with SIGCHLD (glibc adds the tid flags).
+inline long fork() { return clone(SIGCHLD, nullptr, nullptr, 0, nullptr); }
 inline long execve(const char* path, const char* const* argv, const char* const* envp) {
     return syscall6(SYS_execve, arg(path), arg(argv), arg(envp));
 }
@@ -86,6 +96,16 @@ inline long munmap(void* addr, std::size_t len) { return syscall6(SYS_munmap, ar
 inline long mprotect(void* addr, std::size_t len, int prot) { return syscall6(SYS_mprotect, arg(addr), arg(len), prot); }
 
 inline long kill(int pid, int sig) { return syscall6(SYS_kill, pid, sig); }
+inline long tkill(int tid, int sig) { return syscall6(SYS_tkill, tid, sig); }
+inline long tgkill(int tgid, int tid, int sig) { return syscall6(SYS_tgkill, tgid, tid, sig); }
+inline long set_robust_list(void* head, std::size_t len) { return syscall6(SYS_set_robust_list, arg(head), arg(len)); }
+inline long prlimit64(int pid, int resource, const Rlimit* new_limit, Rlimit* old_limit) {
+    return syscall6(SYS_prlimit64, pid, resource, arg(new_limit), arg(old_limit));
+}
+inline long clock_nanosleep(int clock, int flags, const Timespec* req, Timespec* rem) {
+    return syscall6(SYS_clock_nanosleep, clock, flags, arg(req), arg(rem));
+}
+inline long gettimeofday(Timeval* tv, void* tz) { return syscall6(SYS_gettimeofday, arg(tv), arg(tz)); }
 inline long reboot(unsigned magic1, unsigned magic2, unsigned cmd, void* a) {
     return syscall6(SYS_reboot, magic1, magic2, cmd, arg(a));
 }
