@@ -4,7 +4,8 @@ set(QEMU_RUN ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/qemu_run.py --kerne
 
 # a53-gicv2 runs in real time (virtual time follows the host); the others under -icount, where time
 # is deterministic (one instruction = 1 ns), so the timing tests check exact properties there.
-add_test(NAME qemu.a53-gicv2.all COMMAND ${QEMU_RUN} --config a53-gicv2 --append "test=all" --check tests --timeout 120)
+# This one also logs at debug level (loglevel=3), so every debug message's path is booted too.
+add_test(NAME qemu.a53-gicv2.all COMMAND ${QEMU_RUN} --config a53-gicv2 --append "test=all loglevel=3" --check tests --timeout 120)
 foreach(cfg a72-gicv3-el2 a57-gicv3 max-gicv2-el2-2g)
     add_test(NAME qemu.${cfg}.all COMMAND ${QEMU_RUN} --config ${cfg} --icount --append "test=all" --check tests --timeout 120)
 endforeach()

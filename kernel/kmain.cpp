@@ -174,8 +174,7 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
 
     log_debug("device tree %s, console up", g_boot.dtb_ok ? "parsed" : "unreadable");
     memory::init(p, kimage_pa, dtb_pa);
-    log_debug("memory: frames, kernel page table and heap ready");
-    console::rebase(memory::mmio_virt(p.uart.base));
+    log_debug("memory: frames, kernel page table and heap ready");  // memory::init moved the console
 
     if (p.rtc.present && !hal::rtc::init(memory::mmio_virt(p.rtc.base)))
         log_warn("rtc: no PL031 at 0x%llx: the realtime clock starts at the epoch", static_cast<unsigned long long>(p.rtc.base));
