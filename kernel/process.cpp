@@ -73,14 +73,19 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 // this per CPU). A task that is not the owner runs with EL0 FP access trapped (CPACR_EL1.FPEN = 01);
 // its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
 // Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
+// s_el0_fp_open mirrors CPACR_EL1 (per CPU with SMP, like the owner): a switch writes the register
+// (and pays the ISB) only when the access changes, which between two non-owners it never does.
 Process* s_fp_owner = nullptr;
+bool s_el0_fp_open = true;  // boot/head.S leaves EL0 FP open; process_init() closes it
 
 constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
 constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
 
+// IRQs masked (the mirror and the register change together).
 void set_el0_fp_access(bool on) {
     write_sysreg(cpacr_el1, on ? kCpacrFpenAll : kCpacrFpenEl1);
     arch::isb();  // the new trap setting applies to the next EL0 instruction
+    s_el0_fp_open = on;
 }
 
 // Makes the registers hold p's state (IRQs masked).
@@ -102,7 +107,8 @@ void on_switch(sched::Task*, sched::Task* next) {
     g_current_process[arch::cpu_index() & 7] = n;
     if (n) {
         if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
-        set_el0_fp_access(s_fp_owner == n);
+        const bool owner = s_fp_owner == n;
+        if (owner != s_el0_fp_open) set_el0_fp_access(owner);
     }
 }
 
@@ -190,6 +196,10 @@ void process_init() {
                                    ? 16
                                    : 8;
     s_asids.init(asid_bits);
+    {
+        arch::IrqGuard g;
+        set_el0_fp_access(false);  // no owner yet; from here on the mirror holds
+    }
     sched::set_switch_hook(on_switch);
     sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(current_process()); });
 }
