@@ -13,6 +13,7 @@
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
 #include "hal/semihosting.h"
+#include "kernel/boot_info.h"
 #include "kernel/exec.h"
 #include "kernel/file.h"
 #include "kernel/linux_abi.h"
@@ -191,10 +192,13 @@ lib::Status start_task(Process* p) {
 
 void process_init() {
     s_all = new (s_all_storage) lib::IntrusiveList();
-    const unsigned asid_bits = ((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 &&
-                                       (read_sysreg(tcr_el1) & (1ull << 36))
-                                   ? 16
-                                   : 8;
+    unsigned asid_bits = ((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 &&
+                                 (read_sysreg(tcr_el1) & (1ull << 36))
+                             ? 16
+                             : 8;
+    // asid_bits=8 on a 16-bit CPU: 255 ASIDs, so that tests can make them roll over.
+    const unsigned wanted = g_boot.options.asid_bits;
+    if (wanted != 0 && wanted < asid_bits) asid_bits = wanted;
     s_asids.init(asid_bits);
     {
         arch::IrqGuard g;
@@ -381,6 +385,13 @@ void process_exit(int status) {
     }
     if (wake_init && s_init) s_init->child_exited.wake_all();
     if (self == s_init) {
+        std::uint64_t rollovers;
+        {
+            arch::IrqSpinGuard g(s_asid_lock);
+            rollovers = s_asids.rollovers();
+        }
+        if (rollovers)
+            log_info("ASIDs (%u bits): %llu rollovers", s_asids.bits(), static_cast<unsigned long long>(rollovers));
         const bool exited = (status & 0x7f) == 0;
         log_info("init (pid 1) %s %d: powering off", exited ? "exited with status" : "was killed by signal",
                  exited ? (status >> 8) & 0xff : status & 0x7f);
