@@ -49,25 +49,105 @@ sched::WaitQueue s_kernel_children; // the shell waits here for processes it sta
 arch::SpinLock s_asid_lock;          // guards s_asids
 constinit mm::AsidAllocator s_asids;
 
-Process* process_of(sched::Task* t) {
-    return t && t->kind == sched::TaskKind::User ? static_cast<Process*>(t->process) : nullptr;
-}
-
 arch::TrapFrame* frame_of(sched::Task* t) {
     return reinterpret_cast<arch::TrapFrame*>(t->stack.top - sizeof(arch::TrapFrame));
 }
 
-// Gives the space an ASID valid in the current generation and returns its TTBR0 value. IRQs masked.
-// No canary: the only address-taken local is the flag below, and this runs on every user switch.
-[[gnu::no_stack_protector]] std::uint64_t ttbr0_for(mm::AddressSpace* as) {
-    arch::SpinGuardIrqsOff g(s_asid_lock);
+// ---- ASIDs.
+//
+// s_asids hands out ASIDs under s_asid_lock. A switch to a space whose context id is of the current
+// generation takes no lock (the scheme of Linux arm64's check_and_switch_context): each CPU publishes
+// the context id it runs in its s_running slot, and the allocator's own record of what each CPU runs
+// (set_active) is brought up to date from the slots, under the lock, only before the operations that
+// read it: a possible rollover, a release. Before a rollover, taking a slot's value also zeroes it, so
+// that CPU's next switch goes through the lock and cannot publish a context id past a rollover it
+// did not see:
+//   switch (IRQs masked):  old = s_running[cpu]; if old != 0, ctx is of s_generation and
+//                          cmpxchg(s_running[cpu], old -> ctx) succeeds, ctx's ASID is reserved for us;
+//   before a rollover (lock held):  each slot is exchanged with 0, its context id set_active().
+// Read-modify-writes of one location are totally ordered: either the switch's cmpxchg comes first and
+// the rollover keeps ctx's ASID, or it finds 0 and takes the lock, which orders it after the rollover
+// (and the new s_generation).
+//
+// s_running[cpu]: 0 = the next switch takes the lock (boot, or taken before a rollover); kNoSpace =
+// the CPU runs no user space (its allocator slot is 0); else the context id it runs, which its
+// allocator slot may not name yet. Only its own CPU writes a slot non-zero, with IRQs masked.
+// s_generation: s_asids.generation(), written under the lock. Both are read without it.
+// s_asid_bits: fixed by process_init(). s_slots_used: 1 + the highest CPU that ever took the lock
+// here (no other slot was ever non-zero); lock.
+constexpr unsigned kAsidCpus = mm::AsidAllocator::kMaxCpus;
+constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
+std::uint64_t s_running[kAsidCpus] = {};
+std::uint64_t s_generation = 0;
+unsigned s_asid_bits = 16;
+unsigned s_slots_used = 0;
+
+unsigned asid_cpu() { return arch::cpu_index() & (kAsidCpus - 1); }
+
+// Lock held: the allocator's active slots from s_running, for every CPU but `skip`. `take`: each slot
+// also becomes 0 (before a rollover, see above); otherwise the view is only refreshed (the CPUs may
+// move on at once, which only a rollover needs to stop).
+void sync_running_slots(bool take, unsigned skip) {
+    for (unsigned c = 0; c < s_slots_used; ++c) {
+        if (c == skip) continue;
+        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_running[c], 0, __ATOMIC_RELAXED)
+                                       : __atomic_load_n(&s_running[c], __ATOMIC_RELAXED);
+        if (s_asids.asid_of(ctx) != 0) s_asids.set_active(c, ctx);  // 0 and kNoSpace: already exact
+    }
+}
+
+// A current-generation ASID for a space without one (new, or from before a rollover). Lock held.
+[[gnu::noinline]] std::uint64_t assign_context(mm::AddressSpace* as) {
+    // Only an assign that finds every ASID taken rolls over, reading every CPU's active slot.
+    if (s_asids.in_use() >= s_asids.max_asid()) sync_running_slots(true, kAsidCpus);
     bool flush = false;
-    // Common case: the space's ASID is from the current generation (the table already carries it).
-    const std::uint16_t asid = s_asids.is_current(as->context_id()) ? s_asids.asid_of(as->context_id())
-                                                                    : as->assign_asid(s_asids, flush);
-    s_asids.set_active(arch::cpu_index(), as->context_id());
+    as->assign_asid(s_asids, flush);
+    __atomic_store_n(&s_generation, s_asids.generation(), __ATOMIC_RELAXED);
     if (flush) arch::tlb_flush_all();  // a new generation: stale entries of recycled ASIDs go
-    return as->table().root() | (std::uint64_t{asid} << 48);
+    return as->context_id();
+}
+
+// The switch's slow path: a space without a current-generation ASID, or a CPU whose slot was taken
+// (or never set). Records the space as this CPU's, in the allocator too.
+[[gnu::noinline]] std::uint64_t activate_space_locked(mm::AddressSpace* as, unsigned cpu) {
+    arch::SpinGuardIrqsOff g(s_asid_lock);
+    std::uint64_t ctx = as->context_id();
+    if (!s_asids.is_current(ctx)) ctx = assign_context(as);
+    s_asids.set_active(cpu, ctx);
+    __atomic_store_n(&s_running[cpu], ctx, __ATOMIC_RELAXED);
+    if (cpu >= s_slots_used) s_slots_used = cpu + 1;
+    return as->table().root() | (std::uint64_t{s_asids.asid_of(ctx)} << 48);
+}
+
+// Makes `as` this CPU's space (its ASID reserved for it) and returns its TTBR0 value. IRQs masked.
+[[gnu::always_inline]] inline std::uint64_t activate_space(mm::AddressSpace* as, unsigned cpu) {
+    const std::uint64_t ctx = __atomic_load_n(&as->context_id(), __ATOMIC_RELAXED);
+    std::uint64_t old = __atomic_load_n(&s_running[cpu], __ATOMIC_RELAXED);
+    if (__builtin_expect(old != 0 && (ctx >> s_asid_bits) == __atomic_load_n(&s_generation, __ATOMIC_RELAXED) &&
+                             __atomic_compare_exchange_n(&s_running[cpu], &old, ctx, false, __ATOMIC_RELAXED,
+                                                         __ATOMIC_RELAXED),
+                         1))
+        return as->table().root() | ((ctx & ((std::uint64_t{1} << s_asid_bits) - 1)) << 48);
+    return activate_space_locked(as, cpu);
+}
+
+// This CPU runs no user space any more (its process is exiting). IRQs masked.
+void deactivate_space() {
+    arch::SpinGuardIrqsOff g(s_asid_lock);
+    const unsigned cpu = asid_cpu();
+    s_asids.set_active(cpu, 0);
+    // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
+    __atomic_store_n(&s_running[cpu], kNoSpace, __ATOMIC_RELAXED);
+}
+
+// A dead space's ASID (its TLB entries already invalidated: free_space) may be handed out again. The
+// space runs nowhere and no CPU can switch to it any more; this CPU left it under the lock
+// (deactivate_space, or execve's switch to the new space), so its allocator slot does not name it.
+void release_asid(std::uint64_t ctx) {
+    arch::IrqSpinGuard g(s_asid_lock);
+    // release() checks that no CPU's slot names it: refresh the others' (there are none on one CPU).
+    if (s_slots_used > 1) sync_running_slots(false, asid_cpu());
+    s_asids.release(ctx);
 }
 
 // FP/SIMD registers are switched lazily: they hold the state of s_fp_owner (one CPU until SMP makes
@@ -104,13 +184,13 @@ void sync_fp(Process* p) {
 
 // Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access.
 void on_switch(sched::Task*, sched::Task* next) {
-    Process* n = process_of(next);
-    g_current_process[arch::cpu_index() & 7] = n;
-    if (n) {
-        if (n->space) next->context.ttbr0 = ttbr0_for(n->space);
-        const bool owner = s_fp_owner == n;
-        if (owner != s_el0_fp_open) set_el0_fp_access(owner);
-    }
+    const unsigned cpu = arch::cpu_index();
+    Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
+    g_current_process[cpu & 7] = n;
+    if (!n) return;
+    if (mm::AddressSpace* as = n->space) next->context.ttbr0 = activate_space(as, cpu & (kAsidCpus - 1));
+    const bool owner = s_fp_owner == n;
+    if (owner != s_el0_fp_open) set_el0_fp_access(owner);
 }
 
 void release_process(Process* p) {
@@ -200,6 +280,8 @@ void process_init() {
     const unsigned wanted = g_boot.options.asid_bits;
     if (wanted != 0 && wanted < asid_bits) asid_bits = wanted;
     s_asids.init(asid_bits);
+    s_asid_bits = asid_bits;
+    s_generation = s_asids.generation();
     {
         arch::IrqGuard g;
         set_el0_fp_access(false);  // no owner yet; from here on the mirror holds
@@ -308,14 +390,11 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     {
         arch::IrqGuard g;
         self->space = prog.space;
-        self->task->context.ttbr0 = ttbr0_for(prog.space);
+        self->task->context.ttbr0 = activate_space(prog.space, asid_cpu());
         write_sysreg(ttbr0_el1, self->task->context.ttbr0);
         arch::isb();  // the new space is in effect before we return to EL0 or touch user memory
     }
-    {
-        arch::IrqSpinGuard g(s_asid_lock);
-        s_asids.release(old->context_id());
-    }
+    release_asid(old->context_id());
     free_space(old);
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
@@ -357,14 +436,12 @@ void process_exit(int status) {
         self->task->context.ttbr0 = memory::empty_user_root();
         write_sysreg(ttbr0_el1, memory::empty_user_root());
         arch::isb();
-        arch::SpinGuardIrqsOff a(s_asid_lock);
-        s_asids.set_active(arch::cpu_index(), 0);
+        deactivate_space();
     }
     if (space) {
         const std::uint64_t ctx = space->context_id();
         free_space(space);  // invalidates its ASID's TLB entries first
-        arch::IrqSpinGuard g(s_asid_lock);
-        s_asids.release(ctx);
+        release_asid(ctx);
     }
     bool wake_init = false;
     sched::WaitQueue* parent_wq;
