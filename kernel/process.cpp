@@ -394,8 +394,9 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
         write_sysreg(ttbr0_el1, self->task->context.ttbr0);
         arch::isb();  // the new space is in effect before we return to EL0 or touch user memory
     }
-    release_asid(old->context_id());
-    free_space(old);
+    const std::uint64_t old_ctx = old->context_id();
+    free_space(old);  // invalidates its ASID's TLB entries before the ASID can be handed out again
+    release_asid(old_ctx);
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     lib::copy_bytes(self->name, basename(path), 0);
