@@ -57,41 +57,52 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 //
 // s_asids hands out ASIDs under s_asid_lock. A switch to a space whose context id is of the current
 // generation takes no lock (the scheme of Linux arm64's check_and_switch_context): each CPU publishes
-// the context id it runs in its s_running slot, and the allocator's own record of what each CPU runs
+// the context id it runs in its running slot, and the allocator's own record of what each CPU runs
 // (set_active) is brought up to date from the slots, under the lock, only before the operations that
 // read it: a possible rollover, a release. Before a rollover, taking a slot's value also zeroes it, so
 // that CPU's next switch goes through the lock and cannot publish a context id past a rollover it
 // did not see:
-//   switch (IRQs masked):  old = s_running[cpu]; if old != 0, ctx is of s_generation and
-//                          cmpxchg(s_running[cpu], old -> ctx) succeeds, ctx's ASID is reserved for us;
+//   switch (IRQs masked):  old = running[cpu]; if old != 0, ctx is of the current generation (as
+//                          published) and cmpxchg(running[cpu], old -> ctx) succeeds, ctx's ASID is
+//                          reserved for us;
 //   before a rollover (lock held):  each slot is exchanged with 0, its context id set_active().
 // Read-modify-writes of one location are totally ordered: either the switch's cmpxchg comes first and
 // the rollover keeps ctx's ASID, or it finds 0 and takes the lock, which orders it after the rollover
-// (and the new s_generation).
+// (and the new generation).
 //
-// s_running[cpu]: 0 = the next switch takes the lock (boot, or taken before a rollover); kNoSpace =
-// the CPU runs no user space (its allocator slot is 0); else the context id it runs, which its
-// allocator slot may not name yet. Only its own CPU writes a slot non-zero, with IRQs masked.
-// s_generation: s_asids.generation(), written under the lock. Both are read without it.
-// s_asid_bits: fixed by process_init(). s_slots_used: 1 + the highest CPU that ever took the lock
-// here (no other slot was ever non-zero); lock.
+// s_fast.running[cpu]: 0 = the next switch takes the lock (boot, or taken before a rollover);
+// kNoSpace = the CPU runs no user space (its allocator slot is 0); else the context id it runs, which
+// its allocator slot may not name yet. Only its own CPU writes a slot non-zero, with IRQs masked.
+// s_fast also holds what a switch needs to know of the allocator, written under the lock and read
+// without it: the ASID mask (fixed by process_init()) and the current generation << ASID bits.
+// s_slots_used: 1 + the highest CPU that ever took the lock here (no other slot was ever non-zero);
+// lock.
 constexpr unsigned kAsidCpus = mm::AsidAllocator::kMaxCpus;
 constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
-std::uint64_t s_running[kAsidCpus] = {};
-std::uint64_t s_generation = 0;
-unsigned s_asid_bits = 16;
+struct {
+    std::uint64_t asid_mask = 0xffff;
+    std::uint64_t generation_base = 0;  // a context id of the current generation, ASID bits clear
+    // Every switch writes its CPU's slot; with SMP they may want a cache line each (128 bytes now:
+    // BSS is zeroed at boot, which the boot benchmark counts).
+    std::uint64_t running[kAsidCpus] = {};
+} s_fast;
 unsigned s_slots_used = 0;
+
+// Lock held, after any change of generation.
+void publish_generation() {
+    __atomic_store_n(&s_fast.generation_base, s_asids.generation() << s_asids.bits(), __ATOMIC_RELAXED);
+}
 
 unsigned asid_cpu() { return arch::cpu_index() & (kAsidCpus - 1); }
 
-// Lock held: the allocator's active slots from s_running, for every CPU but `skip`. `take`: each slot
-// also becomes 0 (before a rollover, see above); otherwise the view is only refreshed (the CPUs may
-// move on at once, which only a rollover needs to stop).
+// Lock held: the allocator's active slots from the running slots, for every CPU but `skip`. `take`:
+// each slot also becomes 0 (before a rollover, see above); otherwise the view is only refreshed (the
+// CPUs may move on at once, which only a rollover needs to stop).
 void sync_running_slots(bool take, unsigned skip) {
     for (unsigned c = 0; c < s_slots_used; ++c) {
         if (c == skip) continue;
-        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_running[c], 0, __ATOMIC_RELAXED)
-                                       : __atomic_load_n(&s_running[c], __ATOMIC_RELAXED);
+        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_fast.running[c], 0, __ATOMIC_RELAXED)
+                                       : __atomic_load_n(&s_fast.running[c], __ATOMIC_RELAXED);
         if (s_asids.asid_of(ctx) != 0) s_asids.set_active(c, ctx);  // 0 and kNoSpace: already exact
     }
 }
@@ -102,7 +113,7 @@ void sync_running_slots(bool take, unsigned skip) {
     if (s_asids.in_use() >= s_asids.max_asid()) sync_running_slots(true, kAsidCpus);
     bool flush = false;
     as->assign_asid(s_asids, flush);
-    __atomic_store_n(&s_generation, s_asids.generation(), __ATOMIC_RELAXED);
+    publish_generation();
     if (flush) arch::tlb_flush_all();  // a new generation: stale entries of recycled ASIDs go
     return as->context_id();
 }
@@ -114,21 +125,32 @@ void sync_running_slots(bool take, unsigned skip) {
     std::uint64_t ctx = as->context_id();
     if (!s_asids.is_current(ctx)) ctx = assign_context(as);
     s_asids.set_active(cpu, ctx);
-    __atomic_store_n(&s_running[cpu], ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_fast.running[cpu], ctx, __ATOMIC_RELAXED);
     if (cpu >= s_slots_used) s_slots_used = cpu + 1;
     return as->table().root() | (std::uint64_t{s_asids.asid_of(ctx)} << 48);
 }
 
-// Makes `as` this CPU's space (its ASID reserved for it) and returns its TTBR0 value. IRQs masked.
-[[gnu::always_inline]] inline std::uint64_t activate_space(mm::AddressSpace* as, unsigned cpu) {
+// The switch's fast path: if the space's ASID is of the current generation and this CPU's slot was
+// not taken, publishes it as this CPU's and gives its TTBR0 value. IRQs masked.
+[[gnu::always_inline]] inline bool activate_space_fast(mm::AddressSpace* as, unsigned cpu,
+                                                      std::uint64_t& ttbr0) {
     const std::uint64_t ctx = __atomic_load_n(&as->context_id(), __ATOMIC_RELAXED);
-    std::uint64_t old = __atomic_load_n(&s_running[cpu], __ATOMIC_RELAXED);
-    if (__builtin_expect(old != 0 && (ctx >> s_asid_bits) == __atomic_load_n(&s_generation, __ATOMIC_RELAXED) &&
-                             __atomic_compare_exchange_n(&s_running[cpu], &old, ctx, false, __ATOMIC_RELAXED,
-                                                         __ATOMIC_RELAXED),
-                         1))
-        return as->table().root() | ((ctx & ((std::uint64_t{1} << s_asid_bits) - 1)) << 48);
-    return activate_space_locked(as, cpu);
+    const std::uint64_t mask = s_fast.asid_mask;
+    std::uint64_t old = __atomic_load_n(&s_fast.running[cpu], __ATOMIC_RELAXED);
+    if (__builtin_expect(old == 0 ||
+                             (ctx & ~mask) != __atomic_load_n(&s_fast.generation_base, __ATOMIC_RELAXED) ||
+                             !__atomic_compare_exchange_n(&s_fast.running[cpu], &old, ctx, false, __ATOMIC_RELAXED,
+                                                          __ATOMIC_RELAXED),
+                         0))
+        return false;
+    ttbr0 = as->table().root() | ((ctx & mask) << 48);
+    return true;
+}
+
+// Makes `as` this CPU's space (its ASID reserved for it) and returns its TTBR0 value. IRQs masked.
+std::uint64_t activate_space(mm::AddressSpace* as, unsigned cpu) {
+    std::uint64_t ttbr0;
+    return activate_space_fast(as, cpu, ttbr0) ? ttbr0 : activate_space_locked(as, cpu);
 }
 
 // This CPU runs no user space any more (its process is exiting). IRQs masked.
@@ -137,7 +159,7 @@ void deactivate_space() {
     const unsigned cpu = asid_cpu();
     s_asids.set_active(cpu, 0);
     // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
-    __atomic_store_n(&s_running[cpu], kNoSpace, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_fast.running[cpu], kNoSpace, __ATOMIC_RELAXED);
 }
 
 // A dead space's ASID (its TLB entries already invalidated: free_space) may be handed out again. The
@@ -182,15 +204,31 @@ void sync_fp(Process* p) {
     if (s_fp_owner == p) fpsimd_save(&p->fp);
 }
 
-// Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access.
+// The FP/SIMD access the next task needs at EL0 (IRQs masked).
+[[gnu::always_inline]] inline void set_fp_access_for(Process* n) {
+    const bool owner = s_fp_owner == n;
+    if (owner != s_el0_fp_open) set_el0_fp_access(owner);
+}
+
+[[gnu::noinline]] void on_switch_locked(sched::Task* next, Process* n, mm::AddressSpace* as, unsigned cpu) {
+    next->context.ttbr0 = activate_space_locked(as, cpu);
+    set_fp_access_for(n);
+}
+
+// Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access. Makes no call
+// on its common path (calls only in tail position).
 void on_switch(sched::Task*, sched::Task* next) {
     const unsigned cpu = arch::cpu_index();
     Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
     g_current_process[cpu & 7] = n;
     if (!n) return;
-    if (mm::AddressSpace* as = n->space) next->context.ttbr0 = activate_space(as, cpu & (kAsidCpus - 1));
-    const bool owner = s_fp_owner == n;
-    if (owner != s_el0_fp_open) set_el0_fp_access(owner);
+    if (mm::AddressSpace* as = n->space) {
+        std::uint64_t ttbr0;
+        if (!activate_space_fast(as, cpu & (kAsidCpus - 1), ttbr0))
+            return on_switch_locked(next, n, as, cpu & (kAsidCpus - 1));
+        next->context.ttbr0 = ttbr0;
+    }
+    set_fp_access_for(n);
 }
 
 void release_process(Process* p) {
@@ -280,8 +318,8 @@ void process_init() {
     const unsigned wanted = g_boot.options.asid_bits;
     if (wanted != 0 && wanted < asid_bits) asid_bits = wanted;
     s_asids.init(asid_bits);
-    s_asid_bits = asid_bits;
-    s_generation = s_asids.generation();
+    s_fast.asid_mask = s_asids.max_asid();
+    publish_generation();
     {
         arch::IrqGuard g;
         set_el0_fp_access(false);  // no owner yet; from here on the mirror holds
