@@ -1,6 +1,7 @@
 // test_pipe: pipes between processes. Ordered data, large transfers, a blocked reader woken by a
-// writer or by the last writer closing (end of file), EPIPE without readers, a full pipe blocking its
-// writer until drained, atomic writes up to PIPE_BUF, and running out of descriptors.
+// writer (several by one write) or by the last writer closing (end of file), EPIPE without readers,
+// a full pipe blocking its writer until drained, atomic writes up to PIPE_BUF, and running out of
+// descriptors.
 #include "user/lib/utest.h"
 
 using namespace user;
@@ -116,6 +117,25 @@ UTEST(blocked_reader_is_woken_by_writer) {
     CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);   // still blocked
     CHECK_EQ(write(p.w, "ping", 4), 4l);
     CHECK(exited_with(wait_child(pid), 0));
+}
+
+UTEST(one_write_wakes_as_many_blocked_readers_as_it_has_bytes_for) {
+    constexpr int kReaders = 3;
+    Pipe p;
+    REQUIRE(p.ok());
+    long pids[kReaders];
+    for (int i = 0; i < kReaders; ++i) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) {
+            p.close_w();
+            char c = 0;
+            exit_group(read(p.r, &c, 1) == 1 && c >= 'a' && c < 'a' + kReaders ? 0 : 1);
+        }
+    }
+    sleep_ms(50);   // every reader blocks on the empty pipe
+    CHECK_EQ(write(p.w, "abc", kReaders), static_cast<long>(kReaders));   // one write, one byte each
+    for (int i = 0; i < kReaders; ++i) CHECK(exited_with(wait_child(pids[i]), 0));
 }
 
 UTEST(last_writer_closing_wakes_reader_with_eof) {
