@@ -42,6 +42,33 @@ private:
 namespace {
 bool killed() { return sched::current()->kill_pending; }
 constexpr std::size_t kChunk = 256;  // console bounce buffer
+
+// Out of line, so that their bounce buffers (and stack canaries) stay off the pipe paths.
+[[gnu::noinline]] std::int64_t console_read(std::uint64_t user_buf, std::size_t n) {
+    if (n == 0) return 0;
+    // Blocks for the first byte, then takes what has already arrived.
+    char buf[kChunk];
+    std::size_t got = 0;
+    buf[got++] = console::read_blocking();
+    char c;
+    while (got < n && got < kChunk && console::try_read(c)) buf[got++] = c;
+    if (!copy_to_user(user_buf, buf, got).ok()) return -abi::kEFAULT;
+    return static_cast<std::int64_t>(got);
+}
+
+[[gnu::noinline]] std::int64_t console_write(std::uint64_t user_buf, std::size_t n) {
+    // One write reaches the console whole (line-atomic) up to the bounce size; longer writes go
+    // in pieces.
+    char buf[512];
+    std::size_t done = 0;
+    while (done < n) {
+        const std::size_t len = n - done < sizeof buf ? n - done : sizeof buf;
+        if (!copy_from_user(buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        console::write(buf, len);
+        done += len;
+    }
+    return static_cast<std::int64_t>(done);
+}
 }  // namespace
 
 std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
@@ -173,17 +200,7 @@ void File::put() {
 
 std::int64_t File::read(std::uint64_t user_buf, std::size_t n) {
     switch (m_kind) {
-    case Kind::Console: {
-        if (n == 0) return 0;
-        // Blocks for the first byte, then takes what has already arrived.
-        char buf[kChunk];
-        std::size_t got = 0;
-        buf[got++] = console::read_blocking();
-        char c;
-        while (got < n && got < kChunk && console::try_read(c)) buf[got++] = c;
-        if (!copy_to_user(user_buf, buf, got).ok()) return -abi::kEFAULT;
-        return static_cast<std::int64_t>(got);
-    }
+    case Kind::Console: return console_read(user_buf, n);
     case Kind::PipeRead: return m_pipe->read(user_buf, n);
     case Kind::PipeWrite: return -abi::kEBADF;
     }
@@ -192,19 +209,7 @@ std::int64_t File::read(std::uint64_t user_buf, std::size_t n) {
 
 std::int64_t File::write(std::uint64_t user_buf, std::size_t n) {
     switch (m_kind) {
-    case Kind::Console: {
-        // One write reaches the console whole (line-atomic) up to the bounce size; longer writes go
-        // in pieces.
-        char buf[512];
-        std::size_t done = 0;
-        while (done < n) {
-            const std::size_t len = n - done < sizeof buf ? n - done : sizeof buf;
-            if (!copy_from_user(buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
-            console::write(buf, len);
-            done += len;
-        }
-        return static_cast<std::int64_t>(done);
-    }
+    case Kind::Console: return console_write(user_buf, n);
     case Kind::PipeWrite: return m_pipe->write(user_buf, n);
     case Kind::PipeRead: return -abi::kEBADF;
     }
