@@ -6,20 +6,10 @@
 
 namespace sched {
 
-namespace {
-Task* task_of(lib::ListNode* n) { return lib::list_entry<Task, &Task::wait_link>(n); }
-void unlock_spin(void* lock) { static_cast<arch::SpinLock*>(lock)->unlock(); }
-}  // namespace
-
 void WaitQueue::sleep_locked() {
     Task* t = current();
     m_waiters.push_back(t->wait_link);
-    block_current(this, Unlocker{unlock_spin, m_lock});
-}
-
-Task* WaitQueue::pop_locked() {
-    lib::ListNode* n = m_waiters.pop_front();
-    return n ? task_of(n) : nullptr;
+    block_current(this, m_lock);
 }
 
 void WaitQueue::wake_one() {

@@ -4,10 +4,9 @@
 
 #include "arch/aarch64/spinlock.h"
 #include "lib/intrusive_list.h"
+#include "sched/task.h"
 
 namespace sched {
-
-struct Task;
 
 class WaitQueue {
 public:
@@ -53,7 +52,10 @@ public:
     void sleep_locked();
     // Lock held: takes the first waiter off the queue (nullptr if none). The caller wakes it with
     // sched::wake() once the lock is released.
-    Task* pop_locked();
+    Task* pop_locked() {
+        lib::ListNode* n = m_waiters.pop_front();
+        return n ? lib::list_entry<Task, &Task::wait_link>(n) : nullptr;
+    }
     bool empty_locked() const { return m_waiters.empty(); }
 
     // Used by the scheduler when a blocked task is killed.
