@@ -121,8 +121,10 @@ void describe_current(char* buf, unsigned size) {
 // never come here.
 [[gnu::noinline, gnu::cold]] void switch_with_user_state(Task* prev, Task* next) {
     if (s_switch_hook) s_switch_hook(prev, next);
-    if (prev->kind == TaskKind::User) prev->context.tpidr_el0 = read_sysreg(tpidr_el0);
-    if (next->kind == TaskKind::User) write_sysreg(tpidr_el0, next->context.tpidr_el0);
+    // TPIDR_EL0 goes with every task here, without testing which is the User one: a kernel task's
+    // value means nothing, and no task reaches EL0 but through a switch that loads its own.
+    prev->context.tpidr_el0 = read_sysreg(tpidr_el0);
+    write_sysreg(tpidr_el0, next->context.tpidr_el0);
     // Kernel tasks all run on the empty user table, so only here can TTBR0 change. The ASID in bits
     // 63:48 tags the new space's TLB entries: no flush; the ISB puts the new table in effect.
     const std::uint64_t ttbr0 = next->context.ttbr0;
