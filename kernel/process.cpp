@@ -77,16 +77,22 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 // without it: the ASID mask (fixed by process_init()) and the current generation << ASID bits.
 // s_slots_used: 1 + the highest CPU that ever took the lock here (no other slot was ever non-zero);
 // lock.
-constexpr unsigned kAsidCpus = mm::AsidAllocator::kMaxCpus;
+// One slot per CPU the kernel serves (the scheduler's and g_current_process's eight, indexed alike).
+constexpr unsigned kAsidCpus = 8;
+static_assert(kAsidCpus <= mm::AsidAllocator::kMaxCpus);
 constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
 struct {
-    std::uint64_t asid_mask = 0xffff;
-    std::uint64_t generation_base = 0;  // a context id of the current generation, ASID bits clear
-    // Every switch writes its CPU's slot; with SMP they may want a cache line each (128 bytes now:
+    // Every switch writes its CPU's slot; with SMP they may want a cache line each (64 bytes now:
     // BSS is zeroed at boot, which the boot benchmark counts).
     std::uint64_t running[kAsidCpus] = {};
+    std::uint64_t asid_mask = 0xffff;
+    std::uint64_t generation_base = 0;  // a context id of the current generation, ASID bits clear
 } s_fast;
 unsigned s_slots_used = 0;
+
+// A relaxed atomic load (one LDR) that GCC addresses off a base register like a plain one: its
+// __atomic_load_n takes a symbol's or member's address into a register first.
+inline std::uint64_t load_relaxed(const std::uint64_t& v) { return *static_cast<const volatile std::uint64_t*>(&v); }
 
 // Lock held, after any change of generation.
 void publish_generation() {
@@ -134,13 +140,12 @@ void sync_running_slots(bool take, unsigned skip) {
 // not taken, publishes it as this CPU's and gives its TTBR0 value. IRQs masked.
 [[gnu::always_inline]] inline bool activate_space_fast(mm::AddressSpace* as, unsigned cpu,
                                                       std::uint64_t& ttbr0) {
-    const std::uint64_t ctx = __atomic_load_n(&as->context_id(), __ATOMIC_RELAXED);
+    const std::uint64_t ctx = load_relaxed(as->context_id());
     const std::uint64_t mask = s_fast.asid_mask;
-    std::uint64_t old = __atomic_load_n(&s_fast.running[cpu], __ATOMIC_RELAXED);
-    if (__builtin_expect(old == 0 ||
-                             (ctx & ~mask) != __atomic_load_n(&s_fast.generation_base, __ATOMIC_RELAXED) ||
-                             !__atomic_compare_exchange_n(&s_fast.running[cpu], &old, ctx, false, __ATOMIC_RELAXED,
-                                                          __ATOMIC_RELAXED),
+    std::uint64_t* slot = &s_fast.running[cpu];
+    std::uint64_t old = load_relaxed(*slot);
+    if (__builtin_expect(old == 0 || (ctx & ~mask) != load_relaxed(s_fast.generation_base) ||
+                             !__atomic_compare_exchange_n(slot, &old, ctx, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED),
                          0))
         return false;
     ttbr0 = as->table().root() | ((ctx & mask) << 48);
@@ -218,14 +223,13 @@ void sync_fp(Process* p) {
 // Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access. Makes no call
 // on its common path (calls only in tail position).
 void on_switch(sched::Task*, sched::Task* next) {
-    const unsigned cpu = arch::cpu_index();
+    const unsigned cpu = asid_cpu();
     Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
-    g_current_process[cpu & 7] = n;
+    g_current_process[cpu] = n;
     if (!n) return;
     if (mm::AddressSpace* as = n->space) {
         std::uint64_t ttbr0;
-        if (!activate_space_fast(as, cpu & (kAsidCpus - 1), ttbr0))
-            return on_switch_locked(next, n, as, cpu & (kAsidCpus - 1));
+        if (!activate_space_fast(as, cpu, ttbr0)) return on_switch_locked(next, n, as, cpu);
         next->context.ttbr0 = ttbr0;
     }
     set_fp_access_for(n);
