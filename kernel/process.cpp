@@ -184,7 +184,7 @@ void release_asid(std::uint64_t ctx) {
 // s_el0_fp_open mirrors CPACR_EL1 (per CPU with SMP, like the owner): a switch writes the register
 // (and pays the ISB) only when the access changes, which between two non-owners it never does.
 Process* s_fp_owner = nullptr;
-bool s_el0_fp_open = true;  // boot/head.S leaves EL0 FP open; process_init() closes it
+bool s_el0_fp_open = true;  // as boot/head.S leaves it; the first switch to a User task closes it
 
 constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
 constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
@@ -324,10 +324,6 @@ void process_init() {
     s_asids.init(asid_bits);
     s_fast.asid_mask = s_asids.max_asid();
     publish_generation();
-    {
-        arch::IrqGuard g;
-        set_el0_fp_access(false);  // no owner yet; from here on the mirror holds
-    }
     sched::set_switch_hook(on_switch);
     sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(current_process()); });
 }
