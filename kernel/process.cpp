@@ -70,7 +70,7 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 // the rollover keeps ctx's ASID, or it finds 0 and takes the lock, which orders it after the rollover
 // (and the new generation).
 //
-// s_fast.running[cpu]: 0 = the next switch takes the lock (boot, or taken before a rollover);
+// s_fast.running[cpu].ctx: 0 = the next switch takes the lock (boot, or taken before a rollover);
 // kNoSpace = the CPU runs no user space (its allocator slot is 0); else the context id it runs, which
 // its allocator slot may not name yet. Only its own CPU writes a slot non-zero, with IRQs masked.
 // s_fast also holds what a switch needs to know of the allocator, written under the lock and read
@@ -81,11 +81,12 @@ arch::TrapFrame* frame_of(sched::Task* t) {
 constexpr unsigned kAsidCpus = 8;
 static_assert(kAsidCpus <= mm::AsidAllocator::kMaxCpus);
 constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
+struct RunningSlot {
+    alignas(64) std::uint64_t ctx = 0;  // a cache line each: every switch writes its CPU's
+};
 struct {
-    // Every switch writes its CPU's slot; with SMP they may want a cache line each (64 bytes now:
-    // BSS is zeroed at boot, which the boot benchmark counts).
-    std::uint64_t running[kAsidCpus] = {};
-    std::uint64_t asid_mask = 0xffff;
+    RunningSlot running[kAsidCpus];
+    std::uint64_t asid_mask = 0xffff;   // initialised data (not BSS): nothing to clear at boot
     std::uint64_t generation_base = 0;  // a context id of the current generation, ASID bits clear
 } s_fast;
 unsigned s_slots_used = 0;
@@ -107,8 +108,8 @@ unsigned asid_cpu() { return arch::cpu_index() & (kAsidCpus - 1); }
 void sync_running_slots(bool take, unsigned skip) {
     for (unsigned c = 0; c < s_slots_used; ++c) {
         if (c == skip) continue;
-        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_fast.running[c], 0, __ATOMIC_RELAXED)
-                                       : __atomic_load_n(&s_fast.running[c], __ATOMIC_RELAXED);
+        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_fast.running[c].ctx, 0, __ATOMIC_RELAXED)
+                                       : __atomic_load_n(&s_fast.running[c].ctx, __ATOMIC_RELAXED);
         if (s_asids.asid_of(ctx) != 0) s_asids.set_active(c, ctx);  // 0 and kNoSpace: already exact
     }
 }
@@ -131,7 +132,7 @@ void sync_running_slots(bool take, unsigned skip) {
     std::uint64_t ctx = as->context_id();
     if (!s_asids.is_current(ctx)) ctx = assign_context(as);
     s_asids.set_active(cpu, ctx);
-    __atomic_store_n(&s_fast.running[cpu], ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_fast.running[cpu].ctx, ctx, __ATOMIC_RELAXED);
     if (cpu >= s_slots_used) s_slots_used = cpu + 1;
     return as->table().root() | (std::uint64_t{s_asids.asid_of(ctx)} << 48);
 }
@@ -142,7 +143,7 @@ void sync_running_slots(bool take, unsigned skip) {
                                                       std::uint64_t& ttbr0) {
     const std::uint64_t ctx = load_relaxed(as->context_id());
     const std::uint64_t mask = s_fast.asid_mask;
-    std::uint64_t* slot = &s_fast.running[cpu];
+    std::uint64_t* slot = &s_fast.running[cpu].ctx;
     std::uint64_t old = load_relaxed(*slot);
     if (__builtin_expect(old == 0 || (ctx & ~mask) != load_relaxed(s_fast.generation_base) ||
                              !__atomic_compare_exchange_n(slot, &old, ctx, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED),
@@ -164,7 +165,7 @@ void deactivate_space() {
     const unsigned cpu = asid_cpu();
     s_asids.set_active(cpu, 0);
     // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
-    __atomic_store_n(&s_fast.running[cpu], kNoSpace, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_fast.running[cpu].ctx, kNoSpace, __ATOMIC_RELAXED);
 }
 
 // A dead space's ASID (its TLB entries already invalidated: free_space) may be handed out again. The
