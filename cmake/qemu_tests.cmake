@@ -40,6 +40,13 @@ foreach(prog test_syscalls test_process)
     set_tests_properties(qemu.user-builtin.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
 
+# 8-bit ASIDs: the fork bomb keeps more spaces alive than there are ASIDs, so they roll over while
+# processes run (kept ASIDs, fresh ones for the others, the TLB flush).
+add_test(NAME qemu.user-asid8.test_process COMMAND ${QEMU_RUN} --config a57-gicv3 --icount --memory 512M
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "asid_bits=8 init=/bin/test_process" --check tests
+    --expect "ASIDs \\(8 bits\\): [1-9][0-9]* rollovers" --timeout 240)
+set_tests_properties(qemu.user-asid8.test_process PROPERTIES TIMEOUT 300)
+
 # FP/SIMD state survives switches between processes (three workers check their vector registers
 # across sched_yield and preemption); forktree builds and reaps a process tree.
 foreach(prog fpu forktree)

@@ -44,6 +44,9 @@ BootOptions parse_boot_options(const char* s, std::size_t len, void (*warn)(cons
         } else if (key.equals("loglevel")) {
             if (has_value && parse_uint(val, 3, n)) o.loglevel = static_cast<int>(n);
             else if (warn) warn("bad value (0..3), using 2", tok, ctx);
+        } else if (key.equals("asid_bits")) {
+            if (has_value && parse_uint(val, 16, n) && (n == 8 || n == 16)) o.asid_bits = static_cast<unsigned>(n);
+            else if (warn) warn("bad value (8 or 16), using the CPU's", tok, ctx);
         } else if (warn) {
             warn("unknown option ignored", tok, ctx);
         }

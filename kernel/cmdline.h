@@ -19,6 +19,7 @@ struct BootOptions {
     StrView init;            // init=/path (user mode)
     std::uint32_t hz = 100;  // hz=N timer tick rate, 1..10000
     int loglevel = 2;        // loglevel=0..3
+    unsigned asid_bits = 0;  // asid_bits=8|16: ASID width, at most what the CPU has (0: all it has)
 };
 
 // Calls warn(message, token) for each unknown option or bad value; never fails.

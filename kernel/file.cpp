@@ -1,12 +1,12 @@
 // Console and pipe files. A pipe is a bounded ring with blocking readers and writers: a reader gets
-// EOF (0) once no writer is left, a writer gets kEPIPE once no reader is left. Reads and writes of up
-// to kPipeCapacity bytes are atomic with respect to other writers (POSIX PIPE_BUF behaviour).
+// EOF (0) once no writer is left, a writer gets kEPIPE once no reader is left. Writes of up to
+// kPipeCapacity bytes are atomic with respect to other writers (POSIX PIPE_BUF behaviour).
 #include "kernel/file.h"
 
 #include <atomic>
 
+#include "arch/aarch64/spinlock.h"
 #include "hal/rtc_pl031.h"
-#include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/linux_abi.h"
 #include "kernel/tty.h"
@@ -21,94 +21,162 @@ std::uint64_t s_next_pipe_ino = 1;  // pipefs inode numbers, as Linux counts the
 std::uint64_t next_pipe_ino() { return __atomic_fetch_add(&s_next_pipe_ino, 1, __ATOMIC_RELAXED); }
 }  // namespace
 
+// One lock guards the ring and both wait queues, so a read or write is one hold of it: check, copy
+// between the ring and user memory directly, and take off its queue the one waiter that can now go
+// on, woken once the lock is dropped. Readers wait for data one at a time: a reader that leaves data
+// behind (or gives up) wakes the next one. Writers, which wait for room enough for their whole write,
+// are all woken when room appears (rare: the pipe was full). The copies run with IRQs masked: at most
+// kPipeCapacity bytes, once.
 class Pipe {
 public:
     std::int64_t read(std::uint64_t user_buf, std::size_t n);
     std::int64_t write(std::uint64_t user_buf, std::size_t n);
     void close_end(bool write_end);
-    bool unused() { return m_wait.with_lock([&] { return m_readers == 0 && m_writers == 0; }); }
+    bool unused() {
+        arch::IrqSpinGuard g(m_lock);
+        return m_readers == 0 && m_writers == 0;
+    }
+    // Fixed at creation, for fstat.
+    const std::uint64_t ino = next_pipe_ino();
+    const std::uint64_t created_ns = hal::rtc::realtime_ns();  // CLOCK_REALTIME
 
-    // Guarded by m_wait's lock.
+private:
+    arch::SpinLock m_lock;  // guards everything below (declared first: the queues share it)
     std::uint8_t m_buf[kPipeCapacity];
     std::size_t m_head = 0, m_count = 0;
     int m_readers = 1, m_writers = 1;
-    sched::WaitQueue m_wait;  // readers and writers both wait here; every change wakes all
+    sched::WaitQueue m_readable{m_lock};  // readers waiting for data (or the last writer's close)
+    sched::WaitQueue m_writable{m_lock};  // writers waiting for room (or the last reader's close)
 
-    // Fixed at creation, for fstat.
-    const std::uint64_t m_ino = next_pipe_ino();
-    const std::uint64_t m_created_ns = hal::rtc::realtime_ns();  // CLOCK_REALTIME
 };
 
 namespace {
 bool killed() { return sched::current()->kill_pending; }
-constexpr std::size_t kChunk = 256;  // bytes moved per lock hold (copied via a kernel bounce buffer)
-}  // namespace
+constexpr std::size_t kChunk = 256;  // console bounce buffer
 
-std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
+// Out of line, so that their bounce buffers (and stack canaries) stay off the pipe paths.
+[[gnu::noinline]] std::int64_t console_read(std::uint64_t user_buf, std::size_t n) {
     if (n == 0) return 0;
-    std::uint8_t bounce[kChunk];
+    // Blocks for the first byte, then takes what has already arrived.
+    char buf[kChunk];
     std::size_t got = 0;
-    bool eof = false;
-    m_wait.wait_until([&] { return m_count > 0 || m_writers == 0 || killed(); });
-    if (killed()) return -abi::kEINTR;
-    // Take what is there now (at most n), chunk by chunk; never block once something was read.
-    while (got < n) {
-        const std::size_t take = m_wait.with_lock([&] {
-            std::size_t t = m_count < n - got ? m_count : n - got;
-            if (t > kChunk) t = kChunk;
-            for (std::size_t i = 0; i < t; ++i) bounce[i] = m_buf[(m_head + i) % kPipeCapacity];
-            m_head = (m_head + t) % kPipeCapacity;
-            m_count -= t;
-            eof = m_count == 0;
-            return t;
-        });
-        if (take == 0) break;
-        if (!copy_to_user(user_buf + got, bounce, take).ok()) return got ? static_cast<std::int64_t>(got) : -abi::kEFAULT;
-        got += take;
-        m_wait.wake_all();  // writers waiting for room
-        if (eof) break;
-    }
+    buf[got++] = console::read_blocking();
+    char c;
+    while (got < n && got < kChunk && console::try_read(c)) buf[got++] = c;
+    if (!copy_to_user(user_buf, buf, got).ok()) return -abi::kEFAULT;
     return static_cast<std::int64_t>(got);
 }
 
-std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
-    if (n == 0) return 0;
-    std::uint8_t bounce[kChunk];
+[[gnu::noinline]] std::int64_t console_write(std::uint64_t user_buf, std::size_t n) {
+    // One write reaches the console whole (line-atomic) up to the bounce size; longer writes go
+    // in pieces.
+    char buf[512];
     std::size_t done = 0;
     while (done < n) {
-        const std::size_t len = n - done < kChunk ? n - done : kChunk;
-        if (!copy_from_user(bounce, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
-        std::size_t put = 0;
-        while (put < len) {
-            bool broken = false;
-            m_wait.wait_until([&] { return m_count < kPipeCapacity || m_readers == 0 || killed(); });
-            if (killed()) return done + put ? static_cast<std::int64_t>(done + put) : -abi::kEINTR;
-            m_wait.with_lock([&] {
-                if (m_readers == 0) {
-                    broken = true;
-                    return 0;
-                }
-                while (put < len && m_count < kPipeCapacity) {
-                    m_buf[(m_head + m_count) % kPipeCapacity] = bounce[put++];
-                    ++m_count;
-                }
-                return 0;
-            });
-            if (broken) return done + put ? static_cast<std::int64_t>(done + put) : -abi::kEPIPE;
-            m_wait.wake_all();  // readers waiting for data
-        }
+        const std::size_t len = n - done < sizeof buf ? n - done : sizeof buf;
+        if (!copy_from_user(buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        console::write(buf, len);
         done += len;
     }
     return static_cast<std::int64_t>(done);
 }
+}  // namespace
+
+std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
+    if (n == 0) return 0;
+    bool retried = false;
+    for (;;) {
+        const std::uint64_t daif = arch::irq_save();
+        m_lock.lock();
+        if (m_count == 0) {
+            const bool eof = m_writers == 0;
+            if (eof || killed()) {
+                m_lock.unlock();
+                arch::irq_restore(daif);
+                return eof ? 0 : -abi::kEINTR;
+            }
+            m_readable.sleep_locked();  // unlocks; a kill or a writer wakes us
+            arch::irq_restore(daif);
+            continue;
+        }
+        // Everything there now, at most n, in one piece or two (the ring wraps).
+        const std::size_t take = m_count < n ? m_count : n;
+        const std::size_t first = take < kPipeCapacity - m_head ? take : kPipeCapacity - m_head;
+        const bool copied =
+            user_range_ok(user_buf, take) &&
+            arch_copy_to_user(reinterpret_cast<void*>(user_buf), m_buf + m_head, first) == 0 &&
+            (first == take || arch_copy_to_user(reinterpret_cast<void*>(user_buf + first), m_buf, take - first) == 0);
+        sched::Task* reader = nullptr;
+        bool writers_wait = false;
+        if (copied) {
+            m_head = (m_head + take) % kPipeCapacity;
+            m_count -= take;
+            writers_wait = !m_writable.empty_locked();
+        }
+        if (m_count > 0) reader = m_readable.pop_locked();  // data left (or we failed): the next reader
+        m_lock.unlock();
+        arch::irq_restore(daif);
+        if (reader) sched::wake(reader);
+        if (writers_wait) m_writable.wake_all();
+        if (copied) return static_cast<std::int64_t>(take);
+        // The kernel's stores fault on copy-on-write pages like EL0's: resolve them once, outside the
+        // lock, and try again.
+        if (retried || !user_range_ok(user_buf, take) || !resolve_user_cow(user_buf, take)) return -abi::kEFAULT;
+        retried = true;
+    }
+}
+
+std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
+    if (n == 0) return 0;
+    std::size_t done = 0;
+    for (;;) {
+        const std::uint64_t daif = arch::irq_save();
+        m_lock.lock();
+        const std::size_t room = kPipeCapacity - m_count;
+        const std::size_t left = n - done;
+        // Up to kPipeCapacity bytes go in whole (atomic); a longer write goes in as room appears.
+        const std::size_t need = left <= kPipeCapacity ? left : 1;
+        if (m_readers == 0 || room < need) {
+            const bool broken = m_readers == 0;
+            if (broken || killed()) {
+                m_lock.unlock();
+                arch::irq_restore(daif);
+                if (done) return static_cast<std::int64_t>(done);
+                return broken ? -abi::kEPIPE : -abi::kEINTR;
+            }
+            m_writable.sleep_locked();  // unlocks; a reader or a kill wakes us
+            arch::irq_restore(daif);
+            continue;
+        }
+        const std::size_t put = left < room ? left : room;
+        const std::size_t tail = (m_head + m_count) % kPipeCapacity;
+        const std::size_t first = put < kPipeCapacity - tail ? put : kPipeCapacity - tail;
+        const std::uint64_t src = user_buf + done;
+        const bool copied =
+            user_range_ok(src, put) &&
+            arch_copy_from_user(m_buf + tail, reinterpret_cast<const void*>(src), first) == 0 &&
+            (first == put || arch_copy_from_user(m_buf, reinterpret_cast<const void*>(src + first), put - first) == 0);
+        sched::Task* reader = nullptr;
+        if (copied) {
+            m_count += put;
+            done += put;
+            reader = m_readable.pop_locked();  // data for one reader
+        }
+        m_lock.unlock();
+        arch::irq_restore(daif);
+        if (reader) sched::wake(reader);
+        if (!copied) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        if (done == n) return static_cast<std::int64_t>(done);
+    }
+}
 
 void Pipe::close_end(bool write_end) {
-    m_wait.with_lock([&] {
-        if (write_end) --m_writers;
-        else --m_readers;
-        return 0;
-    });
-    m_wait.wake_all();  // readers see EOF, writers see kEPIPE
+    bool last;
+    {
+        arch::IrqSpinGuard g(m_lock);
+        last = (write_end ? --m_writers : --m_readers) == 0;
+    }
+    if (last) (write_end ? m_readable : m_writable).wake_all();  // readers see EOF, writers kEPIPE
 }
 
 File* File::open_console() { return new File(Kind::Console, nullptr); }
@@ -143,17 +211,7 @@ void File::put() {
 
 std::int64_t File::read(std::uint64_t user_buf, std::size_t n) {
     switch (m_kind) {
-    case Kind::Console: {
-        if (n == 0) return 0;
-        // Blocks for the first byte, then takes what has already arrived.
-        char buf[kChunk];
-        std::size_t got = 0;
-        buf[got++] = console::read_blocking();
-        char c;
-        while (got < n && got < kChunk && console::try_read(c)) buf[got++] = c;
-        if (!copy_to_user(user_buf, buf, got).ok()) return -abi::kEFAULT;
-        return static_cast<std::int64_t>(got);
-    }
+    case Kind::Console: return console_read(user_buf, n);
     case Kind::PipeRead: return m_pipe->read(user_buf, n);
     case Kind::PipeWrite: return -abi::kEBADF;
     }
@@ -162,19 +220,7 @@ std::int64_t File::read(std::uint64_t user_buf, std::size_t n) {
 
 std::int64_t File::write(std::uint64_t user_buf, std::size_t n) {
     switch (m_kind) {
-    case Kind::Console: {
-        // One write reaches the console whole (line-atomic) up to the bounce size; longer writes go
-        // in pieces.
-        char buf[512];
-        std::size_t done = 0;
-        while (done < n) {
-            const std::size_t len = n - done < sizeof buf ? n - done : sizeof buf;
-            if (!copy_from_user(buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
-            console::write(buf, len);
-            done += len;
-        }
-        return static_cast<std::int64_t>(done);
-    }
+    case Kind::Console: return console_write(user_buf, n);
     case Kind::PipeWrite: return m_pipe->write(user_buf, n);
     case Kind::PipeRead: return -abi::kEBADF;
     }
@@ -212,10 +258,10 @@ abi::Stat File::stat() const {
         return st;  // times 0: the console has no meaningful creation time here
     }
     st.st_dev = kPipefsDev;
-    st.st_ino = m_pipe->m_ino;
+    st.st_ino = m_pipe->ino;
     st.st_mode = abi::kS_IFIFO | 0600;  // both ends, as Linux's pipe inode
-    const std::int64_t sec = static_cast<std::int64_t>(m_pipe->m_created_ns / 1'000'000'000u);
-    const std::uint64_t nsec = m_pipe->m_created_ns % 1'000'000'000u;
+    const std::int64_t sec = static_cast<std::int64_t>(m_pipe->created_ns / 1'000'000'000u);
+    const std::uint64_t nsec = m_pipe->created_ns % 1'000'000'000u;
     st.st_atime_sec = st.st_mtime_sec = st.st_ctime_sec = sec;
     st.st_atime_nsec = st.st_mtime_nsec = st.st_ctime_nsec = nsec;
     return st;

@@ -6,7 +6,8 @@
 #define CTX_FP 80      // x29
 #define CTX_LR 88      // x30: where cpu_switch_to returns to in this task
 #define CTX_SP 96
-#define CTX_TPIDR_EL0 104   // user TLS pointer: saved and loaded by the scheduler for User tasks only
+#define CTX_TPIDR_EL0 104   // user TLS pointer: saved and loaded by the scheduler on switches that
+                            // involve a User task (a kernel task's copy is meaningless)
 #define CTX_TTBR0 112       // TTBR0_EL1 value: user table root | ASID << 48 (empty table for kernel
                             // tasks); loaded by the scheduler when a User task is involved
 #define CTX_SIZE 120

@@ -63,6 +63,13 @@ struct Cpu {
     RunQueue rq;                      // lock
 };
 
+// Cpu is not standard-layout (its run queue holds policy objects), but it has no virtual base: GCC
+// gives the offset of a direct member exactly.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+static_assert(offsetof(Cpu, current) == kCpuCurrentOffset, "current() in scheduler.h reads it there");
+#pragma GCC diagnostic pop
+
 // Each CPU constructs its slot when it comes up (only the boot CPU today) and points TPIDR_EL1 at it.
 alignas(Cpu) unsigned char s_cpu_storage[kMaxCpus][sizeof(Cpu)];
 Task s_boot_idle;
@@ -114,8 +121,10 @@ void describe_current(char* buf, unsigned size) {
 // never come here.
 [[gnu::noinline, gnu::cold]] void switch_with_user_state(Task* prev, Task* next) {
     if (s_switch_hook) s_switch_hook(prev, next);
-    if (prev->kind == TaskKind::User) prev->context.tpidr_el0 = read_sysreg(tpidr_el0);
-    if (next->kind == TaskKind::User) write_sysreg(tpidr_el0, next->context.tpidr_el0);
+    // TPIDR_EL0 goes with every task here, without testing which is the User one: a kernel task's
+    // value means nothing, and no task reaches EL0 but through a switch that loads its own.
+    prev->context.tpidr_el0 = read_sysreg(tpidr_el0);
+    write_sysreg(tpidr_el0, next->context.tpidr_el0);
     // Kernel tasks all run on the empty user table, so only here can TTBR0 change. The ASID in bits
     // 63:48 tags the new space's TLB entries: no flush; the ISB puts the new table in effect.
     const std::uint64_t ttbr0 = next->context.ttbr0;
@@ -177,16 +186,21 @@ void reschedule_locked(Cpu& cpu) {
 // the wake path stay free of its stack-protected local.
 [[gnu::noinline]] void arm_sleep_timer();
 
+// A task woken with a sleep timer armed (a timed wait) cancels it. Lock held.
+[[gnu::noinline]] void cancel_sleep_timer(Task* t) {
+    s_timers.remove(t->timer);
+    arm_sleep_timer();
+}
+
 // Blocked -> Ready (its sleep timer cancelled), asking for a switch if it should preempt. Lock held.
-void make_ready_locked(Cpu& cpu, Task* t) {
-    if (t->timer.armed) {
-        s_timers.remove(t->timer);
-        arm_sleep_timer();
-    }
+// Inlined where it is hot (wake); make_ready_locked() for the rest.
+[[gnu::always_inline]] inline void make_ready_inline(Cpu& cpu, Task* t) {
+    if (__builtin_expect(t->timer.armed, 0)) cancel_sleep_timer(t);
     t->state = TaskState::Ready;
     cpu.rq.enqueue(t->sched);
     if (cpu.current->is_idle || cpu.rq.should_preempt(cpu.current->sched, t->sched)) cpu.need_resched = true;
 }
+void make_ready_locked(Cpu& cpu, Task* t) { make_ready_inline(cpu, t); }
 
 void on_sleep_deadline() {
     Cpu& cpu = this_cpu();
@@ -341,11 +355,6 @@ void run_idle() {
     }
 }
 
-Task* current() {
-    Cpu* cpu = cpu_pointer();
-    return cpu ? cpu->current : nullptr;  // TPIDR_EL1 is 0 until init()
-}
-
 lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOptions opts) {
     if (opts.priority > kMaxPriority) return lib::Error::InvalidArgument;
     if (opts.policy != PolicyKind::RoundRobin && opts.policy != PolicyKind::FixedPriority)
@@ -465,7 +474,7 @@ void release(Task* t) {
     delete t;
 }
 
-void block_current(WaitQueue* wq, Unlocker release) {
+void block_current(WaitQueue* wq, arch::SpinLock* release) {
     KASSERT(!arch::irqs_enabled());
     Cpu& cpu = this_cpu();
     Task* self = cpu.current;
@@ -473,7 +482,7 @@ void block_current(WaitQueue* wq, Unlocker release) {
     cpu.lock.lock();
     self->state = TaskState::Blocked;
     self->waiting_on = wq;
-    if (release.fn) release.fn(release.ctx);  // wakers may now find us: they wait for the rq lock
+    if (release) release->unlock();  // wakers may now find us: they wait for the rq lock
     ++self->voluntary_switches;
     switch_to(cpu, self, pick_next_task(cpu));
     finish_switch();
@@ -485,7 +494,7 @@ void wake(Task* t) {
         const std::uint64_t daif = arch::irq_save();
         Cpu& cpu = this_cpu();
         cpu.lock.lock();
-        if (t->state == TaskState::Blocked) make_ready_locked(cpu, t);
+        if (t->state == TaskState::Blocked) make_ready_inline(cpu, t);
         cpu.lock.unlock();
         arch::irq_restore(daif);
     }

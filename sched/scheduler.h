@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "arch/aarch64/cpu.h"
+#include "arch/aarch64/spinlock.h"
 #include "lib/result.h"
 #include "sched/task.h"
 
@@ -27,7 +29,13 @@ struct SpawnOptions {
 // The task is Ready (and may already have run) when this returns. Busy at kMaxTasks.
 lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOptions opts = {});
 
-Task* current();    // nullptr before init()
+// The running task (nullptr before init()). Inline: TPIDR_EL1 points at this CPU's scheduler state,
+// which holds it at kCpuCurrentOffset (checked in scheduler.cpp).
+inline constexpr std::size_t kCpuCurrentOffset = 8;
+inline Task* current() {
+    const std::uint64_t cpu = read_sysreg(tpidr_el1);  // re-read each time: a task may migrate
+    return cpu ? *reinterpret_cast<Task* const*>(cpu + kCpuCurrentOffset) : nullptr;
+}
 void yield();
 // Ends the calling task: calls the exit hook (if set) first, then stops. A detached task is reclaimed
 // entirely; a non-detached one stays a Zombie (exit_code set, stack freed) until release().
@@ -70,11 +78,7 @@ void preempt_enable();
 
 // Blocking (used by WaitQueue): called with IRQs masked; `release` (if set) is unlocked once the
 // task is marked blocked, so a waker that takes the same lock cannot miss it.
-struct Unlocker {
-    void (*fn)(void* ctx);
-    void* ctx;
-};
-void block_current(WaitQueue* wq, Unlocker release);
+void block_current(WaitQueue* wq, arch::SpinLock* release);
 // Makes a blocked task ready (no-op for any other state). Any context.
 void wake(Task* t);
 

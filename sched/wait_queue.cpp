@@ -6,32 +6,27 @@
 
 namespace sched {
 
-namespace {
-Task* task_of(lib::ListNode* n) { return lib::list_entry<Task, &Task::wait_link>(n); }
-void unlock_spin(void* lock) { static_cast<arch::SpinLock*>(lock)->unlock(); }
-}  // namespace
-
 void WaitQueue::sleep_locked() {
     Task* t = current();
     m_waiters.push_back(t->wait_link);
-    block_current(this, Unlocker{unlock_spin, &m_lock});
+    block_current(this, m_lock);
 }
 
 void WaitQueue::wake_one() {
-    Task* t = nullptr;
+    Task* t;
     {
-        arch::IrqSpinGuard g(m_lock);
-        if (lib::ListNode* n = m_waiters.pop_front()) t = task_of(n);
+        arch::IrqSpinGuard g(*m_lock);
+        t = pop_locked();
     }
     if (t) wake(t);
 }
 
 void WaitQueue::wake_all() {
     for (;;) {
-        Task* t = nullptr;
+        Task* t;
         {
-            arch::IrqSpinGuard g(m_lock);
-            if (lib::ListNode* n = m_waiters.pop_front()) t = task_of(n);
+            arch::IrqSpinGuard g(*m_lock);
+            t = pop_locked();
         }
         if (!t) return;
         wake(t);
@@ -39,12 +34,12 @@ void WaitQueue::wake_all() {
 }
 
 bool WaitQueue::empty() {
-    arch::IrqSpinGuard g(m_lock);
+    arch::IrqSpinGuard g(*m_lock);
     return m_waiters.empty();
 }
 
 void WaitQueue::remove(Task* t) {
-    arch::IrqSpinGuard g(m_lock);
+    arch::IrqSpinGuard g(*m_lock);
     if (t->wait_link.linked()) m_waiters.remove(t->wait_link);
 }
 

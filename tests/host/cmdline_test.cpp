@@ -22,13 +22,14 @@ std::string str(kernel::StrView v) { return std::string(v.ptr, v.len); }
 
 TEST(CmdlineTest, ParsesEveryKnownOption) {
     Warnings w;
-    const std::string line = "test=sched,mm bench=all hz=250 loglevel=3 init=/bin/init";  // outlives the views
+    const std::string line = "test=sched,mm bench=all hz=250 loglevel=3 init=/bin/init asid_bits=8";  // outlives the views
     auto o = parse(line, w);
     EXPECT_EQ(str(o.test), "sched,mm");
     EXPECT_EQ(str(o.bench), "all");
     EXPECT_EQ(o.hz, 250u);
     EXPECT_EQ(o.loglevel, 3);
     EXPECT_EQ(str(o.init), "/bin/init");
+    EXPECT_EQ(o.asid_bits, 8u);
     EXPECT_TRUE(w.tokens.empty());
 }
 
@@ -38,17 +39,21 @@ TEST(CmdlineTest, DefaultsWhenEmpty) {
     EXPECT_TRUE(o.test.empty());
     EXPECT_EQ(o.hz, 100u);
     EXPECT_EQ(o.loglevel, 2);
+    EXPECT_EQ(o.asid_bits, 0u);
     EXPECT_TRUE(w.tokens.empty());
 }
 
 TEST(CmdlineTest, WarnsAboutUnknownOptionsAndBadValues) {
     Warnings w;
-    auto o = parse("  frob=1 hz=0 hz=99999 loglevel=7 hz=abc  quiet ", w);
+    auto o = parse("  frob=1 hz=0 hz=99999 loglevel=7 hz=abc  quiet asid_bits=12 asid_bits ", w);
     EXPECT_EQ(o.hz, 100u);
     EXPECT_EQ(o.loglevel, 2);
-    ASSERT_EQ(w.tokens.size(), 6u);
+    EXPECT_EQ(o.asid_bits, 0u);
+    ASSERT_EQ(w.tokens.size(), 8u);
     EXPECT_EQ(w.tokens[0], "frob=1");
     EXPECT_EQ(w.tokens[5], "quiet");
+    EXPECT_EQ(w.tokens[6], "asid_bits=12");
+    EXPECT_EQ(w.tokens[7], "asid_bits");
 }
 
 TEST(CmdlineTest, StopsAtTheLengthAndAtNul) {

@@ -116,9 +116,13 @@ KTEST(sched, cpu_bound_tasks_share_the_cpu_fairly) {
     KT_ASSERT(wait_for([&] { return spin.exited.load() == kTasks; }));
     KT_EXPECT(total >= 30);  // the span was long enough to mean something
     const std::uint64_t mean = total / kTasks;
+    // Within 10% of the mean share under -icount. In real time a stalled host delivers late ticks in
+    // bursts, and a burst can end a slice early for whichever task runs then: 25%, still far from the
+    // starved or doubled shares a broken policy gives.
+    const std::uint64_t pct = kernel::bench::counter_is_exact() ? 10 : 25;
     for (int i = 0; i < kTasks; ++i) {
-        KT_EXPECT(slices[i] * 10 >= mean * 9);   // within -10%
-        KT_EXPECT(slices[i] * 10 <= mean * 11);  // and +10% of the mean share
+        KT_EXPECT(slices[i] * 100 >= mean * (100 - pct));
+        KT_EXPECT(slices[i] * 100 <= mean * (100 + pct));
     }
 }
 

@@ -1,6 +1,7 @@
 // test_pipe: pipes between processes. Ordered data, large transfers, a blocked reader woken by a
-// writer or by the last writer closing (end of file), EPIPE without readers, a full pipe blocking its
-// writer until drained, atomic writes up to PIPE_BUF, and running out of descriptors.
+// writer (several by one write) or by the last writer closing (end of file), EPIPE without readers,
+// a full pipe blocking its writer until drained (or killed there), atomic writes up to PIPE_BUF, and
+// running out of descriptors.
 #include "user/lib/utest.h"
 
 using namespace user;
@@ -118,6 +119,25 @@ UTEST(blocked_reader_is_woken_by_writer) {
     CHECK(exited_with(wait_child(pid), 0));
 }
 
+UTEST(one_write_wakes_as_many_blocked_readers_as_it_has_bytes_for) {
+    constexpr int kReaders = 3;
+    Pipe p;
+    REQUIRE(p.ok());
+    long pids[kReaders];
+    for (int i = 0; i < kReaders; ++i) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) {
+            p.close_w();
+            char c = 0;
+            exit_group(read(p.r, &c, 1) == 1 && c >= 'a' && c < 'a' + kReaders ? 0 : 1);
+        }
+    }
+    sleep_ms(50);   // every reader blocks on the empty pipe
+    CHECK_EQ(write(p.w, "abc", kReaders), static_cast<long>(kReaders));   // one write, one byte each
+    for (int i = 0; i < kReaders; ++i) CHECK(exited_with(wait_child(pids[i]), 0));
+}
+
 UTEST(last_writer_closing_wakes_reader_with_eof) {
     Pipe p;
     REQUIRE(p.ok());
@@ -186,6 +206,34 @@ UTEST(writer_blocked_on_full_pipe_gets_epipe_when_readers_close) {
     CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);   // blocked on the full pipe
     p.close_r();
     CHECK(epipe_outcome(wait_child(pid)));
+}
+
+UTEST(sigkill_ends_a_writer_blocked_on_a_full_pipe) {
+    Pipe p;
+    REQUIRE(p.ok());
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        unsigned char* big = scratch(1 << 20);
+        if (!big) exit_group(2);
+        write(p.w, big, 1 << 20);   // fills the pipe and blocks
+        exit_group(0);
+    }
+    sleep_ms(30);
+    int status = 0;
+    CHECK_EQ(wait4(static_cast<int>(pid), &status, WNOHANG), 0l);   // blocked on the full pipe
+    CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+    CHECK(killed_by(wait_child(pid), SIGKILL));
+    // The pipe still works: drain what the writer got in, then a round trip.
+    char buf[512];
+    long drained = 0;
+    while (drained < 4096) {   // at least the kernel's capacity was written before it blocked
+        const long r = read(p.r, buf, sizeof buf);
+        if (r <= 0) break;
+        drained += r;
+    }
+    CHECK(drained >= 4096);
+    CHECK_EQ(write(p.w, "ok", 2), 2l);
 }
 
 UTEST(full_pipe_blocks_writer_until_drained) {

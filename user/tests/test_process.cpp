@@ -423,14 +423,16 @@ UTEST_TIMEOUT(fork_bomb_is_bounded_and_recovers, 120000) {
     const long area = mmap(nullptr, static_cast<std::size_t>(len), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(!is_error(area));
     auto* pids = reinterpret_cast<long*>(area);
-    int gate[2];
+    int gate[2], alive[2];
     REQUIRE(pipe2(gate, 0) == 0);
+    REQUIRE(pipe2(alive, 0) == 0);
     long n = 0, err = 0;
     while (n < cap) {
         const long pid = fork();
         if (pid == 0) {
-            char c;
-            read(gate[0], &c, 1);   // blocks until killed (the write end stays open in the parent)
+            char c = 'a';
+            write(alive[1], &c, 1);  // every child runs (and gets an ASID) while all are alive
+            read(gate[0], &c, 1);    // blocks until killed (the write end stays open in the parent)
             exit_group(0);
         }
         if (pid < 0) {
@@ -443,6 +445,14 @@ UTEST_TIMEOUT(fork_bomb_is_bounded_and_recovers, 120000) {
     if (err) CHECK(err == -EAGAIN || err == -ENOMEM);
     else CHECK(capped);   // not bounded within the cap
     CHECK(n > 0);
+    long started = 0;
+    char buf[256];
+    while (started < n) {
+        const long r = read(alive[0], buf, static_cast<std::size_t>(n - started < 256 ? n - started : 256));
+        if (r <= 0) break;
+        started += r;
+    }
+    CHECK_EQ(started, n);
     long kill_failures = 0, reaped = 0, other_deaths = 0;   // counted: thousands of CHECK lines help nobody
     for (long i = 0; i < n; ++i) kill_failures += kill(static_cast<int>(pids[i]), SIGKILL) != 0;
     for (;;) {
@@ -460,6 +470,8 @@ UTEST_TIMEOUT(fork_bomb_is_bounded_and_recovers, 120000) {
     CHECK_EQ(reaped, n);
     close(gate[0]);
     close(gate[1]);
+    close(alive[0]);
+    close(alive[1]);
     munmap(pids, static_cast<std::size_t>(len));
     // Everything is released again: fork, exec and exit work.
     CHECK(exited_with(in_child([] { exit_group(7); }), 7));
