@@ -21,9 +21,11 @@ foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "
     set_tests_properties(qemu.${cfg}.${name} PROPERTIES TIMEOUT 90)
 endforeach()
 
-# The command line warns about options it does not know.
+# The command line warns about options it does not know; loglevel=3 prints every debug line of the
+# boot (one of them once faulted on the UART's old mapping).
 add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gicv2
-    --append "test=boot frobnicate=1" --check tests --expect "warning: command line: frobnicate=1: unknown option")
+    --append "test=boot frobnicate=1 loglevel=3" --check tests --expect "warning: command line: frobnicate=1: unknown option"
+    --expect "memory: frames, kernel page table and heap ready")
 
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.

@@ -173,8 +173,9 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
 
     log_debug("device tree %s, console up", g_boot.dtb_ok ? "parsed" : "unreadable");
     memory::init(p, kimage_pa, dtb_pa);
-    log_debug("memory: frames, kernel page table and heap ready");
+    // memory::init dropped the boot identity map the UART was reached through: rebase before logging.
     console::rebase(memory::mmio_virt(p.uart.base));
+    log_debug("memory: frames, kernel page table and heap ready");
 
     hal::psci::init(p.psci.conduit == hal::PsciConduit::Smc   ? hal::psci::Conduit::Smc
                     : p.psci.conduit == hal::PsciConduit::Hvc ? hal::psci::Conduit::Hvc
