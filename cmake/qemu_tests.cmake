@@ -48,3 +48,22 @@ foreach(prog fpu forktree)
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check exit --timeout 120)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 150)
 endforeach()
+
+# Through U-Boot as the firmware (Debian/Ubuntu package u-boot-qemu): booti starts the Image the way
+# a board's bootloader does, with U-Boot's copy of the device tree (/chosen completed by booti) and
+# the initramfs moved to the top of RAM under a /memreserve/. Two boots: U-Boot's own default boot
+# command (fw_cfg: -kernel/-initrd/-append) at EL2 with GICv3, and an explicit
+# "setenv bootargs; booti" from a flash environment at EL1 with GICv2, the Image put off a 2 MiB
+# boundary so that booti moves it. Without u-boot.bin they report "Skipped".
+set(UBOOT_BIN /usr/lib/u-boot/qemu_arm64/u-boot.bin CACHE FILEPATH "U-Boot for QEMU virt (qemu_arm64), package u-boot-qemu")
+if(NOT EXISTS ${UBOOT_BIN})
+    message(STATUS "U-Boot boot tests skipped: ${UBOOT_BIN} not found (apt-get install u-boot-qemu to run them)")
+endif()
+set(QEMU_RUN_UBOOT ${QEMU_RUN} --uboot ${UBOOT_BIN} --skip-missing-uboot --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio)
+add_test(NAME qemu.uboot.a72-gicv3-el2.all COMMAND ${QEMU_RUN_UBOOT} --config a72-gicv3-el2 --memory 1G
+    --append "test=all" --check tests --expect "entered at EL2" --expect "initramfs: .* from -initrd" --timeout 60)
+add_test(NAME qemu.uboot.a53-gicv2.test_syscalls COMMAND ${QEMU_RUN_UBOOT} --config a53-gicv2 --memory 1G
+    --uboot-load loader --uboot-kernel-addr 0x40480000 --append "init=/bin/test_syscalls"
+    --check tests --expect "entered at EL1" --expect "image at PA 0x40600000" --timeout 60)
+set_tests_properties(qemu.uboot.a72-gicv3-el2.all qemu.uboot.a53-gicv2.test_syscalls
+    PROPERTIES TIMEOUT 90 SKIP_RETURN_CODE 77)
