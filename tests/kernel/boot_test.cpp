@@ -146,6 +146,17 @@ KTEST(boot, device_tree_matches_the_hardware) {
     KT_EXPECT(hal::timer::frequency() == read_sysreg(cntfrq_el0));
 }
 
+// The loader (QEMU's own for -kernel, or U-Boot's booti) entered as the arm64 boot protocol says.
+KTEST(boot, loader_followed_the_arm64_boot_protocol) {
+    const kernel::BootEntryState& e = kernel::boot_entry_state;
+    KT_EXPECT_EQ(e.x1, 0);
+    KT_EXPECT_EQ(e.x2, 0);
+    KT_EXPECT_EQ(e.x3, 0);
+    KT_EXPECT_EQ(e.sctlr & 1, 0);  // MMU off
+    KT_EXPECT_EQ(e.daif & kernel::kDaifMaskedByLoader, kernel::kDaifMaskedByLoader);
+    KT_EXPECT(kernel::g_boot.kimage_pa % (2u << 20) == 0);  // the Image header asks for 2 MiB alignment
+}
+
 // The boot loader's reservations hold: no frame the allocator hands out overlaps the kernel image,
 // the device tree, the initramfs, a /memreserve/ entry or a /reserved-memory region (U-Boot's booti
 // moves the tree and the initramfs to the top of RAM and reserves the latter). Takes every free
