@@ -1,7 +1,8 @@
 # A thin front end over CMake and QEMU. Every target first checks the tools it needs
 # (tools/setup.sh installs what is missing with apt-get, or says what to install).
 #   make          build build/kernel.elf and build/kernel.bin
-#   make run      build and boot to the kernel console (Ctrl-A X quits QEMU)
+#   make run      build and boot to the kernel console (Ctrl-A X quits QEMU);
+#                 UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin boots through U-Boot's booti
 #   make test     host tests (GoogleTest) + kernel tests booted under QEMU
 #   make bench    benchmarks under -icount shift=0 (instruction-exact), kernel and user space
 #   make debug    boot halted with a GDB server on :1234;  make gdb  attaches gdb-multiarch
@@ -12,8 +13,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 QEMU_CONFIG ?= a53-gicv2
 MEM ?=
 APPEND ?=
+UBOOT ?=
 SETUP = tools/setup.sh
-QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --config $(QEMU_CONFIG) $(if $(MEM),--memory $(MEM))
+QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --config $(QEMU_CONFIG) $(if $(MEM),--memory $(MEM)) $(if $(UBOOT),--uboot $(UBOOT))
 
 .PHONY: all kernel run test host-test kernel-test bench debug gdb clean setup
 

@@ -25,6 +25,10 @@ _start:
     .section .text.boot, "ax"
 primary_entry:
     mov     x19, x0                 // x19 = device-tree PA, kept until kmain
+    mov     x22, x1                 // x22-x26: what the loader left, recorded in boot_entry_state
+    mov     x23, x2                 // (x1-x3 are zero under the boot protocol)
+    mov     x24, x3
+    mrs     x25, daif               // all of D, A, I, F masked
     mrs     x0, mpidr_el1
     ldr     x1, =MPIDR_AFF_MASK
     and     x0, x0, x1
@@ -32,8 +36,10 @@ primary_entry:
 
     mrs     x20, CurrentEL
     lsr     x20, x20, #2            // x20 = EL we were entered at (1 or 2), reported in the banner
+    mrs     x26, sctlr_el1          // the entry EL's SCTLR: MMU off
     cmp     x20, #2
     b.ne    1f
+    mrs     x26, sctlr_el2
     bl      el2_to_el1
 1:  msr     daifset, #0xf           // all exceptions masked until the vectors are installed
     msr     tpidr_el1, xzr          // no per-CPU data yet: sched::current() reads null until init
@@ -50,6 +56,10 @@ primary_entry:
 2:  stp     xzr, xzr, [x0], #16
     cmp     x0, x1
     b.lo    2b
+    adr_l   x0, boot_entry_state    // in BSS: written now, with the MMU off, before the invalidation
+    stp     x22, x23, [x0]
+    stp     x24, x25, [x0, #16]
+    str     x26, [x0, #32]
     // The loader may have left stale cache lines over BSS; data we wrote with the MMU off went
     // straight to memory, so discard those lines before the caches are turned on.
     adr_l   x0, __bss_start
@@ -166,3 +176,10 @@ boot_stack_bottom:
     .skip   32768
     .globl boot_stack_top
 boot_stack_top:
+
+// What the loader handed over (kernel/boot_info.h, BootEntryState): x1, x2, x3, DAIF, SCTLR.
+    .section .bss.boot_entry, "aw", %nobits
+    .balign 8
+    .globl boot_entry_state
+boot_entry_state:
+    .skip   40

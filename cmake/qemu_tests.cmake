@@ -22,9 +22,11 @@ foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "
     set_tests_properties(qemu.${cfg}.${name} PROPERTIES TIMEOUT 90)
 endforeach()
 
-# The command line warns about options it does not know.
+# The command line warns about options it does not know; loglevel=3 prints every debug line of the
+# boot (one of them once faulted on the UART's old mapping).
 add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gicv2
-    --append "test=boot frobnicate=1" --check tests --expect "warning: command line: frobnicate=1: unknown option")
+    --append "test=boot frobnicate=1 loglevel=3" --check tests --expect "warning: command line: frobnicate=1: unknown option"
+    --expect "memory: frames, kernel page table and heap ready")
 
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
@@ -71,3 +73,22 @@ if("glibc_smoke" IN_LIST GLIBC_PROGRAMS)
         --initrd ${GLIBC_INITRAMFS} --append "init=/bin/glibc_smoke" --check exit ${glibc_expect} --timeout 120)
     set_tests_properties(qemu.user.glibc_smoke PROPERTIES TIMEOUT 150)
 endif()
+
+# Through U-Boot as the firmware (Debian/Ubuntu package u-boot-qemu): booti starts the Image the way
+# a board's bootloader does, with U-Boot's copy of the device tree (/chosen completed by booti) and
+# the initramfs moved to the top of RAM under a /memreserve/. Two boots: U-Boot's own default boot
+# command (fw_cfg: -kernel/-initrd/-append) at EL2 with GICv3, and an explicit
+# "setenv bootargs; booti" from a flash environment at EL1 with GICv2, the Image put off a 2 MiB
+# boundary so that booti moves it. Without u-boot.bin they report "Skipped".
+set(UBOOT_BIN /usr/lib/u-boot/qemu_arm64/u-boot.bin CACHE FILEPATH "U-Boot for QEMU virt (qemu_arm64), package u-boot-qemu")
+if(NOT EXISTS ${UBOOT_BIN})
+    message(STATUS "U-Boot boot tests skipped: ${UBOOT_BIN} not found (apt-get install u-boot-qemu to run them)")
+endif()
+set(QEMU_RUN_UBOOT ${QEMU_RUN} --uboot ${UBOOT_BIN} --skip-missing-uboot --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio)
+add_test(NAME qemu.uboot.a72-gicv3-el2.all COMMAND ${QEMU_RUN_UBOOT} --config a72-gicv3-el2 --memory 1G
+    --append "test=all" --check tests --expect "entered at EL2" --expect "initramfs: .* from -initrd" --timeout 60)
+add_test(NAME qemu.uboot.a53-gicv2.test_syscalls COMMAND ${QEMU_RUN_UBOOT} --config a53-gicv2 --memory 1G
+    --uboot-load loader --uboot-kernel-addr 0x40480000 --append "init=/bin/test_syscalls"
+    --check tests --expect "entered at EL1" --expect "image at PA 0x40600000" --timeout 60)
+set_tests_properties(qemu.uboot.a72-gicv3-el2.all qemu.uboot.a53-gicv2.test_syscalls
+    PROPERTIES TIMEOUT 90 SKIP_RETURN_CODE 77)

@@ -69,6 +69,9 @@ public:
     }
     void enable(std::uint32_t id) override { m_dist.write32(kGicdIsenabler + (id / 32) * 4, 1u << (id % 32)); }
     void disable(std::uint32_t id) override { m_dist.write32(kGicdIcenabler + (id / 32) * 4, 1u << (id % 32)); }
+    bool is_enabled(std::uint32_t id) override {
+        return (m_dist.read32(kGicdIsenabler + (id / 32) * 4) >> (id % 32)) & 1;
+    }
     void set_priority(std::uint32_t id, std::uint8_t p) override { set_priority_byte(m_dist, kGicdIpriorityr, id, p); }
     void set_edge_triggered(std::uint32_t id, bool edge) override { if (id >= 32) set_config_bits(m_dist, id, edge); }
     std::uint32_t acknowledge() override { return m_cpu.read32(kGiccIar) & 0x3ff; }
@@ -139,6 +142,10 @@ public:
     void disable(std::uint32_t id) override {
         if (id < 32) m_sgi.write32(kGicrIcenabler0, 1u << id);
         else m_dist.write32(kGicdIcenabler + (id / 32) * 4, 1u << (id % 32));
+    }
+    bool is_enabled(std::uint32_t id) override {
+        const std::uint32_t v = id < 32 ? m_sgi.read32(kGicrIsenabler0) : m_dist.read32(kGicdIsenabler + (id / 32) * 4);
+        return (v >> (id % 32)) & 1;
     }
     void set_priority(std::uint32_t id, std::uint8_t p) override {
         if (id < 32) set_priority_byte(m_sgi, kGicrIpriorityr, id, p);

@@ -17,6 +17,9 @@ public:
     virtual void init_cpu() = 0;   // this CPU's interface (and GICv3 redistributor)
     virtual void enable(std::uint32_t intid) = 0;
     virtual void disable(std::uint32_t intid) = 0;
+    // Whether the enable bit reads back set: it does not when the GIC keeps the interrupt in a group
+    // this (non-secure) kernel may not control, e.g. Group 0 left secure by firmware at EL3.
+    virtual bool is_enabled(std::uint32_t intid) = 0;
     virtual void set_priority(std::uint32_t intid, std::uint8_t prio) = 0;  // lower is more urgent
     virtual void set_edge_triggered(std::uint32_t intid, bool edge) = 0;    // SPIs only
     virtual std::uint32_t acknowledge() = 0;        // returns kSpuriousIntid when nothing pends

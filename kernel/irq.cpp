@@ -31,6 +31,11 @@ void register_handler(std::uint32_t intid, Handler h) {
     s.slots[intid].handler = h;
     s.gic->set_priority(intid, hal::kDefaultPriority);
     s.gic->enable(intid);
+    // A GIC with two security states, left as reset by firmware at EL3, keeps every interrupt in
+    // secure Group 0, out of this kernel's reach: say so instead of waiting for ticks that never come.
+    if (!s.gic->is_enabled(intid))
+        panic("irq: INTID %u cannot be enabled from the non-secure state: the firmware left it in the secure "
+              "group (QEMU -M secure=on needs EL3 firmware that configures the GIC, e.g. TF-A)", intid);
 }
 
 void unregister_handler(std::uint32_t intid) {

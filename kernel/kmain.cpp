@@ -67,6 +67,20 @@ std::uint64_t memory_total(const hal::PlatformInfo& p) {
     return total;
 }
 
+// Like Linux, warn when the loader broke the boot protocol: the kernel copes, but such a loader may
+// break other promises (caches, the device tree) in ways that surface later and elsewhere.
+void check_boot_protocol() {
+    const BootEntryState& e = boot_entry_state;
+    using ull = unsigned long long;
+    log_debug("boot protocol: entered with x1-x3 0x%llx 0x%llx 0x%llx, DAIF 0x%llx, SCTLR_EL%u 0x%llx", ull{e.x1},
+              ull{e.x2}, ull{e.x3}, ull{e.daif}, g_boot.entry_el, ull{e.sctlr});
+    if (e.x1 | e.x2 | e.x3)
+        log_warn("boot protocol: x1-x3 not zero at entry (0x%llx 0x%llx 0x%llx)", ull{e.x1}, ull{e.x2}, ull{e.x3});
+    if (e.sctlr & 1) log_warn("boot protocol: entered with the MMU on (SCTLR_EL%u 0x%llx)", g_boot.entry_el, ull{e.sctlr});
+    if ((e.daif & kDaifMaskedByLoader) != kDaifMaskedByLoader)
+        log_warn("boot protocol: entered with debug, IRQ or FIQ unmasked (DAIF 0x%llx)", ull{e.daif});
+}
+
 void print_banner() {
     const hal::PlatformInfo& p = g_boot.platform;
     const std::uint64_t midr = read_sysreg(midr_el1);
@@ -188,6 +202,7 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     gic->init_cpu();
     irq::init(gic);
     print_banner();
+    check_boot_protocol();
 
     irq::register_handler(p.timer.virt_intid, timer_irq);
     irq::register_handler(p.uart.intid, uart_irq);

@@ -7,6 +7,7 @@ what=${1:-test}
 
 need=()       # Debian packages to install
 missing=()    # human-readable names, for non-Debian systems
+optional=()   # Debian packages that enable more tests; without them those tests are skipped
 
 have() { command -v "$1" >/dev/null 2>&1; }
 want() { # want COMMAND PACKAGE DESCRIPTION
@@ -28,26 +29,46 @@ if [ "$what" = test ]; then
     if [ ! -f /usr/include/gtest/gtest.h ] && [ ! -f /usr/local/include/gtest/gtest.h ]; then
         need+=(libgtest-dev); missing+=("GoogleTest (libgtest-dev)")
     fi
+    # U-Boot as QEMU firmware, for the tests that boot the Image with booti (qemu.uboot.*).
+    uboot=${UBOOT_BIN:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
+    [ -f "$uboot" ] || optional+=(u-boot-qemu)
 fi
 if [ "$what" = debug ]; then want gdb-multiarch gdb-multiarch "GDB for AArch64"; fi
 
-[ ${#need[@]} -eq 0 ] && exit 0
+[ ${#need[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
+skipped() { echo "setup: $uboot not found, the U-Boot boot tests will be skipped ($1)" >&2; }
 
 if have apt-get; then
-    echo "setup: installing ${need[*]}"
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
-        if have sudo; then sudo="sudo"; else
-            echo "setup: not root and no sudo; run as root: apt-get install -y ${need[*]}" >&2; exit 1
+        if have sudo; then sudo="sudo"; elif [ ${#need[@]} -ne 0 ]; then
+            echo "setup: not root and no sudo; run as root: apt-get install -y ${need[*]}${optional[*]:+ ${optional[*]}}" >&2; exit 1
+        else
+            skipped "as root: apt-get install -y ${optional[*]}"; exit 0
         fi
     fi
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq || true
-    $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    if [ ${#need[@]} -ne 0 ]; then
+        echo "setup: installing ${need[*]}"
+        $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+    for pkg in ${optional[@]+"${optional[@]}"}; do
+        if apt-cache show "$pkg" >/dev/null 2>&1; then
+            echo "setup: installing $pkg"
+            $sudo apt-get install -y -qq "$pkg" >/dev/null || skipped "apt-get install $pkg failed"
+        else
+            skipped "no package $pkg in this system's archive"
+        fi
+    done
     exit 0
 fi
 
+if [ ${#need[@]} -eq 0 ]; then
+    skipped "no apt-get: build U-Boot's qemu_arm64 target and configure with -DUBOOT_BIN=PATH"; exit 0
+fi
 echo "setup: missing tools; please install:" >&2
 for m in "${missing[@]}"; do echo "  - $m" >&2; done
-echo "(Debian/Ubuntu packages: ${need[*]})" >&2
+[ ${#optional[@]} -eq 0 ] || echo "  - optional: U-Boot for QEMU qemu_arm64 ($uboot), for the U-Boot boot tests" >&2
+echo "(Debian/Ubuntu packages: ${need[*]}${optional[*]:+ ${optional[*]}})" >&2
 exit 1

@@ -2,6 +2,7 @@
 // hardware models. Each test is well under a second of QEMU time.
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/esr.h"
+#include "arch/aarch64/spinlock.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "kernel/boot_info.h"
@@ -9,6 +10,7 @@
 #include "kernel/irq.h"
 #include "kernel/bench.h"
 #include "kernel/ktest.h"
+#include "kernel/memory.h"
 #include "kernel/symbols.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
@@ -16,7 +18,7 @@
 #include "mm/layout.h"
 
 extern "C" void kmain(std::uint64_t, std::uint64_t, std::uint64_t);
-extern "C" char _kernel_start[], _etext[], _erodata[];
+extern "C" char _kernel_start[], _etext[], _erodata[], _kernel_end[];
 
 namespace {
 const int kRodataValue = 42;
@@ -146,6 +148,67 @@ KTEST(boot, device_tree_matches_the_hardware) {
     KT_EXPECT(p.uart.present);
     KT_EXPECT(p.timer.present);
     KT_EXPECT(hal::timer::frequency() == read_sysreg(cntfrq_el0));
+}
+
+// The loader (QEMU's own for -kernel, or U-Boot's booti) entered as the arm64 boot protocol says.
+KTEST(boot, loader_followed_the_arm64_boot_protocol) {
+    const kernel::BootEntryState& e = kernel::boot_entry_state;
+    KT_EXPECT_EQ(e.x1, 0);
+    KT_EXPECT_EQ(e.x2, 0);
+    KT_EXPECT_EQ(e.x3, 0);
+    KT_EXPECT_EQ(e.sctlr & 1, 0);  // MMU off
+    KT_EXPECT_EQ(e.daif & kernel::kDaifMaskedByLoader, kernel::kDaifMaskedByLoader);
+    KT_EXPECT(kernel::g_boot.kimage_pa % (2u << 20) == 0);  // the Image header asks for 2 MiB alignment
+}
+
+// The boot loader's reservations hold: no frame the allocator hands out overlaps the kernel image,
+// the device tree, the initramfs, a /memreserve/ entry or a /reserved-memory region (U-Boot's booti
+// moves the tree and the initramfs to the top of RAM and reserves the latter). Takes every free
+// frame once, largest blocks first, then gives them all back.
+KTEST(boot, reserved_memory_is_never_handed_out) {
+    const kernel::BootInfo& b = kernel::g_boot;
+    const hal::PlatformInfo& p = b.platform;
+    hal::MemRange kept[hal::kMaxReserved + 3];
+    std::size_t n = 0;
+    kept[n++] = {b.kimage_pa, static_cast<std::uint64_t>(_kernel_end - _kernel_start)};
+    if (b.dtb_ok) kept[n++] = {b.dtb_pa, p.dtb_size};
+    if (p.has_initrd) kept[n++] = {p.initrd_start, p.initrd_end - p.initrd_start};
+    for (std::size_t i = 0; i < p.reserved_count; ++i) kept[n++] = p.reserved[i];
+
+    const std::size_t free_before = kernel::memory::stats().free_frames;
+    std::uint64_t blocks = 0;   // physical address of the last block taken; each holds the previous
+    std::size_t frames = 0, overlaps = 0;
+    std::uint64_t first_overlap = 0;
+    {
+        arch::IrqGuard irq;  // nothing else may run (and find no memory) while all of it is taken
+        for (int order = 10; order >= 0; --order) {
+            for (;;) {
+                auto r = kernel::memory::alloc_frames(static_cast<unsigned>(order));
+                if (!r.ok()) break;
+                const std::uint64_t pa = r.value(), size = std::uint64_t{4096} << order;
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (kept[i].size != 0 && pa < kept[i].base + kept[i].size && kept[i].base < pa + size) {
+                        if (overlaps++ == 0) first_overlap = pa;
+                    }
+                }
+                auto* w = static_cast<std::uint64_t*>(kernel::memory::phys_to_virt(pa));
+                w[0] = blocks;
+                w[1] = static_cast<std::uint64_t>(order);
+                blocks = pa;
+                frames += std::size_t{1} << order;
+            }
+        }
+        while (blocks != 0) {
+            const auto* w = static_cast<const std::uint64_t*>(kernel::memory::phys_to_virt(blocks));
+            const std::uint64_t next = w[0];
+            kernel::memory::free_frames(blocks, static_cast<unsigned>(w[1]));
+            blocks = next;
+        }
+    }
+    KT_EXPECT_EQ(first_overlap, 0);
+    KT_EXPECT_EQ(overlaps, 0);
+    KT_EXPECT(frames > 0 && frames <= free_before);
+    KT_EXPECT_EQ(kernel::memory::stats().free_frames, free_before);
 }
 
 KTEST(boot, kprintf_formats_like_printf) {
