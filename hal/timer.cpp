@@ -84,11 +84,16 @@ std::uint64_t counter() {
     arch::isb();  // the counter read is not hoisted above earlier instructions
     return read_sysreg(cntvct_el0);
 }
+// Both saturate at the largest value: "never" deadlines (a sleep of 2^40 s) convert back and forth
+// without wrapping round to the past, which would fire the comparator on every interrupt.
+namespace {
+std::uint64_t saturate(unsigned __int128 v) { return v > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(v); }
+}  // namespace
 std::uint64_t counts_to_ns(std::uint64_t c) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(c) * 1'000'000'000u) / s.freq);
+    return saturate((static_cast<unsigned __int128>(c) * 1'000'000'000u) / s.freq);
 }
 std::uint64_t ns_to_counts(std::uint64_t ns) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(ns) * s.freq + 999'999'999u) / 1'000'000'000u);
+    return saturate((static_cast<unsigned __int128>(ns) * s.freq + 999'999'999u) / 1'000'000'000u);
 }
 std::uint64_t uptime_ns() { return counts_to_ns(counter()); }
 std::uint64_t ticks() { return s.ticks; }

@@ -534,7 +534,10 @@ void sleep_until(std::uint64_t uptime_ns) {
     }
 }
 
-void sleep_ns(std::uint64_t ns) { sleep_until(hal::timer::uptime_ns() + ns); }
+void sleep_ns(std::uint64_t ns) {
+    const std::uint64_t now = hal::timer::uptime_ns();
+    sleep_until(ns > ~std::uint64_t{0} - now ? ~std::uint64_t{0} : now + ns);  // saturating: "forever"
+}
 
 void preempt_disable() {
     arch::IrqGuard g;

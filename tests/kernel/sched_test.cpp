@@ -611,6 +611,31 @@ KTEST(sched, interrupt_cuts_a_sleep_short_and_later_sleeps_return_at_once) {
 }
 
 namespace {
+int sleep_forever(void*) {
+    sched::sleep_ns(~std::uint64_t{0});  // a deadline at the end of time: only interrupt() ends it
+    return 0;
+}
+}  // namespace
+
+// A sleep until the end of time arms the timer far in the future, not (wrapped round) in the past:
+// meanwhile the tick goes on, a short sleep wakes on time, and the sleeper still ends when told.
+KTEST(sched, a_sleep_without_end_leaves_the_timer_working) {
+    auto t = sched::spawn("forever", sleep_forever, nullptr, {sched::PolicyKind::RoundRobin, 0, false});
+    KT_ASSERT(t.ok());
+    const std::uint64_t id = t.value()->id;
+    KT_ASSERT(wait_for([&] { return is_blocked(id); }));
+    const std::uint64_t ticks = hal::timer::ticks();
+    const std::uint64_t t0 = hal::timer::uptime_ns();
+    sched::sleep_ns(20'000'000);
+    KT_EXPECT(hal::timer::uptime_ns() - t0 >= 20'000'000);
+    KT_EXPECT(hal::timer::ticks() > ticks);
+    KT_EXPECT(is_blocked(id));
+    sched::interrupt(t.value());
+    KT_ASSERT(wait_for([&] { return is_zombie(id); }));
+    sched::release(t.value());
+}
+
+namespace {
 struct UserVictim {
     sched::WaitQueue wq;
     std::atomic<int> saw_kill{0};
