@@ -1,5 +1,5 @@
-// Process lifecycle: creation, fork, exec, exit, wait, orphans, user faults, and the scheduler hooks
-// that switch address spaces (ASIDs) and FP/SIMD state.
+// Process lifecycle: creation, fork, exec, exit, wait, orphans, user faults. What a context switch
+// carries for processes (ASIDs, FP/SIMD registers) is in switch_state.cpp.
 //
 // Locks: s_tree_lock guards every Process's family fields (parent, children, zombie, wait_status),
 // the process list and count. Order: a wait queue's lock -> s_tree_lock -> the run-queue lock; wake-ups
@@ -20,21 +20,17 @@
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/panic.h"
+#include "kernel/switch_state.h"
 #include "kernel/syscall.h"
 #include "kernel/user_copy.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
 #include "lib/string.h"
-#include "mm/asid_allocator.h"
 #include "sched/scheduler.h"
 
-extern "C" void fpsimd_save(kernel::FpState* s);
-extern "C" void fpsimd_load(const kernel::FpState* s);
 extern "C" [[noreturn]] void enter_user(const arch::TrapFrame* src, arch::TrapFrame* dst);
 
 namespace kernel {
-
-static_assert(offsetof(FpState, fpcr) == 512 && offsetof(FpState, fpsr) == 520, "fpsimd.S layout");
 
 namespace {
 
@@ -46,197 +42,11 @@ int s_next_pid = 1;
 Process* s_init = nullptr;          // pid 1, when running with init=
 sched::WaitQueue s_kernel_children; // the shell waits here for processes it started
 
-arch::SpinLock s_asid_lock;          // guards s_asids
-constinit mm::AsidAllocator s_asids;
 
 arch::TrapFrame* frame_of(sched::Task* t) {
     return reinterpret_cast<arch::TrapFrame*>(t->stack.top - sizeof(arch::TrapFrame));
 }
 
-// ---- ASIDs.
-//
-// s_asids hands out ASIDs under s_asid_lock. A switch to a space whose context id is of the current
-// generation takes no lock (the scheme of Linux arm64's check_and_switch_context): each CPU publishes
-// the context id it runs in its running slot, and the allocator's own record of what each CPU runs
-// (set_active) is brought up to date from the slots, under the lock, only before the operations that
-// read it: a possible rollover, a release. Before a rollover, taking a slot's value also zeroes it, so
-// that CPU's next switch goes through the lock and cannot publish a context id past a rollover it
-// did not see:
-//   switch (IRQs masked):  old = running[cpu]; if old != 0, ctx is of the current generation (as
-//                          published) and cmpxchg(running[cpu], old -> ctx) succeeds, ctx's ASID is
-//                          reserved for us;
-//   before a rollover (lock held):  each slot is exchanged with 0, its context id set_active().
-// Read-modify-writes of one location are totally ordered: either the switch's cmpxchg comes first and
-// the rollover keeps ctx's ASID, or it finds 0 and takes the lock, which orders it after the rollover
-// (and the new generation).
-//
-// s_fast.running[cpu].ctx: 0 = the next switch takes the lock (boot, or taken before a rollover);
-// kNoSpace = the CPU runs no user space (its allocator slot is 0); else the context id it runs, which
-// its allocator slot may not name yet. Only its own CPU writes a slot non-zero, with IRQs masked.
-// s_fast also holds what a switch needs to know of the allocator, written under the lock and read
-// without it: the ASID mask (fixed by process_init()) and the current generation << ASID bits.
-// s_slots_used: 1 + the highest CPU that ever took the lock here (no other slot was ever non-zero);
-// lock.
-// One slot per CPU the kernel serves (the scheduler's and g_current_process's eight, indexed alike).
-constexpr unsigned kAsidCpus = 8;
-static_assert(kAsidCpus <= mm::AsidAllocator::kMaxCpus);
-constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
-struct RunningSlot {
-    alignas(64) std::uint64_t ctx = 0;  // a cache line each: every switch writes its CPU's
-};
-struct {
-    RunningSlot running[kAsidCpus];
-    std::uint64_t asid_mask = 0xffff;   // initialised data (not BSS): nothing to clear at boot
-    std::uint64_t generation_base = 0;  // a context id of the current generation, ASID bits clear
-} s_fast;
-unsigned s_slots_used = 0;
-
-// A relaxed atomic load (one LDR) that GCC addresses off a base register like a plain one: its
-// __atomic_load_n takes a symbol's or member's address into a register first.
-inline std::uint64_t load_relaxed(const std::uint64_t& v) { return *static_cast<const volatile std::uint64_t*>(&v); }
-
-// Lock held, after any change of generation.
-void publish_generation() {
-    __atomic_store_n(&s_fast.generation_base, s_asids.generation() << s_asids.bits(), __ATOMIC_RELAXED);
-}
-
-unsigned asid_cpu() { return arch::cpu_index() & (kAsidCpus - 1); }
-
-// Lock held: the allocator's active slots from the running slots, for every CPU but `skip`. `take`:
-// each slot also becomes 0 (before a rollover, see above); otherwise the view is only refreshed (the
-// CPUs may move on at once, which only a rollover needs to stop).
-void sync_running_slots(bool take, unsigned skip) {
-    for (unsigned c = 0; c < s_slots_used; ++c) {
-        if (c == skip) continue;
-        const std::uint64_t ctx = take ? __atomic_exchange_n(&s_fast.running[c].ctx, 0, __ATOMIC_RELAXED)
-                                       : __atomic_load_n(&s_fast.running[c].ctx, __ATOMIC_RELAXED);
-        if (s_asids.asid_of(ctx) != 0) s_asids.set_active(c, ctx);  // 0 and kNoSpace: already exact
-    }
-}
-
-// A current-generation ASID for a space without one (new, or from before a rollover). Lock held.
-[[gnu::noinline]] std::uint64_t assign_context(mm::AddressSpace* as) {
-    // Only an assign that finds every ASID taken rolls over, reading every CPU's active slot.
-    if (s_asids.in_use() >= s_asids.max_asid()) sync_running_slots(true, kAsidCpus);
-    bool flush = false;
-    as->assign_asid(s_asids, flush);
-    publish_generation();
-    if (flush) arch::tlb_flush_all();  // a new generation: stale entries of recycled ASIDs go
-    return as->context_id();
-}
-
-// The switch's slow path: a space without a current-generation ASID, or a CPU whose slot was taken
-// (or never set). Records the space as this CPU's, in the allocator too.
-[[gnu::noinline]] std::uint64_t activate_space_locked(mm::AddressSpace* as, unsigned cpu) {
-    arch::SpinGuardIrqsOff g(s_asid_lock);
-    std::uint64_t ctx = as->context_id();
-    if (!s_asids.is_current(ctx)) ctx = assign_context(as);
-    s_asids.set_active(cpu, ctx);
-    __atomic_store_n(&s_fast.running[cpu].ctx, ctx, __ATOMIC_RELAXED);
-    if (cpu >= s_slots_used) s_slots_used = cpu + 1;
-    return as->table().root() | (std::uint64_t{s_asids.asid_of(ctx)} << 48);
-}
-
-// The switch's fast path: if the space's ASID is of the current generation and this CPU's slot was
-// not taken, publishes it as this CPU's and gives its TTBR0 value. IRQs masked.
-[[gnu::always_inline]] inline bool activate_space_fast(mm::AddressSpace* as, unsigned cpu,
-                                                      std::uint64_t& ttbr0) {
-    const std::uint64_t ctx = load_relaxed(as->context_id());
-    const std::uint64_t mask = s_fast.asid_mask;
-    std::uint64_t* slot = &s_fast.running[cpu].ctx;
-    std::uint64_t old = load_relaxed(*slot);
-    if (__builtin_expect(old == 0 || (ctx & ~mask) != load_relaxed(s_fast.generation_base) ||
-                             !__atomic_compare_exchange_n(slot, &old, ctx, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED),
-                         0))
-        return false;
-    ttbr0 = as->table().root() | ((ctx & mask) << 48);
-    return true;
-}
-
-// Makes `as` this CPU's space (its ASID reserved for it) and returns its TTBR0 value. IRQs masked.
-std::uint64_t activate_space(mm::AddressSpace* as, unsigned cpu) {
-    std::uint64_t ttbr0;
-    return activate_space_fast(as, cpu, ttbr0) ? ttbr0 : activate_space_locked(as, cpu);
-}
-
-// This CPU runs no user space any more (its process is exiting). IRQs masked.
-void deactivate_space() {
-    arch::SpinGuardIrqsOff g(s_asid_lock);
-    const unsigned cpu = asid_cpu();
-    s_asids.set_active(cpu, 0);
-    // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
-    __atomic_store_n(&s_fast.running[cpu].ctx, kNoSpace, __ATOMIC_RELAXED);
-}
-
-// A dead space's ASID (its TLB entries already invalidated: free_space) may be handed out again. The
-// space runs nowhere and no CPU can switch to it any more; this CPU left it under the lock
-// (deactivate_space, or execve's switch to the new space), so its allocator slot does not name it.
-void release_asid(std::uint64_t ctx) {
-    arch::IrqSpinGuard g(s_asid_lock);
-    // release() checks that no CPU's slot names it: refresh the others' (there are none on one CPU).
-    if (s_slots_used > 1) sync_running_slots(false, asid_cpu());
-    s_asids.release(ctx);
-}
-
-// FP/SIMD registers are switched lazily: they hold the state of s_fp_owner (one CPU until SMP makes
-// this per CPU). A task that is not the owner runs with EL0 FP access trapped (CPACR_EL1.FPEN = 01);
-// its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
-// Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
-// s_el0_fp_open mirrors CPACR_EL1 (per CPU with SMP, like the owner): a switch writes the register
-// (and pays the ISB) only when the access changes, which between two non-owners it never does.
-Process* s_fp_owner = nullptr;
-bool s_el0_fp_open = true;  // as boot/head.S leaves it; the first switch to a User task closes it
-
-constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
-constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
-
-// IRQs masked (the mirror and the register change together).
-void set_el0_fp_access(bool on) {
-    write_sysreg(cpacr_el1, on ? kCpacrFpenAll : kCpacrFpenEl1);
-    arch::isb();  // the new trap setting applies to the next EL0 instruction
-    s_el0_fp_open = on;
-}
-
-// Makes the registers hold p's state (IRQs masked).
-void take_fp(Process* p) {
-    static constexpr FpState kZeroFp{};  // a program's registers before its first FP instruction
-    if (s_fp_owner == p) return;
-    if (s_fp_owner) fpsimd_save(&s_fp_owner->fp);
-    fpsimd_load(p->fp_used ? &p->fp : &kZeroFp);
-    p->fp_used = true;
-    s_fp_owner = p;
-}
-
-// The current values of p's FP state in p->fp (IRQs masked).
-void sync_fp(Process* p) {
-    if (s_fp_owner == p) fpsimd_save(&p->fp);
-}
-
-// The FP/SIMD access the next task needs at EL0 (IRQs masked).
-[[gnu::always_inline]] inline void set_fp_access_for(Process* n) {
-    const bool owner = s_fp_owner == n;
-    if (owner != s_el0_fp_open) set_el0_fp_access(owner);
-}
-
-[[gnu::noinline]] void on_switch_locked(sched::Task* next, Process* n, mm::AddressSpace* as, unsigned cpu) {
-    next->context.ttbr0 = activate_space_locked(as, cpu);
-    set_fp_access_for(n);
-}
-
-// Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access. Makes no call
-// on its common path (calls only in tail position).
-void on_switch(sched::Task*, sched::Task* next) {
-    const unsigned cpu = asid_cpu();
-    Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
-    g_current_process[cpu] = n;
-    if (!n) return;
-    if (mm::AddressSpace* as = n->space) {
-        std::uint64_t ttbr0;
-        if (!activate_space_fast(as, cpu, ttbr0)) return on_switch_locked(next, n, as, cpu);
-        next->context.ttbr0 = ttbr0;
-    }
-    set_fp_access_for(n);
-}
 
 void release_process(Process* p) {
     {
@@ -328,10 +138,7 @@ void process_init() {
     // asid_bits=8 on a 16-bit CPU: 255 ASIDs, so that tests can make them roll over.
     const unsigned wanted = g_boot.options.asid_bits;
     if (wanted != 0 && wanted < asid_bits) asid_bits = wanted;
-    s_asids.init(asid_bits);
-    s_fast.asid_mask = s_asids.max_asid();
-    publish_generation();
-    sched::set_switch_hook(on_switch);
+    switch_state_init(asid_bits);
     sched::set_user_return_hook([](arch::TrapFrame&) { act_on_kill(current_process()); });
 }
 
@@ -414,7 +221,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     if (self->fp_used) {
         {
             arch::IrqGuard g;
-            sync_fp(self);  // the parent's live registers, if it owns them
+            fp_sync(self);  // the parent's live registers, if it owns them
         }
         child->fp = self->fp;
         child->fp_used = true;
@@ -446,7 +253,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     {
         arch::IrqGuard g;
         self->space = prog.space;
-        self->task->context.ttbr0 = activate_space(prog.space, asid_cpu());
+        self->task->context.ttbr0 = activate_space(prog.space);
         write_sysreg(ttbr0_el1, self->task->context.ttbr0);
         arch::isb();  // the new space is in effect before we return to EL0 or touch user memory
     }
@@ -470,8 +277,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* co
     {
         arch::IrqGuard g;
         self->fp_used = false;  // the new program starts with zero registers
-        if (s_fp_owner == self) s_fp_owner = nullptr;  // the old program's registers are not kept
-        set_el0_fp_access(false);
+        fp_drop(self, true);  // the old program's registers are not kept; the new one starts closed
     }
     frame = arch::TrapFrame{};
     frame.elr = prog.entry;
@@ -495,7 +301,7 @@ void process_exit(int status) {
     mm::AddressSpace* space = self->space;
     {
         arch::IrqGuard g;
-        if (s_fp_owner == self) s_fp_owner = nullptr;
+        fp_drop(self, false);
         self->space = nullptr;
         self->task->context.ttbr0 = memory::empty_user_root();
         write_sysreg(ttbr0_el1, memory::empty_user_root());
@@ -526,13 +332,9 @@ void process_exit(int status) {
     }
     if (wake_init && s_init) s_init->child_exited.wake_all();
     if (self == s_init) {
-        std::uint64_t rollovers;
-        {
-            arch::IrqSpinGuard g(s_asid_lock);
-            rollovers = s_asids.rollovers();
-        }
-        if (rollovers)
-            log_info("ASIDs (%u bits): %llu rollovers", s_asids.bits(), static_cast<unsigned long long>(rollovers));
+        unsigned bits = 0;
+        if (const std::uint64_t rollovers = asid_rollovers(bits))
+            log_info("ASIDs (%u bits): %llu rollovers", bits, static_cast<unsigned long long>(rollovers));
         const bool exited = (status & 0x7f) == 0;
         log_info("init (pid 1) %s %d: powering off", exited ? "exited with status" : "was killed by signal",
                  exited ? (status >> 8) & 0xff : status & 0x7f);
@@ -664,8 +466,7 @@ const char* signal_name(int sig) {
     const Class ec = exception_class(frame.esr);
     Process* p = current_process();
     if (ec == Class::FpAccess) {  // first FP use since this task was switched in: give it the registers
-        take_fp(p);
-        set_el0_fp_access(true);
+        fp_trap(p);
         return;
     }
     // A write to a copy-on-write page (shared since a fork): give this space its own copy, retry.
