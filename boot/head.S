@@ -114,7 +114,10 @@ primary_entry:
     ldr     x0, =upper_half_entry   // link (upper-half) address from the literal pool
     br      x0
 
+    .cfi_sections .debug_frame      // .eh_frame is discarded at link time; GDB reads .debug_frame
 upper_half_entry:
+    .cfi_startproc
+    .cfi_undefined x30              // for debuggers: the outermost frame, no caller to unwind to
     ldr     x0, =boot_stack_top
     mov     sp, x0                  // the same stack, now through its upper-half address
     mov     x29, xzr                // the backtrace ends here
@@ -128,6 +131,7 @@ upper_half_entry:
     bl      kmain
 5:  wfe                             // kmain never returns; if it did, stop here
     b       5b
+    .cfi_endproc
 
 // el2_to_el1: configure EL2 so EL1 owns the CPU (AArch64, timers, FP, PMU, GICv3 system registers),
 // then return at EL1h with DAIF masked. Clobbers x0, x1. Called once, MMU off.

@@ -1,6 +1,7 @@
 // cpu_switch_to and the first-run trampoline. Layout of the saved state: sched/context.h.
 #include "sched/context.h"
 
+    .cfi_sections .debug_frame      // .eh_frame is not linked; GDB reads .debug_frame
     .text
 // void cpu_switch_to(Task* prev /* x0 */, Task* next /* x1 */)
 // Saves x19-x30 and sp of the running task into prev's context and restores them from next's.
@@ -33,11 +34,14 @@ cpu_switch_to:
 // Finishes the switch (run-queue lock released, IRQs on), runs the entry, exits with its result.
     .globl task_trampoline
 task_trampoline:
+    .cfi_startproc
+    .cfi_undefined x30              // for debuggers: a task's outermost frame
     bl      sched_finish_switch
     mov     x0, x20
     blr     x19
     bl      sched_exit_current      // never returns
 1:  b       1b
+    .cfi_endproc
 
 // void sched_resume_after_exit()  -- never called: returned into, from cpu_switch_to.
 // A task switched to by an exiting one resumes here instead of at its saved lr (exit() swapped them):

@@ -85,13 +85,32 @@
 
 .macro entry_path name, handler, slot
 \name:
+    // Unwind information for debuggers (in .debug_frame: .eh_frame is not linked). On entry sp is
+    // the frame, TF_SIZE below the interrupted sp. From EL1 the caller is the interrupted code: its pc
+    // is the saved ELR (DWARF column 32 as the return column), x29/x30 are in the frame. From EL0
+    // there is nothing in the kernel to unwind to.
+    .cfi_startproc
+    .if \slot < 8
+    .cfi_signal_frame
+    .cfi_return_column 32
+    .endif
+    .cfi_def_cfa sp, TF_SIZE
     save_frame
+    .if \slot < 8
+    .cfi_offset 32, TF_ELR - TF_SIZE
+    .cfi_offset x29, TF_X(29) - TF_SIZE
+    .cfi_offset x30, TF_LR - TF_SIZE
+    .else
+    .cfi_undefined x30
+    .endif
     mov     x0, sp
     mov     x1, #\slot
     bl      \handler
     b       exception_return
+    .cfi_endproc
 .endm
 
+    .cfi_sections .debug_frame
     .section .text.vectors, "ax"
     .balign 0x800
     .globl exception_vectors
