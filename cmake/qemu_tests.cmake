@@ -49,6 +49,15 @@ add_test(NAME qemu.user-asid8.test_process COMMAND ${QEMU_RUN} --config a57-gicv
     --expect "ASIDs \\(8 bits\\): [1-9][0-9]* rollovers" --timeout 240)
 set_tests_properties(qemu.user-asid8.test_process PROPERTIES TIMEOUT 300)
 
+# Console writes from several processes never interleave: three writers print 6000-byte lines of one
+# letter each (longer than the console's 4 KiB pieces, with write and a two-vector writev) with a 1 ms
+# tick in real time, so they are preempted inside their writes; a line holding two letters fails.
+add_test(NAME qemu.user.conwrite COMMAND ${QEMU_RUN} --config a53-gicv2 --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio
+    --append "init=/bin/conwrite 6000 4 hz=1000" --check exit --timeout 60
+    --expect "^A{6000}$" --expect "^B{6000}$" --expect "^C{6000}$" --forbid "^[ABC]*(A[BC]|B[AC]|C[AB])"
+    --expect "conwrite: 3 writers x 4 lines of 6000 bytes: done")
+set_tests_properties(qemu.user.conwrite PROPERTIES TIMEOUT 90)
+
 # FP/SIMD state survives switches between processes (three workers check their vector registers
 # across sched_yield and preemption); forktree builds and reaps a process tree.
 foreach(prog fpu forktree)

@@ -67,15 +67,29 @@ constexpr std::size_t kChunk = 256;  // console bounce buffer
     return static_cast<std::int64_t>(got);
 }
 
+// Tasks' console writes take turns: each holds s_console_writer for its whole length (the next one
+// waits asleep), so no other task's output lands inside it. Each piece of up to sizeof s_console_buf
+// bytes is one console::write, so a kernel log line can fall only between the pieces of a longer
+// write. A writer killed half way stops at a piece boundary and reports what it wrote.
+sched::Mutex s_console_writer;
+char s_console_buf[4096];  // guarded by s_console_writer
+
+// Takes the writer turn unless this task holds it already (inside a writev's File::WriteTurn).
+// True when taken here: the caller gives it back.
+bool take_console_turn() {
+    if (s_console_writer.owner() == sched::current()) return false;
+    s_console_writer.lock();
+    return true;
+}
+
 [[gnu::noinline]] std::int64_t console_write(std::uint64_t user_buf, std::size_t n) {
-    // One write reaches the console whole (line-atomic) up to the bounce size; longer writes go
-    // in pieces.
-    char buf[512];
+    File::WriteTurn turn(true);
     std::size_t done = 0;
     while (done < n) {
-        const std::size_t len = n - done < sizeof buf ? n - done : sizeof buf;
-        if (!copy_from_user(buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
-        console::write(buf, len);
+        if (done > 0 && killed()) break;
+        const std::size_t len = n - done < sizeof s_console_buf ? n - done : sizeof s_console_buf;
+        if (!copy_from_user(s_console_buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        console::write(s_console_buf, len);
         done += len;
     }
     return static_cast<std::int64_t>(done);
@@ -216,6 +230,12 @@ std::int64_t File::read(std::uint64_t user_buf, std::size_t n) {
     case Kind::PipeWrite: return -abi::kEBADF;
     }
     return -abi::kEBADF;
+}
+
+File::WriteTurn::WriteTurn(bool console) : m_taken(console && take_console_turn()) {}
+
+File::WriteTurn::~WriteTurn() {
+    if (m_taken) s_console_writer.unlock();
 }
 
 std::int64_t File::write(std::uint64_t user_buf, std::size_t n) {

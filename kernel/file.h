@@ -26,6 +26,20 @@ public:
     // The buffers are user addresses; the file copies through the fault-tolerant accessors.
     std::int64_t read(std::uint64_t user_buf, std::size_t n);
     std::int64_t write(std::uint64_t user_buf, std::size_t n);
+    // Makes the writes made while it lives one write on the console (writev's vectors): no other
+    // task's output lands between them. Nothing for pipes, whose writes are each atomic up to
+    // kPipeCapacity, as on Linux.
+    class [[nodiscard]] WriteTurn {
+    public:
+        explicit WriteTurn(const File& f) : WriteTurn(f.kind() == Kind::Console) {}
+        explicit WriteTurn(bool console);
+        ~WriteTurn();
+        WriteTurn(const WriteTurn&) = delete;
+        WriteTurn& operator=(const WriteTurn&) = delete;
+
+    private:
+        bool m_taken;  // this turn took the console's writer lock (a nested one does not)
+    };
     // Terminal requests on the console (tty.h); a pipe is no terminal: -ENOTTY.
     std::int64_t ioctl(std::uint32_t request, std::uint64_t arg);
     abi::Stat stat() const;  // what fstat reports

@@ -52,6 +52,7 @@ std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::ui
         if (v.len && !user_range_ok(v.base, v.len)) return -kEFAULT;
         total += v.len;
     }
+    File::WriteTurn turn(*f);  // the vectors reach the console as one write
     std::int64_t done = 0;
     for (std::uint64_t i = 0; i < count; ++i) {
         Iovec v;

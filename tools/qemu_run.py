@@ -124,6 +124,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--check", choices=["tests", "panic", "bench", "exit", "none"], default="none")
     ap.add_argument("--expect", action="append", default=[], help="regex that must appear in the output")
+    ap.add_argument("--forbid", action="append", default=[], help="regex that must not appear in the output")
     ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off and the bench machine")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off: deterministic virtual time")
     ap.add_argument("--interactive", action="store_true")
@@ -187,6 +188,11 @@ def run_and_check(args, cmd):
     for pattern in args.expect:
         if not re.search(pattern, out, re.M):
             print(f"qemu_run: expected output not found: {pattern!r}")
+            ok = False
+    for pattern in args.forbid:
+        m = re.search(pattern, out, re.M)
+        if m:
+            print(f"qemu_run: forbidden output found: {pattern!r} at offset {m.start()}")
             ok = False
     if args.check == "tests":
         m = re.findall(r"^(\d+) passed, (\d+) failed$", out, re.M)
