@@ -79,8 +79,13 @@ if("glibc_smoke" IN_LIST GLIBC_PROGRAMS)
         list(APPEND glibc_expect --expect ${line})
     endforeach()
     add_test(NAME qemu.user.glibc_smoke COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
-        --initrd ${GLIBC_INITRAMFS} --append "init=/bin/glibc_smoke" --check exit ${glibc_expect} --timeout 120)
-    set_tests_properties(qemu.user.glibc_smoke PROPERTIES TIMEOUT 150)
+        --initrd ${GLIBC_INITRAMFS} --append "init=/bin/glibc_smoke" --check exit ${glibc_expect}
+        --expect "^image: low$" --timeout 120)
+    # The same program as a static PIE (ET_DYN): loaded high, relocated by glibc, same behaviour.
+    add_test(NAME qemu.user.glibc_smoke_pie COMMAND ${QEMU_RUN} --config a72-gicv3-el2 --icount
+        --initrd ${GLIBC_INITRAMFS} --append "init=/bin/glibc_smoke_pie" --check exit ${glibc_expect}
+        --expect "^image: high$" --timeout 120)
+    set_tests_properties(qemu.user.glibc_smoke qemu.user.glibc_smoke_pie PROPERTIES TIMEOUT 150)
 endif()
 
 # Through U-Boot as the firmware (Debian/Ubuntu package u-boot-qemu): booti starts the Image the way

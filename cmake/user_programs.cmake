@@ -25,7 +25,7 @@ endif()
 set(USER_CXX_FLAGS
     -std=gnu++20
     -ffreestanding                 # no libc: our own _start, printf and mem* functions
-    -fno-pie                       # fixed-address static executable (the kernel's loader does no relocation)
+    -fno-pie                       # fixed-address static executable (the runtime has no self-relocation)
     -O2
     -fno-stack-protector           # no TLS canary: there is no thread pointer setup
     -fno-exceptions -fno-rtti      # no unwinder or type tables in a libc-free runtime
@@ -155,19 +155,26 @@ else()
     set(glibc_cpio_args "")
     set(glibc_outputs "")
     foreach(src IN LISTS GLIBC_SOURCES)
-        get_filename_component(name ${src} NAME_WE)
-        set(out ${USER_OUT_DIR}/glibc/${name})
-        add_custom_command(
-            OUTPUT ${out}
-            COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_OUT_DIR}/glibc
-            # -static: no dynamic loader in the initramfs; unmodified otherwise (glibc's own crt files).
-            COMMAND ${GLIBC_CC} -std=c11 -O2 -Wall -Wextra -Werror -static -o ${out} ${src} -lm
-            DEPENDS ${src}
-            COMMENT "Building glibc program ${name}"
-            VERBATIM)
-        list(APPEND GLIBC_PROGRAMS ${name})
-        list(APPEND glibc_outputs ${out})
-        list(APPEND glibc_cpio_args --exec bin/${name}=${out})
+        get_filename_component(base ${src} NAME_WE)
+        # Each program twice: -static (ET_EXEC at its link address) and -static-pie (ET_DYN, loaded
+        # at kPieLoadBase, relocated by glibc's own start-up code). No dynamic loader in either.
+        foreach(kind static static-pie)
+            set(name ${base})
+            if(kind STREQUAL "static-pie")
+                set(name ${base}_pie)
+            endif()
+            set(out ${USER_OUT_DIR}/glibc/${name})
+            add_custom_command(
+                OUTPUT ${out}
+                COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_OUT_DIR}/glibc
+                COMMAND ${GLIBC_CC} -std=c11 -O2 -Wall -Wextra -Werror -${kind} -o ${out} ${src} -lm
+                DEPENDS ${src}
+                COMMENT "Building glibc program ${name} (-${kind})"
+                VERBATIM)
+            list(APPEND GLIBC_PROGRAMS ${name})
+            list(APPEND glibc_outputs ${out})
+            list(APPEND glibc_cpio_args --exec bin/${name}=${out})
+        endforeach()
     endforeach()
     add_custom_command(
         OUTPUT ${GLIBC_INITRAMFS}

@@ -100,10 +100,15 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
     if (!entry.ok()) return -abi::kENOENT;
     if (is_directory(entry.value())) return -abi::kEACCES;  // as Linux: a directory is not executable
     if (!is_regular(entry.value())) return -abi::kENOEXEC;
-    auto elf = parse_elf(entry.value().data, entry.value().size, kUserStackTop - kUserStackSize - 0x10000);
+    constexpr std::uint64_t kImageLimit = kUserStackTop - kUserStackSize - 0x10000;  // guard gap below the stack
+    auto elf = parse_elf(entry.value().data, entry.value().size, kImageLimit);
     if (!elf.ok()) return -abi::kENOEXEC;
     const ElfImage& img = elf.value();
-    if (img.is_pie) return -abi::kENOEXEC;  // static ET_EXEC only: a PIE would need relocation by its libc
+    // A static PIE (no interpreter: parse_elf refuses PT_INTERP) goes at kPieLoadBase; its libc's
+    // start-up code applies its own relocations (glibc's and musl's static-pie crt files do), the
+    // kernel only moves the image and says where through AT_PHDR and AT_ENTRY.
+    const std::uint64_t bias = img.is_pie ? kPieLoadBase - img.image_start : 0;
+    if (img.is_pie && img.image_end + bias > kMmapTop) return -abi::kENOEXEC;  // too large to sit below the maps
 
     mm::AddressSpace* as = new_space_storage_create();
     if (!as) return -abi::kENOMEM;
@@ -114,14 +119,15 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
     std::uint64_t brk = 0;
     for (std::size_t i = 0; i < img.segment_count; ++i) {
         const ElfSegment& s = img.segments[i];
-        const std::uint64_t start = mm::align_down(s.vaddr, mm::kPageSize);
-        const std::uint64_t end = mm::align_up(s.vaddr + s.memsz, mm::kPageSize);
+        const std::uint64_t vaddr = s.vaddr + bias;
+        const std::uint64_t start = mm::align_down(vaddr, mm::kPageSize);
+        const std::uint64_t end = mm::align_up(vaddr + s.memsz, mm::kPageSize);
         mm::MapFlags f = mm::MapFlags::Read;
         if (s.write) f |= mm::MapFlags::Write;
         if (s.exec) f |= mm::MapFlags::Execute;
         auto m = as->map_new(start, end - start, f);
         if (!m.ok()) return fail(to_errno(m.error()));
-        if (!write_into(*as, s.vaddr, entry.value().data + s.offset, s.filesz, s.exec)) return fail(-abi::kENOMEM);
+        if (!write_into(*as, vaddr, entry.value().data + s.offset, s.filesz, s.exec)) return fail(-abi::kENOMEM);
         if (end > brk) brk = end;
     }
     // The top of the stack; it grows on demand down to kUserStackSize (process.cpp), with an unmapped
@@ -153,8 +159,9 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
     const std::uint64_t at_random = push_bytes(random_bytes, 16);
 
     const std::uint64_t auxv[][2] = {
-        {abi::kAT_PHDR, img.phdr_vaddr}, {abi::kAT_PHENT, img.phentsize}, {abi::kAT_PHNUM, img.phnum},
-        {abi::kAT_PAGESZ, 4096}, {abi::kAT_BASE, 0}, {abi::kAT_FLAGS, 0}, {abi::kAT_ENTRY, img.entry},
+        {abi::kAT_PHDR, img.phdr_vaddr ? img.phdr_vaddr + bias : 0}, {abi::kAT_PHENT, img.phentsize},
+        {abi::kAT_PHNUM, img.phnum}, {abi::kAT_PAGESZ, 4096}, {abi::kAT_BASE, 0 /* no interpreter */},
+        {abi::kAT_FLAGS, 0}, {abi::kAT_ENTRY, img.entry + bias},
         {abi::kAT_UID, 0}, {abi::kAT_EUID, 0}, {abi::kAT_GID, 0}, {abi::kAT_EGID, 0},
         {abi::kAT_HWCAP, 0x3 /* FP | ASIMD */}, {abi::kAT_CLKTCK, 100}, {abi::kAT_SECURE, 0},
         {abi::kAT_RANDOM, at_random}, {abi::kAT_EXECFN, execfn}, {abi::kAT_NULL, 0}};
@@ -178,7 +185,7 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
     // The code was written through the data side and cleaned to the PoU above: wait for the cleans,
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    out = LoadedProgram{as, img.entry, sp, brk};
+    out = LoadedProgram{as, img.entry + bias, sp, brk};
     return 0;
 }
 

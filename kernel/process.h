@@ -23,6 +23,9 @@ inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
 inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
 inline constexpr std::uint64_t kUserStackInitial = 16 * 1024;     // mapped at exec; the rest on demand
 inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymous maps grow down from here
+// Where a static PIE (ET_DYN without an interpreter) is loaded: far below the maps and the stack,
+// with its brk growing up from its end (x86-64 Linux's ELF_ET_DYN_BASE; no randomisation yet).
+inline constexpr std::uint64_t kPieLoadBase = 0x0000'5555'5555'4000ull;
 
 struct FpState {
     std::uint64_t q[64];  // q0..q31, 128 bits each

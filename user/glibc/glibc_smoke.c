@@ -98,6 +98,9 @@ static void memory(void) {
 int main(void) {
     atexit(report_at_exit);
     printf("hi\n");
+    // Where the program runs: a -static build at its link address (0x400000 region), a -static-pie
+    // one wherever the kernel put it (above 4 GiB here), relocated by glibc's start-up code.
+    printf("image: %s\n", (unsigned long)&main >= 0x100000000ul ? "high" : "low");
     fork_and_wait();
     pipe_between_processes();
     memory();
