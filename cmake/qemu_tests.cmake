@@ -35,6 +35,14 @@ foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+# init= gets the command line's bare words as arguments and its unknown key=value options as
+# environment (before the defaults, which they override), as on Linux; the kernel's own stay its.
+add_test(NAME qemu.user.init_args_and_environment COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/hello one FOO=bar hz=250 PATH=/x two"
+    --check exit --timeout 60 --expect "^argc=3$" --expect "^argv\\[1\\]=one$" --expect "^argv\\[2\\]=two$"
+    --expect "^envp\\[0\\]=FOO=bar$" --expect "^envp\\[1\\]=PATH=/x$" --expect "^envp\\[2\\]=HOME=/$"
+    --forbid "envp.*=(hz=|PATH=/bin)" --forbid "warning: command line")
+
 # The same programs on GICv3 at EL2 without -initrd (the built-in initramfs).
 foreach(prog test_syscalls test_process)
     add_test(NAME qemu.user-builtin.${prog} COMMAND ${QEMU_RUN} --config a72-gicv3-el2 --icount

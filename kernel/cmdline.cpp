@@ -19,6 +19,12 @@ bool parse_uint(StrView v, std::uint64_t max, std::uint64_t& out) {
 }
 }  // namespace
 
+bool is_kernel_option(StrView key) {
+    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits"})
+        if (key.equals(k)) return true;
+    return false;
+}
+
 BootOptions parse_boot_options(const char* s, std::size_t len, void (*warn)(const char*, StrView, void*),
                                void* ctx) {
     BootOptions o;

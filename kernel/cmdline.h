@@ -22,6 +22,10 @@ struct BootOptions {
     unsigned asid_bits = 0;  // asid_bits=8|16: ASID width, at most what the CPU has (0: all it has)
 };
 
+// Whether `key` (the part before '=') is an option the kernel reads itself. With init=, Linux's rule
+// applies to the others: bare words become init's arguments, unknown key=value ones its environment.
+bool is_kernel_option(StrView key);
+
 // Calls warn(message, token) for each unknown option or bad value; never fails.
 BootOptions parse_boot_options(const char* cmdline, std::size_t len,
                                void (*warn)(const char* what, StrView token, void* ctx), void* ctx);

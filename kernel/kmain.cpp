@@ -49,15 +49,17 @@ void use_virt_defaults(hal::PlatformInfo& p) {
     p.cpu_count = 1;
 }
 
-// Whether a token is a bare word (no '='): with init=, those become init's arguments, as on Linux.
-bool bare_word(StrView tok) {
-    for (std::size_t i = 0; i < tok.len; ++i)
-        if (tok.ptr[i] == '=') return false;
-    return true;
+// The option's name: the token up to its '='.
+StrView option_key(StrView tok) {
+    std::size_t eq = 0;
+    while (eq < tok.len && tok.ptr[eq] != '=') ++eq;
+    return StrView{tok.ptr, eq};
 }
 
 void warn_option(const char* what, StrView tok, void* has_init) {
-    if (has_init && bare_word(tok)) return;
+    // With init=, the options the kernel does not know are init's arguments and environment
+    // (start_init); bad values of the kernel's own still warn.
+    if (has_init && !is_kernel_option(option_key(tok))) return;
     log_warn("command line: %.*s: %s", static_cast<int>(tok.len), tok.ptr, what);
 }
 
@@ -119,25 +121,41 @@ int start_init() {
     const std::size_t n = g_boot.options.init.len < sizeof path - 1 ? g_boot.options.init.len : sizeof path - 1;
     lib::copy_bytes(path, g_boot.options.init.ptr, n);
     path[n] = 0;
-    // argv: the path, then the command line's bare words (Linux passes those to init too).
-    static char words[256];
-    const char* argv[17] = {path};
-    int argc = 1;
+    // As Linux does: the command line's bare words become init's arguments after the path, and its
+    // key=value options the kernel does not read become init's environment, before the defaults
+    // (which they override).
+    static char words[512];
+    constexpr int kMax = 16;
+    const char* argv[kMax + 2] = {path};
+    const char* envp[kMax + 4];
+    int argc = 1, envc = 0;
     std::size_t used = 0;
     const char* b = g_boot.platform.bootargs;
-    for (std::size_t i = 0; i < g_boot.platform.bootargs_len && argc < 16;) {
+    for (std::size_t i = 0; i < g_boot.platform.bootargs_len;) {
         while (i < g_boot.platform.bootargs_len && b[i] == ' ') ++i;
         const std::size_t start = i;
         while (i < g_boot.platform.bootargs_len && b[i] && b[i] != ' ') ++i;
         StrView tok{b + start, i - start};
-        if (tok.len == 0 || !bare_word(tok) || used + tok.len + 1 > sizeof words) continue;
+        const StrView key = option_key(tok);
+        const bool word = key.len == tok.len;
+        if (tok.len == 0 || (!word && is_kernel_option(key)) || used + tok.len + 1 > sizeof words ||
+            (word ? argc > kMax : envc == kMax))
+            continue;
         lib::copy_bytes(words + used, tok.ptr, tok.len);
         words[used + tok.len] = 0;
-        argv[argc++] = words + used;
+        (word ? argv[argc++] : envp[envc++]) = words + used;
         used += tok.len + 1;
     }
     argv[argc] = nullptr;
-    const char* envp[] = {"HOME=/", "PATH=/bin", "TERM=vt100", nullptr};
+    const int given = envc;
+    for (const char* d : {"HOME=/", "PATH=/bin", "TERM=vt100"}) {
+        std::size_t k = 0;
+        while (d[k] != '=') ++k;
+        bool overridden = false;
+        for (int e = 0; e < given; ++e) overridden = overridden || lib::compare_bytes(envp[e], d, k + 1) == 0;
+        if (!overridden) envp[envc++] = d;
+    }
+    envp[envc] = nullptr;
     sched::preempt_disable();  // init must not run (and exit) before it is known as init
     auto p = spawn_process(path, argv, envp, nullptr);
     if (!p.ok()) panic("init=%s: cannot start it: %s", path, lib::error_name(p.error()));

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,24 @@ TEST(CmdlineTest, StopsAtTheLengthAndAtNul) {
     EXPECT_EQ(o.hz, 200u);
     auto o2 = kernel::parse_boot_options("hz=200 hz=300", 6, Warnings::record, &w);
     EXPECT_EQ(o2.hz, 200u);
+}
+
+// Every option parse_boot_options reads is a kernel option (so init= never receives it), and
+// anything else is not (so init does).
+TEST(CmdlineTest, KernelOptionsAreExactlyTheOnesTheParserReads) {
+    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits"}) {
+        EXPECT_TRUE(kernel::is_kernel_option(kernel::StrView{k, std::strlen(k)})) << k;
+        std::vector<std::string> messages;
+        const std::string tok = std::string(k) + "=8";
+        kernel::parse_boot_options(
+            tok.c_str(), tok.size(),
+            [](const char* what, kernel::StrView, void* ctx) { static_cast<std::vector<std::string>*>(ctx)->push_back(what); },
+            &messages);
+        for (const auto& msg : messages) EXPECT_EQ(msg.find("unknown"), std::string::npos) << k;
+    }
+    for (const char* k : {"", "FOO", "hzz", "tes", "init2", "HOME"}) {
+        EXPECT_FALSE(kernel::is_kernel_option(kernel::StrView{k, std::strlen(k)})) << k;
+    }
 }
 
 TEST(CmdlineTest, ListItemsSkipEmptyOnes) {
