@@ -287,14 +287,14 @@ std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::ui
         if (addr & 4095) return -kEINVAL;
         if (!user_range_ok(addr, size) || addr < mm::kPageSize) return -kEINVAL;
         va = addr;
-        if (flags & kMAP_FIXED) {
-            for (std::uint64_t a = va; a < va + size; a += mm::kPageSize)  // kMAP_FIXED replaces
-                if (p->space->translate(a).ok()) (void)p->space->unmap(a, mm::kPageSize);
-        }
+        if (flags & kMAP_FIXED) (void)p->space->unmap_mapped(va, size);  // MAP_FIXED replaces (range checked)
     } else {
         if (p->mmap_next < size + (std::uint64_t{1} << 32)) return -kENOMEM;
         va = p->mmap_next - size;
     }
+    // Pages are allocated at once (no demand paging for maps yet): a request beyond the free frames
+    // fails here instead of taking every frame in the system before failing.
+    if (prot != 0 && size / mm::kPageSize > memory::stats().free_frames) return -kENOMEM;
     if (prot == 0) {
         // PROT_NONE: the range is reserved (never handed out again) but nothing is mapped, so any
         // access faults, as on Linux.
@@ -308,9 +308,9 @@ std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::ui
 std::int64_t sys_munmap(Process* p, std::uint64_t addr, std::uint64_t len) {
     if ((addr & 4095) || len == 0 || !user_range_ok(addr, len)) return -kEINVAL;
     const std::uint64_t end = mm::align_up(addr + len, mm::kPageSize);
-    for (std::uint64_t a = addr; a < end; a += mm::kPageSize)  // unmapped pages in the range are fine
-        if (p->space->translate(a).ok()) (void)p->space->unmap(a, mm::kPageSize);
-    return 0;
+    // Holes in the range are fine; the cost follows the pages mapped there, not len (which may span
+    // the whole user half).
+    return p->space->unmap_mapped(addr, end - addr).ok() ? 0 : -kEINVAL;
 }
 
 // mprotect: how a program makes code it wrote executable under W^X (write, then switch to R+X).

@@ -79,9 +79,8 @@ lib::Status AddressSpace::check_all_mapped(VirtAddr va, std::size_t size) const 
 }
 
 lib::Status AddressSpace::check_none_mapped(VirtAddr va, std::size_t size) const {
-    for (std::size_t off = 0; off < size; off += kPageSize) {
-        if (m_table.translate(va + off).ok()) return lib::Error::AlreadyMapped;
-    }
+    // One search over the entries in use, whatever the range's size.
+    if (m_table.next_mapping(va, va + size).ok()) return lib::Error::AlreadyMapped;
     return {};
 }
 
@@ -167,6 +166,17 @@ lib::Status AddressSpace::unmap(VirtAddr va, std::size_t size) {
     TRY_STATUS(check_range(va, size));
     TRY_STATUS(check_all_mapped(va, size));
     unmap_pages(va, size);
+    return {};
+}
+
+lib::Status AddressSpace::unmap_mapped(VirtAddr va, std::size_t size) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, size));
+    const VirtAddr end = va + size;
+    for (auto m = m_table.next_mapping(va, end); m.ok(); m = m_table.next_mapping(m.value().va + kPageSize, end)) {
+        KASSERT(m.value().size == kPageSize);
+        unmap_pages(m.value().va, kPageSize);
+    }
     return {};
 }
 

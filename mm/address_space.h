@@ -82,6 +82,9 @@ public:
     // Unmaps every page of the range and frees the owned ones (after their TLB invalidation).
     // InvalidArgument, NotMapped (any page of the range; nothing changed then).
     [[nodiscard]] lib::Status unmap(VirtAddr va, std::size_t size);
+    // Unmaps whatever is mapped in the range (holes allowed, as munmap), freeing the owned frames.
+    // Costs about the pages unmapped, not the range's size. InvalidArgument only.
+    [[nodiscard]] lib::Status unmap_mapped(VirtAddr va, std::size_t size);
     // New permissions for every page of the range; ownership and frames stay. Write on an owned page
     // whose frame is shared becomes CopyOnWrite instead. InvalidArgument, NotMapped (nothing changed
     // then).

@@ -197,6 +197,10 @@ public:
             const_cast<void*>(static_cast<const void*>(&fn)));
     }
 
+    // The first leaf overlapping [from, limit), in ascending VA order: from a whole-range search it
+    // costs about the entries in use, not the range's size. NotFound if none.
+    [[nodiscard]] lib::Result<Mapping> next_mapping(VirtAddr from, VirtAddr limit) const;
+
     // Checks the bookkeeping against the tables: every count matches its table, no non-root table
     // is empty, table_count() is the number of reachable tables. Malformed if not (tests, debugging).
     [[nodiscard]] lib::Status audit() const;
@@ -256,6 +260,8 @@ private:
                                           unsigned level, VirtAddr base, LeafFn fn, void* ctx) const;
     void destroy_table(ValidEntries& entries, PhysAddr table, unsigned level, VirtAddr base,
                        DestroyFn on_leaf, void* ctx);
+    [[nodiscard]] lib::Result<Mapping> find_leaf(ValidEntries& entries, const std::uint64_t* t, unsigned level,
+                                                 VirtAddr base, VirtAddr from, VirtAddr limit) const;
     [[nodiscard]] lib::Status clone_table(CloneState& st, ValidEntries& entries, std::uint64_t* src,
                                           std::uint64_t* dst, unsigned level, VirtAddr base,
                                           unsigned& copied, unsigned& copied_chunks);

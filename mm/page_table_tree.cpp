@@ -24,6 +24,17 @@ public:
     explicit ValidEntries(const PageTable& pt)
         : m_table(pt.m_root_table), m_exact(pt.m_root_valid), m_left(kPtEntries), m_chunks(0) {}
 
+    // Starts at entry `first` instead of 0 (entries below it are never reported). The count no
+    // longer bounds the walk then: some valid entries lie below `first`.
+    void start_at(std::size_t first) {
+        m_left = kPtEntries;
+        const std::size_t group = m_exact != nullptr ? 64 : 16;
+        m_next = first / group * group;  // a group start: chunk starts are multiples of 16
+        m_mask = 0;
+        if (!load_group()) return;
+        if (m_base < first) m_mask &= ~std::uint64_t{0} << (first - m_base);  // < group <= 64
+    }
+
     // The next valid entry's index, in ascending order; kPtEntries after the last.
     std::size_t next() {
         if (m_left == 0) return kPtEntries;
@@ -97,6 +108,35 @@ lib::Status PageTable::visit_table(ValidEntries& entries, const std::uint64_t* t
         }
     }
     return {};
+}
+
+lib::Result<Mapping> PageTable::next_mapping(VirtAddr from, VirtAddr limit) const {
+    const VirtAddr base = va_base();
+    if (limit <= from || from - base >= (VirtAddr{1} << arch::kPtVaBits)) return lib::Error::NotFound;
+    ValidEntries root(*this);
+    return find_leaf(root, m_root_table, 0, base, from, limit);
+}
+
+// The first leaf of the level-`level` table `t` (covering from `base`) that overlaps [from, limit),
+// from >= base. Visits only valid entries from from's entry on.
+lib::Result<Mapping> PageTable::find_leaf(ValidEntries& entries, const std::uint64_t* t, unsigned level,
+                                          VirtAddr base, VirtAddr from, VirtAddr limit) const {
+    const std::uint64_t size = pt_level_size(level);
+    entries.start_at(static_cast<std::size_t>((from - base) / size));
+    for (std::size_t i = entries.next(); i < kPtEntries; i = entries.next()) {
+        const VirtAddr va = base + i * size;
+        if (va >= limit || va < base) break;  // past the range (or wrapped at the top of the half)
+        const std::uint64_t d = load(&t[i]);
+        if (pte_is_table(d, level)) {
+            const std::uint64_t* sub = table_at(pte_address(d));
+            ValidEntries below(sub, pte_table_count(d), pte_table_chunks(d));
+            auto m = find_leaf(below, sub, level + 1, va, from > va ? from : va, limit);
+            if (m.ok() || m.error() != lib::Error::NotFound) return m;
+        } else if (pte_is_leaf(d, level)) {
+            return Mapping{va, align_down(pte_address(d), size), static_cast<std::size_t>(size), leaf_flags(d)};
+        }
+    }
+    return lib::Error::NotFound;
 }
 
 void PageTable::destroy(DestroyFn on_leaf, void* ctx) {

@@ -1182,6 +1182,8 @@ private:
             if constexpr (std::is_same_v<Frames, FakeFrames>) {
                 op_clone();  // not on LinearFrames: it never reuses a frame, clones would use up its arena
             }
+        } else if (r < 800) {
+            check_next_mapping();
         } else {
             for (int i = 0; i < 3; ++i) check_translate(pick_va() + rand(k4K));
         }
@@ -1438,6 +1440,28 @@ private:
         child.destroy();
         EXPECT_EQ(m_frames.live(), live_before);
         m_frames.on_free = saved_on_free;
+    }
+
+    // next_mapping(from, limit) finds the model's first leaf overlapping [from, limit): ranges from a
+    // page to the whole half, starting inside leaves, in holes and at the half's ends.
+    void check_next_mapping() {
+        const VirtAddr lo = m_half == Half::User ? 0 : 0xFFFF'0000'0000'0000;
+        VirtAddr from = chance(10) ? lo : pick_va() + (chance(50) ? rand(k4K) : 0);
+        std::uint64_t len = chance(20) ? ~VirtAddr{0} - from : chance(50) ? rand(64) * k4K + 1 : rand(k1G) * 64 + 1;
+        const VirtAddr limit = from + len < from ? ~VirtAddr{0} : from + len;
+        std::optional<Leaf> expected;
+        auto it = m_model.find(from);
+        if (it == m_model.leaves().end()) it = m_model.leaves().lower_bound(from);
+        if (it != m_model.leaves().end() && it->first < limit) {
+            expected = Leaf{it->first, it->second.pa, it->second.size, it->second.flags};
+        }
+        auto got = m_pt.next_mapping(from, limit);
+        if (!expected) {
+            EXPECT_TRUE(!got.ok() && got.error() == Error::NotFound) << "next_mapping 0x" << std::hex << from;
+            return;
+        }
+        ASSERT_TRUE(got.ok()) << "next_mapping 0x" << std::hex << from << " to 0x" << limit;
+        EXPECT_EQ((Leaf{got.value().va, got.value().pa, got.value().size, got.value().flags}), *expected);
     }
 
     void check_translate(VirtAddr va) {

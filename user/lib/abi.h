@@ -158,6 +158,7 @@ inline constexpr int MAP_SHARED = 0x01;
 inline constexpr int MAP_PRIVATE = 0x02;
 inline constexpr int MAP_FIXED = 0x10;
 inline constexpr int MAP_ANONYMOUS = 0x20;
+inline constexpr int MAP_FIXED_NOREPLACE = 0x100000;  // as MAP_FIXED, but EEXIST instead of replacing
 
 // *at() calls (include/uapi/linux/fcntl.h).
 inline constexpr int AT_FDCWD = -100;
