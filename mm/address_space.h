@@ -98,7 +98,9 @@ public:
     [[nodiscard]] lib::Result<AddressSpace*> clone_eager(void* storage) const;
     // fork() with copy-on-write: like clone_eager, but every owned page's frame is shared (one more
     // reference) instead of copied, and the writable ones become read-only CopyOnWrite pages in
-    // BOTH spaces (this space's stale TLB entries are invalidated). NoMemory (child tables): the
+    // BOTH spaces (this space's ASID is invalidated once, when the copy ends). One walk over the
+    // entries in use (PageTable::clone_into). NoMemory (child tables, or a copy of a frame too widely
+    // shared to share once more): the
     // child is freed again; pages of this space already made CopyOnWrite stay so (harmless: the next
     // write fault finds the frame unshared and makes it writable in place).
     [[nodiscard]] lib::Result<AddressSpace*> clone_cow(void* storage);
