@@ -87,7 +87,9 @@ std::uint64_t counter() {
 // Both saturate at the largest value: "never" deadlines (a sleep of 2^40 s) convert back and forth
 // without wrapping round to the past, which would fire the comparator on every interrupt.
 namespace {
-std::uint64_t saturate(unsigned __int128 v) { return v > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(v); }
+std::uint64_t saturate(unsigned __int128 v) {
+    return v > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(v);
+}
 }  // namespace
 std::uint64_t counts_to_ns(std::uint64_t c) {
     return saturate((static_cast<unsigned __int128>(c) * 1'000'000'000u) / s.freq);

@@ -88,7 +88,8 @@ bool take_console_turn() {
     while (done < n) {
         if (done > 0 && killed()) break;
         const std::size_t len = n - done < sizeof s_console_buf ? n - done : sizeof s_console_buf;
-        if (!copy_from_user(s_console_buf, user_buf + done, len).ok()) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        if (!copy_from_user(s_console_buf, user_buf + done, len).ok())
+            return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
         console::write(s_console_buf, len);
         done += len;
     }

@@ -209,7 +209,8 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     log_debug("memory: frames, kernel page table and heap ready");  // memory::init moved the console
 
     if (p.rtc.present && !hal::rtc::init(memory::mmio_virt(p.rtc.base)))
-        log_warn("rtc: no PL031 at 0x%llx: the realtime clock starts at the epoch", static_cast<unsigned long long>(p.rtc.base));
+        log_warn("rtc: no PL031 at 0x%llx: the realtime clock starts at the epoch",
+                 static_cast<unsigned long long>(p.rtc.base));
     hal::psci::init(p.psci.conduit == hal::PsciConduit::Smc   ? hal::psci::Conduit::Smc
                     : p.psci.conduit == hal::PsciConduit::Hvc ? hal::psci::Conduit::Hvc
                                                               : hal::psci::Conduit::None);

@@ -72,7 +72,8 @@ public:
             ZeroedTables& z = m_zeroed[arch::cpu_index() & 7];
             // Only the engine frees tables, and it cannot free one twice (host tests check that on
             // every path); the frame cache behind this one still catches double frees of frames.
-            if (z.count > 0 && z.frames[z.count - 1] == pa) panic("memory: table frame 0x%llx freed twice", static_cast<unsigned long long>(pa));
+            if (z.count > 0 && z.frames[z.count - 1] == pa)
+                panic("memory: table frame 0x%llx freed twice", static_cast<unsigned long long>(pa));
             if (z.count < kZeroedMax) {
                 z.frames[z.count++] = pa;
                 return;

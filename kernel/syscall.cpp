@@ -258,7 +258,8 @@ std::int64_t sys_brk(Process* p, std::uint64_t want) {
     const std::uint64_t new_top = mm::align_up(want, mm::kPageSize);
     if (new_top > old_top) {
         // As mmap: more than the free frames fails before taking them all.
-        if ((new_top - old_top) / mm::kPageSize > memory::stats().free_frames) return static_cast<std::int64_t>(p->brk);
+        if ((new_top - old_top) / mm::kPageSize > memory::stats().free_frames)
+            return static_cast<std::int64_t>(p->brk);
         if (!p->space->map_new(old_top, new_top - old_top, mm::MapFlags::Read | mm::MapFlags::Write).ok())
             return static_cast<std::int64_t>(p->brk);  // Linux: failure returns the old break
     } else if (new_top < old_top) {
