@@ -31,11 +31,10 @@ class Pipe {
 public:
     std::int64_t read(std::uint64_t user_buf, std::size_t n);
     std::int64_t write(std::uint64_t user_buf, std::size_t n);
-    void close_end(bool write_end);
-    bool unused() {
-        arch::IrqSpinGuard g(m_lock);
-        return m_readers == 0 && m_writers == 0;
-    }
+    // Closes one end. True for the caller that must delete the pipe: both ends closed and no other
+    // close still at work (the first closer wakes the other side's waiters after dropping the lock,
+    // and the second must not free the pipe under it, on another CPU or after a preemption).
+    [[nodiscard]] bool close_end(bool write_end);
     // Fixed at creation, for fstat.
     const std::uint64_t ino = next_pipe_ino();
     const std::uint64_t created_ns = hal::rtc::realtime_ns();  // CLOCK_REALTIME
@@ -45,6 +44,7 @@ private:
     std::uint8_t m_buf[kPipeCapacity];
     std::size_t m_head = 0, m_count = 0;
     int m_readers = 1, m_writers = 1;
+    int m_closing = 0;  // close_end calls between their two holds of the lock
     sched::WaitQueue m_readable{m_lock};  // readers waiting for data (or the last writer's close)
     sched::WaitQueue m_writable{m_lock};  // writers waiting for room (or the last reader's close)
 
@@ -185,13 +185,16 @@ std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
     }
 }
 
-void Pipe::close_end(bool write_end) {
+bool Pipe::close_end(bool write_end) {
     bool last;
     {
         arch::IrqSpinGuard g(m_lock);
         last = (write_end ? --m_writers : --m_readers) == 0;
+        ++m_closing;
     }
     if (last) (write_end ? m_readable : m_writable).wake_all();  // readers see EOF, writers kEPIPE
+    arch::IrqSpinGuard g(m_lock);
+    return --m_closing == 0 && m_readers == 0 && m_writers == 0;
 }
 
 File* File::open_console() { return new File(Kind::Console, nullptr); }
@@ -218,8 +221,7 @@ File* File::get() {
 void File::put() {
     if (__atomic_sub_fetch(&m_refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     if (m_pipe) {
-        m_pipe->close_end(m_kind == Kind::PipeWrite);
-        if (m_pipe->unused()) delete m_pipe;
+        if (m_pipe->close_end(m_kind == Kind::PipeWrite)) delete m_pipe;
     }
     delete this;
 }
