@@ -388,14 +388,26 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     s_heap = new (s_heap_storage) mm::SlabHeap(s_heap_pages);
 }
 
+namespace {
+// Free frames, the cached ones included (s_frames_lock held).
+std::size_t free_frames_locked() {
+    std::size_t n = s_buddy.free_frames() + s_table_frames.cached();
+    for (const FrameCache& c : s_frame_cache) n += c.count;
+    return n;
+}
+}  // namespace
+
+std::size_t free_frame_count() {
+    arch::IrqSpinGuard g(s_frames_lock);
+    return free_frames_locked();
+}
+
 Stats stats() {
     Stats s{};
     {
         arch::IrqSpinGuard g(s_frames_lock);
         s.total_frames = s_buddy.total_frames();
-        s.free_frames = s_buddy.free_frames();
-        for (const FrameCache& c : s_frame_cache) s.free_frames += c.count;  // cached frames are free
-        s.free_frames += s_table_frames.cached();                              // so are cached tables
+        s.free_frames = free_frames_locked();
         for (unsigned o = 0; o <= mm::BuddyAllocator::kMaxOrder; ++o) {
             s.free_blocks[o] = s_buddy.free_blocks(o);
             s.allocated_blocks[o] = s_buddy.allocated_blocks(o);

@@ -45,6 +45,7 @@ struct Stats {
     std::size_t kernel_tables;
 };
 Stats stats();
+std::size_t free_frame_count();  // stats().free_frames without the rest (mmap and brk ask it)
 void* heap_alloc(std::size_t size, std::size_t align);   // null when out of memory
 void heap_free(void* p);
 // operator new/delete for small objects: a per-CPU cache first, the heap behind it.

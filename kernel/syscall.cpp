@@ -258,7 +258,7 @@ std::int64_t sys_brk(Process* p, std::uint64_t want) {
     const std::uint64_t new_top = mm::align_up(want, mm::kPageSize);
     if (new_top > old_top) {
         // As mmap: more than the free frames fails before taking them all.
-        if ((new_top - old_top) / mm::kPageSize > memory::stats().free_frames)
+        if ((new_top - old_top) / mm::kPageSize > memory::free_frame_count())
             return static_cast<std::int64_t>(p->brk);
         if (!p->space->map_new(old_top, new_top - old_top, mm::MapFlags::Read | mm::MapFlags::Write).ok())
             return static_cast<std::int64_t>(p->brk);  // Linux: failure returns the old break
@@ -297,7 +297,7 @@ std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::ui
     }
     // Pages are allocated at once (no demand paging for maps yet): a request beyond the free frames
     // fails here instead of taking every frame in the system before failing.
-    if (prot != 0 && size / mm::kPageSize > memory::stats().free_frames) return -kENOMEM;
+    if (prot != 0 && size / mm::kPageSize > memory::free_frame_count()) return -kENOMEM;
     if (prot == 0) {
         // PROT_NONE: the range is reserved (never handed out again) but nothing is mapped, so any
         // access faults, as on Linux.

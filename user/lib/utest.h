@@ -74,6 +74,31 @@ constexpr bool exited_with(int status, int code) { return status >= 0 && wifexit
 int probe_read(std::uintptr_t addr);
 int probe_write(std::uintptr_t addr);
 
+// A pipe2() pair closed when the test ends (ok() is false if pipe2 failed); close_r/close_w close
+// one end early (EOF and EPIPE tests).
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() {
+        int fds[2];
+        if (pipe2(fds, 0) == 0) r = fds[0], w = fds[1];
+    }
+    ~Pipe() {
+        close_r();
+        close_w();
+    }
+    Pipe(const Pipe&) = delete;
+    Pipe& operator=(const Pipe&) = delete;
+    void close_r() {
+        if (r >= 0) close(r);
+        r = -1;
+    }
+    void close_w() {
+        if (w >= 0) close(w);
+        w = -1;
+    }
+    bool ok() const { return r >= 0 && w >= 0; }
+};
+
 // True when UTEST_QEMU_USER=1: the program runs under qemu-aarch64 on a Linux host, where a few
 // things are not modelled (noted at each use); those checks are then skipped with a note.
 bool qemu_user();

@@ -26,19 +26,6 @@ std::uint64_t thread_pointer() {
 }
 void set_thread_pointer(std::uint64_t v) { asm volatile("msr tpidr_el0, %0" ::"r"(v)); }
 
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int fds[2];
-        if (pipe2(fds, 0) == 0) r = fds[0], w = fds[1];
-    }
-    ~Pipe() {
-        if (r >= 0) close(r);
-        if (w >= 0) close(w);
-    }
-    bool ok() const { return r >= 0 && w >= 0; }
-};
-
 // Under qemu-user the descriptors are the host's, a terminal or not; on this kernel they are the console.
 bool console_checks() {
     if (!qemu_user()) return true;

@@ -9,27 +9,6 @@ using namespace user::utest;
 
 namespace {
 
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int fds[2];
-        if (pipe2(fds, 0) == 0) r = fds[0], w = fds[1];
-    }
-    ~Pipe() {
-        close_r();
-        close_w();
-    }
-    void close_r() {
-        if (r >= 0) close(r);
-        r = -1;
-    }
-    void close_w() {
-        if (w >= 0) close(w);
-        w = -1;
-    }
-    bool ok() const { return r >= 0 && w >= 0; }
-};
-
 unsigned char pattern(std::size_t i) { return static_cast<unsigned char>(i * 31 + (i >> 8)); }
 
 // An anonymous mapping for big buffers (the stack is small and there is no malloc).

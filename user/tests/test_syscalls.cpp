@@ -15,19 +15,6 @@ const auto kKernelPtr = reinterpret_cast<void*>(kKernelAddress);
 const auto kLowPtr = reinterpret_cast<void*>(kUnmappedUserAddress);
 constexpr int kUnusedFd = 12345;   // never open: above any fd this process uses
 
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int fds[2];
-        if (pipe2(fds, 0) == 0) r = fds[0], w = fds[1];
-    }
-    ~Pipe() {
-        if (r >= 0) close(r);
-        if (w >= 0) close(w);
-    }
-    bool ok() const { return r >= 0 && w >= 0; }
-};
-
 bool all_zero(const void* p, std::size_t n) {
     const auto* b = static_cast<const unsigned char*>(p);
     for (std::size_t i = 0; i < n; ++i)
