@@ -19,8 +19,6 @@ using namespace abi;
 // The initramfs's (anonymous) device, like Linux's rootfs.
 constexpr std::uint64_t kRootfsDev = encode_dev(0, 1);
 
-File* file_of(Process* p, std::uint64_t fd) { return p->fd_at(fd); }
-
 // A path from user space and the scratch space lookup_path needs, on the heap (12 KiB: too much for
 // a 16 KiB kernel stack).
 class PathBuffers {
@@ -56,7 +54,7 @@ int lookup_errno(lib::Error e) {
 // Resolves a non-empty path given to an *at() call.
 std::int64_t lookup_at(Process* p, int dirfd, PathBuffers& b, FollowLast follow, CpioEntry& out) {
     if (b.path()[0] != '/' && dirfd != kAT_FDCWD) {
-        if (dirfd < 0 || !file_of(p, static_cast<std::uint64_t>(dirfd))) return -kEBADF;
+        if (dirfd < 0 || !p->fd_at(static_cast<std::uint64_t>(dirfd))) return -kEBADF;
         return -kENOTDIR;
     }
     const CpioArchive* fs = initramfs::archive();
@@ -92,13 +90,13 @@ std::int64_t put_stat(std::uint64_t user_stat, const Stat& st) {
 }  // namespace
 
 std::int64_t sys_ioctl(Process* p, std::uint64_t fd, std::uint64_t request, std::uint64_t arg) {
-    File* f = file_of(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     return f->ioctl(static_cast<std::uint32_t>(request), arg);  // Linux's cmd is an unsigned int
 }
 
 std::int64_t sys_fstat(Process* p, std::uint64_t fd, std::uint64_t user_stat) {
-    File* f = file_of(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     return put_stat(user_stat, f->stat());
 }
@@ -123,7 +121,7 @@ std::int64_t sys_readlinkat(Process* p, int dirfd, std::uint64_t user_path, std:
     PathBuffers b;
     if (std::int64_t e = copy_path(b, user_path); e < 0) return e;
     if (b.path()[0] == '\0') {  // names the descriptor itself, which is never a link here
-        if (dirfd != kAT_FDCWD && (dirfd < 0 || !file_of(p, static_cast<std::uint64_t>(dirfd)))) return -kEBADF;
+        if (dirfd != kAT_FDCWD && (dirfd < 0 || !p->fd_at(static_cast<std::uint64_t>(dirfd)))) return -kEBADF;
         return -kENOENT;
     }
     CpioEntry e;

@@ -21,26 +21,22 @@ namespace {
 
 using namespace abi;
 
-File* fd_file(Process* p, std::uint64_t fd) { return p->fd_at(fd); }
-
-int alloc_fd(Process* p, int from = 0) { return p->free_fd(from); }
-
 std::int64_t sys_read(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     if (!user_range_ok(buf, n)) return -kEFAULT;
     return f->read(buf, n);
 }
 
 std::int64_t sys_write(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     if (!user_range_ok(buf, n)) return -kEFAULT;
     return f->write(buf, n);
 }
 
 std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::uint64_t count) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     if (count > 1024) return -kEINVAL;
     // Validate every vector first, as Linux does, so a bad one late in the list writes nothing.
@@ -67,7 +63,7 @@ std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::ui
 }
 
 std::int64_t sys_close(Process* p, std::uint64_t fd) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     p->set_fd(static_cast<int>(fd), nullptr);
     f->put();
@@ -75,9 +71,9 @@ std::int64_t sys_close(Process* p, std::uint64_t fd) {
 }
 
 std::int64_t sys_dup(Process* p, std::uint64_t fd) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
-    const int n = alloc_fd(p);
+    const int n = p->free_fd();
     if (n < 0) return -kEMFILE;
     p->set_fd(n, f->get());  // dup: the new descriptor never closes on exec
     return n;
@@ -85,7 +81,7 @@ std::int64_t sys_dup(Process* p, std::uint64_t fd) {
 
 std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std::uint64_t flags) {
     if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC)) return -kEINVAL;
-    File* f = fd_file(p, oldfd);
+    File* f = p->fd_at(oldfd);
     if (!f) return -kEBADF;
     if (newfd >= static_cast<std::uint64_t>(kMaxFds)) return -kEBADF;
     if (oldfd == newfd) return -kEINVAL;
@@ -98,8 +94,8 @@ std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std:
 std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) {
     if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC | kO_NONBLOCK)) return -kEINVAL;
     if (flags & kO_NONBLOCK) return -kEINVAL;  // non-blocking pipes: not supported yet
-    const int r = alloc_fd(p);
-    const int w = r < 0 ? -1 : alloc_fd(p, r + 1);
+    const int r = p->free_fd();
+    const int w = r < 0 ? -1 : p->free_fd(r + 1);
     if (r < 0 || w < 0) return -kEMFILE;
     File *rf, *wf;
     if (!File::open_pipe(rf, wf)) return -kENOMEM;
@@ -118,14 +114,14 @@ std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) 
 // honour the change: no file here supports O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT or O_NOATIME yet,
 // so asking to set one is EINVAL rather than a success that would not hold.
 std::int64_t sys_fcntl(Process* p, std::uint64_t fd, std::uint64_t cmd, std::uint64_t arg) {
-    File* f = fd_file(p, fd);
+    File* f = p->fd_at(fd);
     if (!f) return -kEBADF;
     const int n = static_cast<int>(fd);
     switch (static_cast<int>(cmd)) {  // Linux's cmd is an unsigned int
     case kF_DUPFD:
     case kF_DUPFD_CLOEXEC: {
         if (arg >= static_cast<std::uint64_t>(kMaxFds)) return -kEINVAL;  // past RLIMIT_NOFILE
-        const int d = alloc_fd(p, static_cast<int>(arg));
+        const int d = p->free_fd(static_cast<int>(arg));
         if (d < 0) return -kEMFILE;
         p->set_fd(d, f->get(), static_cast<int>(cmd) == kF_DUPFD_CLOEXEC);
         return d;
