@@ -30,6 +30,11 @@ struct Case {
 unsigned run(const char* selection, std::uint64_t len);
 void list();
 
+// How long a test waits for an event before it fails instead of hanging. Only a hang guard, never a
+// measure: outside -icount virtual time follows the host, and a loaded host may stall a QEMU vCPU
+// for seconds while the guest's clock runs on, so a wait of "5 s" can end before the guest ran 5 ms.
+inline constexpr std::uint64_t kHangGuardNs = 30'000'000'000ull;
+
 }  // namespace kernel::ktest
 
 #define KTEST_IMPL(suite, name, panics)                                                      \
