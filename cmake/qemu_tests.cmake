@@ -12,15 +12,31 @@ endforeach()
 set_tests_properties(qemu.a53-gicv2.all qemu.a72-gicv3-el2.all qemu.a57-gicv3.all qemu.max-gicv2-el2-2g.all
     PROPERTIES TIMEOUT 150)
 
-# Expected-panic tests: each boots alone and passes when the full panic report appears.
-foreach(spec "panic.null_deref:a53-gicv2" "panic.stack_overflow:a72-gicv3-el2" "panic.kassert:a57-gicv3"
-        "mm.kernel_stack_guard_overflow:max-gicv2-el2-2g" "mm.heap_double_delete:a53-gicv2")
-    string(REPLACE ":" ";" parts ${spec})
-    list(GET parts 0 name)
-    list(GET parts 1 cfg)
-    add_test(NAME qemu.${cfg}.${name} COMMAND ${QEMU_RUN} --config ${cfg} --append "test=${name}" --check panic --timeout 60)
+# Expected-panic tests: each boots alone and passes when the full panic report appears. Where the
+# fault is in a leaf function (no frame record of its own), the backtrace must still name its caller,
+# known only from lr.
+function(add_panic_test name cfg)
+    add_test(NAME qemu.${cfg}.${name} COMMAND ${QEMU_RUN} --config ${cfg} --append "test=${name}" --check panic
+        --timeout 60 ${ARGN})
     set_tests_properties(qemu.${cfg}.${name} PROPERTIES TIMEOUT 90)
-endforeach()
+endfunction()
+set(BT "^  #1 +0x[0-9a-f]{16} ")  # the frame after the faulting one
+add_panic_test(panic.null_deref a53-gicv2 --expect "${BT}kernel::ktest::run\\(")
+add_panic_test(panic.stack_overflow a72-gicv3-el2)
+add_panic_test(panic.kassert a57-gicv3 --expect "^  #[0-9]+ +0x[0-9a-f]{16} ktest_fn_panic_kassert")
+add_panic_test(mm.kernel_stack_guard_overflow max-gicv2-el2-2g)
+add_panic_test(mm.heap_double_delete a53-gicv2)
+# A fault with the console lock held (inside console::write), and one in an interrupt handler.
+add_panic_test(panic.console_lock_held a57-gicv3 --expect "${BT}kernel::console::write\\(")
+add_panic_test(panic.in_irq_handler a72-gicv3-el2 --expect "^reason: kernel fault$"
+    --expect "^  #0 +0x[0-9a-f]{16} .*faulting_irq_handler" --expect "${BT}kernel::irq::dispatch\\(")
+# A fault inside the report: the first report's header, one line naming the nested fault, no second
+# report, and QEMU stops with status 1 (a hang or recursion would time out).
+add_test(NAME qemu.a53-gicv2.panic.nested_fault COMMAND ${QEMU_RUN} --config a53-gicv2
+    --append "test=panic.nested_fault" --timeout 60 --exit-status 1 --expect "KERNEL PANIC on CPU 0"
+    --expect "^\\*\\*\\* nested fault while reporting a panic: pc 0x[0-9a-f]{16} .*faulting_describer.*; stopping$"
+    --forbid "KERNEL PANIC[\\s\\S]*KERNEL PANIC")
+set_tests_properties(qemu.a53-gicv2.panic.nested_fault PROPERTIES TIMEOUT 90)
 
 # The command line warns about options it does not know; loglevel=3 prints every debug line of the
 # boot (one of them once faulted on the UART's old mapping).
