@@ -22,11 +22,6 @@ void init(std::uint64_t uart_mmio, std::uint32_t uart_intid) {
     s_uart.enable_rx_interrupt();
 }
 
-void rebase(std::uint64_t uart_mmio) {
-    arch::IrqSpinGuard g(s_lock);
-    s_uart.rebase(uart_mmio);
-}
-
 std::uint32_t intid() { return s_intid; }
 
 void write(const char* s, std::size_t n) {

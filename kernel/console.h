@@ -7,8 +7,9 @@
 
 namespace kernel::console {
 
+// uart_mmio: the UART's virtual address, mapped by early_map_mmio_page before kmain and by the
+// kernel's own tables at the same address afterwards (kernel/early_console.cpp).
 void init(std::uint64_t uart_mmio, std::uint32_t uart_intid);
-void rebase(std::uint64_t uart_mmio);       // after the UART is remapped
 std::uint32_t intid();
 void write(const char* s, std::size_t n);   // serialised with every other writer
 void write_panic(const char* s, std::size_t n);  // lock-free: for the panic path only
