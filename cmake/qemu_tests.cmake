@@ -26,10 +26,13 @@ add_panic_test(panic.stack_overflow a72-gicv3-el2)
 add_panic_test(panic.kassert a57-gicv3 --expect "^  #[0-9]+ +0x[0-9a-f]{16} ktest_fn_panic_kassert")
 add_panic_test(mm.kernel_stack_guard_overflow max-gicv2-el2-2g)
 add_panic_test(mm.heap_double_delete a53-gicv2)
-# A fault with the console lock held (inside console::write), and one in an interrupt handler.
+# A fault with the console lock held (inside console::write), and one in an interrupt handler: the
+# backtrace crosses the exception entry into the code the interrupt came in (the test function).
 add_panic_test(panic.console_lock_held a57-gicv3 --expect "${BT}kernel::console::write\\(")
 add_panic_test(panic.in_irq_handler a72-gicv3-el2 --expect "^reason: kernel fault$"
-    --expect "^  #0 +0x[0-9a-f]{16} .*faulting_irq_handler" --expect "${BT}kernel::irq::dispatch\\(")
+    --expect "^  #0 +0x[0-9a-f]{16} .*faulting_irq_handler" --expect "${BT}kernel::irq::dispatch\\("
+    --expect "^       --- exception taken here, interrupting: ---$"
+    --expect "^  #[0-9]+ +0x[0-9a-f]{16} ktest_fn_panic_in_irq_handler")
 # A fault inside the report: the first report's header, one line naming the nested fault, no second
 # report, and QEMU stops with status 1 (a hang or recursion would time out).
 add_test(NAME qemu.a53-gicv2.panic.nested_fault COMMAND ${QEMU_RUN} --config a53-gicv2

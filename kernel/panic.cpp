@@ -15,11 +15,14 @@
 #include "lib/format.h"
 #include "lib/kassert.h"
 
+extern "C" const std::uint64_t el1_entry_paths[2];  // [start, end) (arch/aarch64/vectors.S)
+
 namespace kernel {
 
 namespace {
 constexpr unsigned kMaxCpus = 16;           // message buffers; more CPUs share them modulo
 constexpr unsigned kNoCpu = ~0u;
+constexpr unsigned kMaxBacktrace = 32;      // lines
 
 bool s_exit_on_panic = false;
 // The CPU that is reporting (kNoCpu while nobody is). Claimed by one compare-exchange, so with
@@ -93,7 +96,10 @@ bool same_function(std::uint64_t a, std::uint64_t b) {
     return symbolize(a, sa) && symbolize(b, sb) && a - sa.offset == b - sb.offset;
 }
 
-// pc, then (when known) the interrupted code's lr, then the frame-record chain from fp.
+bool in_el1_entry_path(std::uint64_t addr) { return addr >= el1_entry_paths[0] && addr < el1_entry_paths[1]; }
+
+// The backtrace of one context and of every context an exception interrupted under it: pc, then
+// (when known) lr, then the frame-record chain from fp.
 //
 // A leaf function (or any function before its prologue stored its frame record, or after its
 // epilogue loaded it back) has no record of its own: fp still points at its caller's record, whose
@@ -101,35 +107,54 @@ bool same_function(std::uint64_t a, std::uint64_t b) {
 // of its own when it is already the return address in the first record (the faulting function has
 // pushed its record and called nothing yet) or lies in the faulting function itself (it has called
 // something since). In a recursion through one call site both tests can hide one repetition.
+//
+// An EL1 exception entry sets x29 to the saved {x29, x30} pair of its trap frame
+// (arch/aarch64/vectors.S): a record whose return address lies in an entry path is followed by that
+// frame's context, its ELR as pc, the same way. Every read goes through the fault probe, so a
+// corrupt chain ends the walk instead of faulting again.
 void print_backtrace_from(std::uint64_t fp, std::uint64_t pc, std::uint64_t lr) {
     out("backtrace:\n");
     unsigned depth = 0;
-    print_frame(depth++, pc);
-    // Frame records: [fp] = caller's fp, [fp+8] = return address. Each read goes through the fault
-    // probe so a corrupt chain ends the walk instead of faulting again.
-    std::uint64_t first_ret = 0;
-    if (fp != 0 && !(fp & 0xf)) probe_read_u64(fp + 8, first_ret);
-    Symbol s;
-    if (lr != 0 && lr != first_ret && symbolize(lr - 4, s) && !same_function(lr - 4, pc))
-        print_frame(depth++, lr - 4);
-    std::uint64_t last_lr = 0, repeats = 0;
-    while (fp != 0 && depth < 32) {
-        if (fp & 0xf) break;
-        std::uint64_t next_fp, ret;
-        if (!probe_read_u64(fp, next_fp) || !probe_read_u64(fp + 8, ret)) break;
-        if (ret == 0) break;
-        if (ret == last_lr) {
-            ++repeats;  // deep recursion: one line for the whole run of identical frames
-        } else {
-            if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
-            repeats = 0;
-            last_lr = ret;
-            print_frame(depth++, ret - 4);
+    // Records are 8-byte aligned: the one in a trap frame is at an odd multiple of 8.
+    const auto readable = [](std::uint64_t a) { return a != 0 && (a & 7) == 0; };
+    for (bool more_contexts = true; more_contexts && depth < kMaxBacktrace;) {
+        more_contexts = false;
+        print_frame(depth++, pc);
+        std::uint64_t first_ret = 0;
+        if (readable(fp)) probe_read_u64(fp + 8, first_ret);
+        Symbol s;
+        if (lr != 0 && lr != first_ret && symbolize(lr - 4, s) && !same_function(lr - 4, pc))
+            print_frame(depth++, lr - 4);
+        std::uint64_t last_ret = 0, repeats = 0;
+        while (readable(fp) && depth < kMaxBacktrace) {
+            std::uint64_t next_fp, ret;
+            if (!probe_read_u64(fp, next_fp) || !probe_read_u64(fp + 8, ret)) break;
+            if (ret == 0) break;
+            if (ret == last_ret) {
+                ++repeats;  // deep recursion: one line for the whole run of identical frames
+            } else {
+                if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
+                repeats = 0;
+                last_ret = ret;
+                print_frame(depth++, ret - 4);  // the call instruction, not the one after it
+            }
+            if (in_el1_entry_path(ret - 4)) {
+                // next_fp is &frame.x[29]: the interrupted context's x29, x30 there, its pc in ELR.
+                const std::uint64_t frame = next_fp - TF_X(29);
+                std::uint64_t elr;
+                if (!probe_read_u64(frame + TF_ELR, elr) || !probe_read_u64(next_fp, fp) ||
+                    !probe_read_u64(next_fp + 8, lr))
+                    break;
+                out("       --- exception taken here, interrupting: ---\n");
+                pc = elr;
+                more_contexts = true;
+                break;
+            }
+            if (next_fp <= fp) break;  // stacks grow down: callers' frames are at higher addresses
+            fp = next_fp;
         }
-        if (next_fp <= fp) break;  // stacks grow down: callers' frames are at higher addresses
-        fp = next_fp;
+        if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
     }
-    if (repeats) out("       ... the frame above repeated %llu more times\n", static_cast<unsigned long long>(repeats));
 }
 }  // namespace
 
