@@ -68,6 +68,9 @@ void begin(const arch::TrapFrame& f) {
     if (!s_panic_cpu.compare_exchange_strong(owner, me)) {
         if (owner != me) stop();  // another CPU is reporting: its report is the one to read
         if (s_nested.fetch_add(1) == 0) {
+            // The fault may have come from the console itself (its state corrupted): start it afresh
+            // on the mapping the early console made. If that faults too, the next entry stops silently.
+            console::reset_for_panic();
             out("\n*** nested fault while reporting a panic: pc 0x%016llx", static_cast<unsigned long long>(f.elr));
             print_symbol(f.elr);
             out(", ESR 0x%08llx, address 0x%016llx; stopping\n", static_cast<unsigned long long>(f.esr),

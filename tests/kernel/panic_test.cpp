@@ -12,6 +12,7 @@
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
 #include "lib/kassert.h"
+#include "mm/layout.h"
 
 namespace {
 // Waits up to 5 s of uptime for an interrupt that is to panic; returning means it never came.
@@ -78,4 +79,11 @@ volatile std::uintptr_t s_unmapped = 24;  // volatile: the compiler cannot see t
 KTEST_PANIC(panic, nested_fault) {
     kernel::set_current_task_describer(faulting_describer);
     kernel::panic("first panic");
+}
+
+// The console itself broken (pointed at an unmapped device address): the report's first write faults.
+// The panic path restarts the UART at the early console's address and names the nested fault in one
+// line, instead of faulting again and again on the broken console.
+KTEST_PANIC(panic, console_broken) {
+    kernel::console::init(mm::kMmioBase + 0x1000, 0);  // no device there: init's first store faults
 }
