@@ -60,13 +60,16 @@ void print_symbol(std::uint64_t addr) {
 }
 
 // Entered once per report. Returns only on the CPU that reports; a second entry on that CPU (a fault
-// or panic inside the report) prints one line and stops, another CPU's entry stops at once.
+// or panic inside the report) prints one line and stops, another CPU's entry waits for good.
 void begin(const arch::TrapFrame& f) {
     arch::irq_disable();
     const unsigned me = arch::cpu_index();
     unsigned owner = kNoCpu;
     if (!s_panic_cpu.compare_exchange_strong(owner, me)) {
-        if (owner != me) stop();  // another CPU is reporting: its report is the one to read
+        // Another CPU is reporting: its report is the one to read, and it ends the run (exiting QEMU
+        // from here could cut that report short). Wait here, interrupts masked.
+        if (owner != me)
+            for (;;) arch::wfi();
         if (s_nested.fetch_add(1) == 0) {
             // The fault may have come from the console itself (its state corrupted): start it afresh
             // on the mapping the early console made. If that faults too, the next entry stops silently.
