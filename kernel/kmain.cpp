@@ -166,8 +166,8 @@ using namespace kernel;
 extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa, std::uint64_t) {
 #ifdef KMAIN_FAULTS_FIRST
     // The early-fault test image (cmake/kernel_link.cmake): what GDB's `set $pc = 0` at kmain does,
-    // a jump to address 0 (device memory, never executable: an instruction abort) before anything
-    // else; the full panic report must still come out.
+    // a jump to address 0 (nothing is mapped there: an instruction abort) before anything else; the
+    // full panic report must still come out.
     asm volatile("br %0" : : "r"(std::uint64_t{0}));
 #endif
     hal::PlatformInfo& p = g_boot.platform;
