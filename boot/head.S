@@ -124,7 +124,12 @@ upper_half_entry:
     mov     x30, xzr
     ldr     x0, =exception_vectors
     msr     vbar_el1, x0
-    isb
+    isb                             // faults from here on reach the vectors
+    mov     x0, x19
+    mov     x1, x21
+    mov     x2, x20
+    bl      early_console_init      // kernel/early_console.cpp: the console before kmain, so any
+                                    // fault in kmain prints its report (x19-x21 survive the call)
     mov     x0, x19                 // dtb PA
     mov     x1, x21                 // kernel image PA
     mov     x2, x20                 // entry EL

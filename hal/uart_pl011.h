@@ -12,7 +12,6 @@ namespace hal {
 class Pl011 {
 public:
     void init(std::uint64_t mmio_base);
-    void rebase(std::uint64_t mmio_base) { m_regs = MmioRegion(mmio_base); }
     bool ready() const { return m_regs.valid(); }
 
     void put_raw(char c);                  // waits for FIFO space

@@ -14,17 +14,14 @@ std::uint32_t s_intid = 0;
 arch::SpinLock s_lock;   // guards transmission on s_uart
 sched::WaitQueue s_readers;  // tasks waiting for input
 void (*s_interrupt)() = nullptr;  // Ctrl-C handler while a foreground job runs
+std::uint64_t s_boot_mmio = 0;    // the early console's UART address, mapped for the kernel's life
 }  // namespace
 
 void init(std::uint64_t uart_mmio, std::uint32_t uart_intid) {
+    if (s_boot_mmio == 0) s_boot_mmio = uart_mmio;
     s_uart.init(uart_mmio);
     s_intid = uart_intid;
     s_uart.enable_rx_interrupt();
-}
-
-void rebase(std::uint64_t uart_mmio) {
-    arch::IrqSpinGuard g(s_lock);
-    s_uart.rebase(uart_mmio);
 }
 
 std::uint32_t intid() { return s_intid; }
@@ -37,6 +34,10 @@ void write(const char* s, std::size_t n) {
 
 void write_panic(const char* s, std::size_t n) {
     if (s_uart.ready()) s_uart.write(s, n);
+}
+
+void reset_for_panic() {
+    if (s_boot_mmio != 0) s_uart.init(s_boot_mmio);
 }
 
 void handle_irq() {

@@ -1,6 +1,7 @@
 // The boot tables, filled by the boot CPU with the MMU off (called from boot/head.S). Runs at the
 // physical load address: only PC-relative addressing, no stack protector, strict alignment, no calls
 // out of this file. kmain later replaces these tables with ones built by the page-table engine.
+// early_map_mmio_page() alone runs later, with the MMU on, for the early console.
 #include <cstdint>
 
 #include "arch/aarch64/pte.h"
@@ -34,6 +35,10 @@ using Table = std::uint64_t[kEntries];
 [[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l1_kimage;
 [[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l2_kimage;
 [[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l3_kimage[kKimageL3Tables];
+// One page of the device region, for the early console's UART (early_map_mmio_page).
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l1_mmio;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l2_mmio;
+[[gnu::section(".bss.boot_tables"), gnu::aligned(4096)]] Table boot_l3_mmio;
 
 extern "C" char _kernel_start[], _etext[], _erodata[], _kernel_end[];
 
@@ -52,12 +57,11 @@ std::uint64_t kimage_page_attrs(std::uint64_t pa) {
 
 // kernel_pa: where the image was loaded (2 MiB-aligned); dtb_pa: the device tree from x0.
 extern "C" void early_map_kernel(std::uint64_t kernel_pa, std::uint64_t dtb_pa) {
-    // Identity map (TTBR0), only for the instructions that switch the MMU on and for early device
-    // access: the kernel's 1 GiB read-only and executable, and GiB 0 as device memory (QEMU virt puts
-    // its UART and GIC there; the real device mappings come from the device tree later).
+    // Identity map (TTBR0), only for the instructions that switch the MMU on: the kernel's 1 GiB,
+    // read-only and executable. Nothing else is mapped low, so a null pointer faults from the start;
+    // the early console reaches its UART through the device region (early_map_mmio_page).
     boot_l0_low[(kernel_pa >> 39) & 511] = pa_of(boot_l1_low) | kValid | kTable;
     boot_l1_low[(kernel_pa >> 30) & 511] = (kernel_pa & ~((1ull << 30) - 1)) | kNormalRx;
-    if ((kernel_pa >> 30) != 0 && (kernel_pa >> 39) == 0) boot_l1_low[0] = 0 | kDeviceRw;
 
     // Linear map (TTBR1): the GiBs holding the kernel and the device tree, until kmain maps all RAM.
     boot_l0_high[0] = pa_of(boot_l1_linear) | kValid | kTable;
@@ -77,4 +81,22 @@ extern "C" void early_map_kernel(std::uint64_t kernel_pa, std::uint64_t dtb_pa) 
         boot_l3_kimage[off / (kEntries * kPage)][(off / kPage) % kEntries] =
             pa | kValid | kTable | kimage_page_attrs(pa);
     }
+}
+
+// Maps the device page holding pa at MMIO_BASE + pa, the address memory::init gives it in the
+// kernel's own tables (memory::mmio_virt), so the mapping stays valid, unchanged, across the switch
+// to those tables: what uses it never sees a window without it. Called once, after the MMU is on and
+// before kmain, by the early console (kernel/early_console.cpp); kernel_pa is the image's load address,
+// from which the tables' physical addresses follow. False when pa lies beyond the device region.
+extern "C" bool early_map_mmio_page(std::uint64_t pa, std::uint64_t kernel_pa) {
+    if (pa >= (std::uint64_t{1} << 44)) return false;  // MMIO_BASE + 16 TiB ends the region
+    const auto table_pa = [kernel_pa](const Table& t) { return pa_of(t) - KIMAGE_BASE + kernel_pa; };
+    const std::uint64_t va = MMIO_BASE + (pa & ~(kPage - 1));
+    boot_l0_high[(va >> 39) & 511] = table_pa(boot_l1_mmio) | kValid | kTable;
+    boot_l1_mmio[(va >> 30) & 511] = table_pa(boot_l2_mmio) | kValid | kTable;
+    boot_l2_mmio[(va >> 21) & 511] = table_pa(boot_l3_mmio) | kValid | kTable;
+    boot_l3_mmio[(va >> 12) & 511] = (pa & ~(kPage - 1)) | kDeviceRw | kTable;
+    // The entries were invalid, so no TLB holds them: making the stores visible to the walker suffices.
+    asm volatile("dsb ishst\n isb" ::: "memory");
+    return true;
 }

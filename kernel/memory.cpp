@@ -15,7 +15,6 @@
 #include "arch/aarch64/pte.h"
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
-#include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
@@ -382,7 +381,6 @@ void init(const hal::PlatformInfo& p, std::uint64_t kimage_pa, std::uint64_t dtb
     write_sysreg(ttbr0_el1, s_empty_user_root);  // the boot identity map is gone
     arch::isb();
     arch::tlb_flush_all();
-    console::rebase(mmio_virt(p.uart.base));  // the UART's identity address went with it: log from here
 
     // (5) The heap.
     s_heap = new (s_heap_storage) mm::SlabHeap(s_heap_pages);

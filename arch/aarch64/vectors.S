@@ -103,6 +103,12 @@
     .else
     .cfi_undefined x30
     .endif
+    .if \slot < 8
+    // x29 = the saved {x29, x30} pair: a frame record of the interrupted code, so that a frame-pointer
+    // walk (the panic report) crossing this entry finds the trap frame at x29 - TF_X(29) and with it
+    // the interrupted pc (kernel/panic.cpp). Entries from EL0 leave the user's x29: nothing to cross.
+    add     x29, sp, #TF_X(29)
+    .endif
     mov     x0, sp
     mov     x1, #\slot
     bl      \handler
@@ -133,6 +139,7 @@ exception_vectors:
     vslot_el0 el0_unexpected_15
 
     .text
+.Lel1_entry_paths:                  // the EL1 entry paths, up to .Lel1_entry_paths_end
     entry_path el1t_unexpected_0, arch_handle_unexpected, 0
     entry_path el1t_unexpected_1, arch_handle_unexpected, 1
     entry_path el1t_unexpected_2, arch_handle_unexpected, 2
@@ -141,6 +148,7 @@ exception_vectors:
     entry_path el1h_irq, arch_handle_irq, 5
     entry_path el1h_unexpected_6, arch_handle_unexpected, 6
     entry_path el1h_unexpected_7, arch_handle_unexpected, 7
+.Lel1_entry_paths_end:
     entry_path el0_sync, arch_handle_el0_sync, 8
     entry_path el0_irq, arch_handle_irq, 9
     entry_path el0_unexpected_10, arch_handle_unexpected, 10
@@ -149,6 +157,15 @@ exception_vectors:
     entry_path el0_unexpected_13, arch_handle_unexpected, 13
     entry_path el0_unexpected_14, arch_handle_unexpected, 14
     entry_path el0_unexpected_15, arch_handle_unexpected, 15
+
+// [start, end) of the EL1 entry paths: a return address there marks a frame record made by an
+// exception entry (kernel/panic.cpp). Local labels, so that no symbol of the table names them.
+    .section .rodata.el1_entry_paths, "a"
+    .balign 8
+    .globl el1_entry_paths
+el1_entry_paths:
+    .quad   .Lel1_entry_paths, .Lel1_entry_paths_end
+    .text
 
 // The common exit: also where a new user task first enters EL0 (sp = its initial frame).
     .globl exception_return

@@ -226,28 +226,3 @@ KTEST(boot, kprintf_formats_like_printf) {
     lib::snformat(buf, sizeof buf, "[%5d|%-4s|%#x|%08llx]", -42, "ab", 255u, 0xdeadbeefull);
     KT_EXPECT(lib::string_compare(buf, "[  -42|ab  |0xff|deadbeef]") == 0);
 }
-
-// ---- Expected panics: each is booted alone (tests/CMake) and passes by panicking with a full report.
-
-KTEST_PANIC(panic, null_deref) {
-    volatile std::uint64_t* p = nullptr;
-    *p = 1;  // a data abort at EL1 with no fixup
-}
-
-namespace {
-[[gnu::noinline]] std::uint64_t recurse(std::uint64_t n) {
-    volatile char pad[512];
-    pad[0] = static_cast<char>(n);
-    return n == 0 ? pad[0] : recurse(n - 1) + pad[0];
-}
-}  // namespace
-
-KTEST_PANIC(panic, stack_overflow) {
-    // 512+ bytes per frame: runs off the 16 KiB stack into the guard; the next exception entry (the
-    // tick) or the fault itself is caught by the stack check and reported from the emergency stack.
-    kt.check(recurse(1u << 20) != 0, "recursion returned", __FILE__, __LINE__);
-}
-
-KTEST_PANIC(panic, kassert) {
-    KASSERT(kernel::g_boot.entry_el == 99);
-}
