@@ -65,6 +65,6 @@ struct Task {
 };
 
 static_assert(offsetof(Task, sched) == 0);
-static_assert(offsetof(Task, context) == TASK_CONTEXT);
+static_assert(offsetof(Task, context) == TASK_CONTEXT, "cpu_switch_to finds it there (arch/aarch64/cpu_context.h)");
 
 }  // namespace sched
