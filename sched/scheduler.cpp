@@ -19,12 +19,10 @@
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/trap_frame.h"
-#include "hal/timer.h"
-#include "kernel/irq.h"
-#include "kernel/memory.h"
-#include "kernel/panic.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
+#include "lib/panic.h"
+#include "sched/platform.h"
 #include "sched/run_queue.h"
 #include "sched/wait_queue.h"
 
@@ -219,8 +217,8 @@ void on_sleep_deadline() {
 void arm_sleep_timer() {
     std::uint64_t earliest;
     if (s_timers.earliest(earliest))
-        hal::timer::set_deadline(hal::timer::counts_to_ns(earliest), on_sleep_deadline);
-    else hal::timer::cancel_deadline();
+        platform::set_deadline(platform::counts_to_ns(earliest), on_sleep_deadline);
+    else platform::cancel_deadline();
 }
 
 // Takes the run-queue lock (IRQs already masked) with t, if it is blocked on a wait queue, off that
@@ -309,8 +307,8 @@ extern "C" std::uint64_t sched_reap_dead() {
     Cpu& cpu = this_cpu();
     Task* dead = cpu.dead;
     cpu.dead = nullptr;
-    kernel::kernel_stack_free(dead->stack);
-    dead->stack = kernel::KernelStack{};
+    platform::kernel_stack_free(dead->stack);
+    dead->stack = mm::KernelStack{};
     if (dead->detached) delete dead;
     return cpu.dead_resume;
 }
@@ -321,7 +319,7 @@ void init() {
     s_all_tasks = new (s_all_storage) lib::IntrusiveList();
     Cpu* cpu = new (s_cpu_storage[arch::cpu_index() & (kMaxCpus - 1)]) Cpu();
     write_sysreg(tpidr_el1, reinterpret_cast<std::uint64_t>(cpu));
-    s_empty_ttbr0 = kernel::memory::empty_user_root();
+    s_empty_ttbr0 = platform::empty_user_root();
     Task* idle = &s_boot_idle;
     set_name(idle, "idle");
     idle->id = 0;
@@ -334,9 +332,9 @@ void init() {
     idle->context.ttbr0 = read_sysreg(ttbr0_el1);
     cpu->idle = cpu->current = idle;
     cpu->last_tick = read_sysreg(cntvct_el0);
-    hal::timer::set_tick_hook(on_tick);
-    kernel::irq::set_exit_hook(on_irq_exit);
-    kernel::set_current_task_describer(describe_current);
+    platform::set_tick_hook(on_tick);
+    platform::set_irq_exit_hook(on_irq_exit);
+    platform::set_current_task_describer(describe_current);
 }
 
 void run_idle() {
@@ -362,7 +360,7 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     if (opts.kind != TaskKind::Kernel && opts.kind != TaskKind::User) return lib::Error::InvalidArgument;
     Task* t = new Task;
     if (!t) return lib::Error::NoMemory;
-    auto stack = kernel::kernel_stack_alloc();
+    auto stack = platform::kernel_stack_alloc();
     if (!stack.ok()) {
         delete t;
         return lib::Error::NoMemory;
@@ -388,7 +386,7 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     if (s_task_count >= kMaxTasks) {
         s_tasks_lock.unlock();
         arch::irq_restore(daif);
-        kernel::kernel_stack_free(t->stack);
+        platform::kernel_stack_free(t->stack);
         delete t;
         return lib::Error::Busy;
     }
@@ -512,7 +510,7 @@ void interrupt(Task* t) {
 }
 
 void sleep_until(std::uint64_t uptime_ns) {
-    const std::uint64_t deadline = hal::timer::ns_to_counts(uptime_ns);
+    const std::uint64_t deadline = platform::ns_to_counts(uptime_ns);
     for (;;) {
         const std::uint64_t daif = arch::irq_save();
         Cpu& cpu = this_cpu();
@@ -535,7 +533,7 @@ void sleep_until(std::uint64_t uptime_ns) {
 }
 
 void sleep_ns(std::uint64_t ns) {
-    const std::uint64_t now = hal::timer::uptime_ns();
+    const std::uint64_t now = platform::uptime_ns();
     sleep_until(ns > ~std::uint64_t{0} - now ? ~std::uint64_t{0} : now + ns);  // saturating: "forever"
 }
 
@@ -615,8 +613,8 @@ lib::Status kill(std::uint64_t id) {
             cpu.lock.unlock();
             // Not running anywhere: nothing else touches its stack. Freed before anyone can see the
             // zombie, as for an exited task.
-            kernel::kernel_stack_free(t->stack);
-            t->stack = kernel::KernelStack{};
+            platform::kernel_stack_free(t->stack);
+            t->stack = mm::KernelStack{};
             if (t->detached) {
                 s_all_tasks->remove(t->all_link);
                 --s_task_count;
@@ -641,7 +639,7 @@ TaskInfo info_of(const Task* t) {
     i.kind = t->kind;
     i.policy = t->sched.policy;
     i.priority = t->sched.priority;
-    i.cpu_ns = hal::timer::counts_to_ns(t->cpu_counts);
+    i.cpu_ns = platform::counts_to_ns(t->cpu_counts);
     i.ticks = t->ticks;
     i.voluntary = t->voluntary_switches;
     i.involuntary = t->involuntary_switches;
