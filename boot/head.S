@@ -2,7 +2,6 @@
 // (MMU off, at EL2 or EL1, x0 = device-tree PA) to kmain() in the upper half. Secondary CPUs that enter
 // here are parked. Nothing here may use an absolute address before the MMU is on: adrp/add only.
 #include "arch/aarch64/sysreg_bits.h"
-#include "mm/layout.h"
 
 .macro adr_l reg, sym
     adrp \reg, \sym

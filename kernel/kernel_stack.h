@@ -5,17 +5,12 @@
 #include <cstdint>
 
 #include "lib/result.h"
+#include "mm/kernel_stack.h"
 #include "mm/types.h"
 
 namespace kernel {
 
-struct KernelStack {
-    std::uint64_t bottom = 0;   // lowest mapped address; the guard is the 16 KiB below
-    std::uint64_t top = 0;      // initial sp (exclusive end)
-    mm::PhysAddr pa = 0;        // the 4 frames behind it (one order-2 block)
-    std::uint32_t slot = 0;
-    bool valid() const { return top != 0; }
-};
+using KernelStack = mm::KernelStack;  // the descriptor lives in mm/ so that sched's Task can hold one
 
 lib::Result<KernelStack> kernel_stack_alloc();
 void kernel_stack_free(const KernelStack& s);

@@ -15,6 +15,7 @@
 #include "arch/aarch64/pte.h"
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
+#include "kernel/hardware_tlb.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
@@ -47,7 +48,7 @@ alignas(mm::PageTable) unsigned char s_table_storage[sizeof(mm::PageTable)];
 mm::PageTable* s_kernel_table = nullptr;  // guarded by s_table_lock
 PhysAddr s_empty_user_root = 0;
 
-arch::HardwareTlb s_tlb;
+HardwareTlb s_tlb;
 
 void* linear(PhysAddr pa, void*) { return reinterpret_cast<void*>(mm::phys_to_linear(pa)); }
 

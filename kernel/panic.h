@@ -5,13 +5,13 @@
 #include <cstdint>
 
 #include "arch/aarch64/trap_frame.h"
+#include "lib/panic.h"  // panic(fmt, ...) itself: declared there for every layer
 
 namespace kernel {
 
 // BRK immediate used by panic(): the trap handler reports it with x0 = the message.
 inline constexpr unsigned kPanicBrkImmediate = 0x900;
 
-[[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void panic_frame(const arch::TrapFrame& f, const char* reason);
 void print_backtrace(std::uint64_t fp, std::uint64_t pc);
 // Tests and benchmarks set this: a panic then leaves QEMU through semihosting with status 1.

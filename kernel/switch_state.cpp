@@ -4,6 +4,7 @@
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
+#include "hal/device_tree.h"
 #include "kernel/process.h"
 #include "mm/address_space.h"
 #include "mm/asid_allocator.h"
@@ -48,6 +49,9 @@ constinit mm::AsidAllocator s_asids;
 // One slot per CPU the kernel serves (the scheduler's and g_current_process's eight, indexed alike).
 constexpr unsigned kAsidCpus = 8;
 static_assert(kAsidCpus <= mm::AsidAllocator::kMaxCpus);
+// Every CPU the kernel may start needs an allocator slot, or a rollover could hand its running ASID
+// to another space.
+static_assert(mm::AsidAllocator::kMaxCpus >= hal::kMaxCpus);
 constexpr std::uint64_t kNoSpace = std::uint64_t{1} << 63;  // ASID 0: never a space's
 struct RunningSlot {
     alignas(64) std::uint64_t ctx = 0;  // a cache line each: every switch writes its CPU's

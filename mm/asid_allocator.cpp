@@ -4,14 +4,9 @@
 
 #include <bit>
 
-#include "hal/device_tree.h"
 #include "lib/kassert.h"
 
 namespace mm {
-
-// Every CPU the kernel may start needs a slot, or a rollover could hand its running ASID to another
-// space.
-static_assert(AsidAllocator::kMaxCpus >= hal::kMaxCpus);
 
 void AsidAllocator::init(unsigned bits) {
     KASSERT_MSG(bits == 8 || bits == 16, "ASID width must be 8 or 16 bits");

@@ -33,7 +33,7 @@ namespace mm {
 // sees a CPU whose TTBR0 holds an ASID the bitmap does not know about.
 class AsidAllocator {
 public:
-    static constexpr unsigned kMaxCpus = 16;  // >= hal::kMaxCpus (checked in the .cpp)
+    static constexpr unsigned kMaxCpus = 16;  // >= hal::kMaxCpus (checked in kernel/switch_state.cpp)
     static constexpr unsigned kMaxBits = 16;
     static constexpr std::size_t kBitmapWords = (std::size_t{1} << kMaxBits) / 64;  // 8 KiB
 

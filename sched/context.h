@@ -1,44 +1,14 @@
-// The callee-saved CPU state a task keeps while switched out, shared with cpu_switch_to
-// (arch/aarch64/context_switch.S). Offsets are defined once here and checked by the compiler.
+// The scheduler's side of the context switch: the saved-register block a Task embeds (owned by arch:
+// arch/aarch64/cpu_context.h) and the assembly routines (context_switch.S) the scheduler calls or
+// points tasks at, typed with the Task they are given.
 #pragma once
 
-#define CTX_X19 0      // x19..x28 at 0..72
-#define CTX_FP 80      // x29
-#define CTX_LR 88      // x30: where cpu_switch_to returns to in this task
-#define CTX_SP 96
-#define CTX_TPIDR_EL0 104   // user TLS pointer: saved and loaded by the scheduler on switches that
-                            // involve a User task (a kernel task's copy is meaningless)
-#define CTX_TTBR0 112       // TTBR0_EL1 value: user table root | ASID << 48 (empty table for kernel
-                            // tasks); loaded by the scheduler when a User task is involved
-#define CTX_SIZE 120
-// cpu_switch_to takes Task pointers: the context sits at this offset in sched::Task (after the
-// scheduling entity, which is first so that run-queue links convert to tasks for free).
-#define TASK_CONTEXT 32
-
-#ifndef __ASSEMBLER__
-#include <cstddef>
-#include <cstdint>
-#include <type_traits>
+#include "arch/aarch64/cpu_context.h"
 
 namespace sched {
 
-struct CpuContext {
-    std::uint64_t x19_x28[10];
-    std::uint64_t fp;
-    std::uint64_t lr;
-    std::uint64_t sp;
-    std::uint64_t tpidr_el0;
-    std::uint64_t ttbr0;
-};
-
-static_assert(offsetof(CpuContext, x19_x28) == CTX_X19);
-static_assert(offsetof(CpuContext, fp) == CTX_FP);
-static_assert(offsetof(CpuContext, lr) == CTX_LR);
-static_assert(offsetof(CpuContext, sp) == CTX_SP);
-static_assert(offsetof(CpuContext, tpidr_el0) == CTX_TPIDR_EL0);
-static_assert(offsetof(CpuContext, ttbr0) == CTX_TTBR0);
-static_assert(sizeof(CpuContext) == CTX_SIZE);
-static_assert(std::is_standard_layout_v<CpuContext>);
+using CpuContext = arch::CpuContext;
+struct Task;
 
 }  // namespace sched
 
@@ -46,14 +16,10 @@ static_assert(std::is_standard_layout_v<CpuContext>);
 // returns into next's lr. Kernel state only: TPIDR_EL0 and TTBR0 (EL0 state) are the scheduler's
 // business, done before the call when a User task is involved. IRQs masked; the caller holds the
 // run-queue lock (released by the next task: after its own cpu_switch_to returns, or in
-// task_trampoline when new).
-namespace sched {
-struct Task;
-}
+// task_trampoline when new). Each Task holds its context at TASK_CONTEXT (checked in sched/task.h).
 extern "C" void cpu_switch_to(sched::Task* prev, sched::Task* next);
 // Where a new task's first switch lands: x19 = entry, x20 = argument (see scheduler.cpp).
 extern "C" void task_trampoline();
 // Where a task switched to by an exiting one lands first (exit() stores this in its saved lr): calls
 // sched_reap_dead(), then continues at the real resume address that returns.
 extern "C" void sched_resume_after_exit();
-#endif

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/kernel_stack.h"
 #include "lib/intrusive_list.h"
+#include "mm/kernel_stack.h"
 #include "sched/context.h"
 #include "sched/sched_entity.h"
 #include "sched/timer_queue.h"
@@ -33,7 +33,7 @@ struct Task {
     std::uint64_t id = 0;           // never reused (64-bit counter)
     char name[kTaskNameMax] = {};
     TaskKind kind = TaskKind::Kernel;  // User: has EL0 state (TPIDR_EL0, TTBR0; FP/SIMD: switch hook)
-    kernel::KernelStack stack;
+    mm::KernelStack stack;
     TaskEntry entry = nullptr;
     void* arg = nullptr;
 
@@ -65,6 +65,6 @@ struct Task {
 };
 
 static_assert(offsetof(Task, sched) == 0);
-static_assert(offsetof(Task, context) == TASK_CONTEXT);
+static_assert(offsetof(Task, context) == TASK_CONTEXT, "cpu_switch_to finds it there (arch/aarch64/cpu_context.h)");
 
 }  // namespace sched

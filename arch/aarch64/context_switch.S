@@ -1,10 +1,13 @@
-// cpu_switch_to and the first-run trampoline. Layout of the saved state: sched/context.h.
-#include "sched/context.h"
+// cpu_switch_to and the first-run trampoline. Layout of the saved state: cpu_context.h. The routines
+// call into the scheduler by name (sched_finish_switch, sched_exit_current, sched_reap_dead: defined
+// in sched/, resolved at link time); their C++ prototypes are the scheduler's (sched/context.h).
+#include "arch/aarch64/cpu_context.h"
 
     .cfi_sections .debug_frame      // .eh_frame is not linked; GDB reads .debug_frame
     .text
 // void cpu_switch_to(Task* prev /* x0 */, Task* next /* x1 */)
-// Saves x19-x30 and sp of the running task into prev's context and restores them from next's.
+// Saves x19-x30 and sp of the running task into prev's context (at TASK_CONTEXT in *prev) and
+// restores them from next's.
 // Clobbers x9. IRQs must be masked (the run-queue lock is held across). EL0 state (TPIDR_EL0, TTBR0)
 // is switched by the caller.
     .globl cpu_switch_to

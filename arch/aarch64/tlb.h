@@ -1,12 +1,12 @@
-// TLB maintenance for the page-table engine (mm::TlbMaintainer) with the barriers the architecture
-// requires (ARM ARM D8.13 / "Ordering and completion of TLB maintenance instructions").
-// Inner-shareable forms throughout: the same code stays correct when other CPUs run.
+// TLB maintenance with the barriers the architecture requires (ARM ARM D8.13 / "Ordering and
+// completion of TLB maintenance instructions"). Inner-shareable forms throughout: the same code stays
+// correct when other CPUs run. The page-table engine reaches these through its mm::TlbMaintainer
+// interface (kernel/hardware_tlb.h).
 #pragma once
 
 #include <cstdint>
 
 #include "arch/aarch64/cpu.h"
-#include "mm/page_table.h"
 
 namespace arch {
 
@@ -31,25 +31,21 @@ inline void tlb_flush_asid(std::uint16_t asid) {
     isb();
 }
 
-class HardwareTlb final : public mm::TlbMaintainer {
-public:
-    void before_update() override { dsb_ishst(); }  // new descriptors reach the walker's view
-    void invalidate_page(mm::VirtAddr va, std::uint16_t asid, bool last_level) override {
-        dsb_ishst();  // the cleared/changed descriptor is visible before the TLB entry goes
-        const std::uint64_t op = tlbi_va_operand(va, asid);
-        if (va >> 63) {
-            // Kernel half: global entries match any ASID: the "all ASIDs" forms.
-            if (last_level) asm volatile("tlbi vaale1is, %0" ::"r"(op) : "memory");
-            else asm volatile("tlbi vaae1is, %0" ::"r"(op) : "memory");
-        } else {
-            if (last_level) asm volatile("tlbi vale1is, %0" ::"r"(op) : "memory");
-            else asm volatile("tlbi vae1is, %0" ::"r"(op) : "memory");
-        }
-        dsb_ish();  // the invalidation completed on every CPU before we reuse the frame or entry
-        isb();      // later instruction fetches see the new translation
+// One page's entries: in the user half those tagged with asid, in the kernel half (global entries,
+// which match any ASID) every one; last_level: only the leaf entry, not cached table walks.
+inline void tlb_flush_page(std::uint64_t va, std::uint16_t asid, bool last_level) {
+    dsb_ishst();  // the cleared/changed descriptor is visible before the TLB entry goes
+    const std::uint64_t op = tlbi_va_operand(va, asid);
+    if (va >> 63) {
+        // Kernel half: global entries match any ASID: the "all ASIDs" forms.
+        if (last_level) asm volatile("tlbi vaale1is, %0" ::"r"(op) : "memory");
+        else asm volatile("tlbi vaae1is, %0" ::"r"(op) : "memory");
+    } else {
+        if (last_level) asm volatile("tlbi vale1is, %0" ::"r"(op) : "memory");
+        else asm volatile("tlbi vae1is, %0" ::"r"(op) : "memory");
     }
-    void invalidate_asid(std::uint16_t asid) override { tlb_flush_asid(asid); }
-    void invalidate_all() override { tlb_flush_all(); }
-};
+    dsb_ish();  // the invalidation completed on every CPU before we reuse the frame or entry
+    isb();      // later instruction fetches see the new translation
+}
 
 }  // namespace arch
