@@ -103,6 +103,30 @@ foreach(src IN LISTS USER_BIN_SOURCES USER_TEST_SOURCES)
     endif()
 endforeach()
 
+# Programs linked with GNU ld's defaults (64 KiB max-page-size), as an unmodified -nostdlib -static
+# build comes out: tests/host/data/elf-fixture.c, the source of the host ELF tests' fixtures.
+# elf_default has text, rodata, data and bss; elf_bss_only a bss-only PT_LOAD whose p_offset lies past
+# the end of the file. test_exec runs both.
+set(USER_ELF_FIXTURE_SRC ${USER_REPO_ROOT}/tests/host/data/elf-fixture.c)
+foreach(spec "elf_default:-DFIXTURE_DATA -DFIXTURE_BSS -DFIXTURE_RODATA" "elf_bss_only:-DFIXTURE_BSS")
+    string(FIND "${spec}" ":" colon)
+    string(SUBSTRING "${spec}" 0 ${colon} name)
+    math(EXPR colon "${colon} + 1")
+    string(SUBSTRING "${spec}" ${colon} -1 defs)
+    separate_arguments(defs)
+    set(staged ${USER_STAGE_DIR}/${name})
+    add_custom_command(
+        OUTPUT ${staged}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_STAGE_DIR}
+        COMMAND ${CMAKE_C_COMPILER} -static -nostdlib -ffreestanding -Os -s -Wl,--build-id=none
+                -fno-asynchronous-unwind-tables ${defs} -o ${staged} ${USER_ELF_FIXTURE_SRC}
+        DEPENDS ${USER_ELF_FIXTURE_SRC}
+        COMMENT "Building ${name} with ld's default layout"
+        VERBATIM)
+    list(APPEND USER_STAGED ${staged})
+    list(APPEND USER_CPIO_ARGS --exec bin/${name}=${staged})
+endforeach()
+
 add_custom_command(
     OUTPUT ${USER_INITRAMFS}
     COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}

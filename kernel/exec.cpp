@@ -127,7 +127,9 @@ std::int64_t load_program(const char* path, const char* const* argv, const char*
         if (s.exec) f |= mm::MapFlags::Execute;
         auto m = as->map_new(start, end - start, f);
         if (!m.ok()) return fail(to_errno(m.error()));
-        if (!write_into(*as, vaddr, entry.value().data + s.offset, s.filesz, s.exec)) return fail(-abi::kENOMEM);
+        // A bss-only segment (filesz 0) reads nothing: its offset may lie past the end of the file.
+        if (s.filesz != 0 && !write_into(*as, vaddr, entry.value().data + s.offset, s.filesz, s.exec))
+            return fail(-abi::kENOMEM);
         if (end > brk) brk = end;
     }
     // The top of the stack; it grows on demand down to kUserStackSize (process.cpp), with an unmapped
