@@ -127,12 +127,34 @@ foreach(spec "elf_default:-DFIXTURE_DATA -DFIXTURE_BSS -DFIXTURE_RODATA" "elf_bs
     list(APPEND USER_CPIO_ARGS --exec bin/${name}=${staged})
 endforeach()
 
+# What test_exec (and the init= boots in qemu_tests.cmake) execute: symbolic links to programs (as
+# busybox lays out /bin), "#!" scripts good and bad, a chain of scripts one level too deep.
+set(USER_EXEC_TEST_ENTRIES
+    --symlink=bin/hello.link=hello --symlink=bin/hello.abs=/bin/hello --symlink=bin/hello.chain=hello.link
+    --symlink=bin/loop=loop --symlink=bin/etc.link=/etc
+    "--text-exec=bin/script_noarg=#!/bin/hello\\n"
+    "--text-exec=bin/script_arg=#! /bin/hello  -x  y \\t\\necho not read\\n"
+    "--text-exec=bin/script_link=#!/bin/hello.link\\n"
+    "--text-exec=bin/script_nested=#!/bin/script_arg\\n"
+    "--text-exec=bin/script_empty=#!\\n"
+    "--text-exec=bin/script_bare=#!"
+    "--text-exec=bin/script_missing=#!/bin/no-such-interpreter\\n"
+    "--text-exec=bin/script_noexec=#!/etc/motd\\n")
+string(REPEAT "a" 300 long_name)
+list(APPEND USER_EXEC_TEST_ENTRIES "--text-exec=bin/script_long=#!/${long_name}\\n"
+    "--text-exec=bin/nest1=#!/bin/hello\\n")
+foreach(i 2 3 4 5 6)
+    math(EXPR prev "${i} - 1")
+    list(APPEND USER_EXEC_TEST_ENTRIES "--text-exec=bin/nest${i}=#!/bin/nest${prev}\\n")
+endforeach()
+
 add_custom_command(
     OUTPUT ${USER_INITRAMFS}
     COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}
             "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
             "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
             --symlink=etc/motd.link=motd --symlink=etc/here=.   # for the stat and readlink tests
+            ${USER_EXEC_TEST_ENTRIES}
     DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
     COMMENT "Packing ${USER_INITRAMFS}"
