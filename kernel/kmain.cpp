@@ -166,8 +166,8 @@ int start_init() {
         // halted machine would only time out; else PSCI powers off).
         set_exit_on_panic(true);
         const bool other = failure.file[0] != '\0' && lib::compare_bytes(failure.file, path, lib::string_length(path) + 1) != 0;
-        panic("Requested init %s failed (error -%d, %s: %s%s%s%s). No working init found.", path, failure.err,
-              errno_name(failure.err), failure.why, other ? ", in " : "", other ? failure.file : "", "");
+        panic("Requested init %s failed (error -%d, %s: %s%s%s). No working init found.", path, failure.err,
+              errno_name(failure.err), failure.why, other ? ", in " : "", other ? failure.file : "");
     }
     set_init_process(p.value());
     sched::preempt_enable();

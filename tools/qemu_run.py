@@ -124,6 +124,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--check", choices=["tests", "panic", "bench", "exit", "none"], default="none")
     ap.add_argument("--expect", action="append", default=[], help="regex that must appear in the output")
+    ap.add_argument("--exit-status", type=int, help="QEMU's exit status must be this one")
     ap.add_argument("--forbid", action="append", default=[], help="regex that must not appear in the output")
     ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off and the bench machine")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off: deterministic virtual time")
@@ -194,6 +195,9 @@ def run_and_check(args, cmd):
         if m:
             print(f"qemu_run: forbidden output found: {pattern!r} at offset {m.start()}")
             ok = False
+    if args.exit_status is not None and code != args.exit_status:
+        print(f"qemu_run: QEMU exit status {code}, expected {args.exit_status}")
+        ok = False
     if args.check == "tests":
         m = re.findall(r"^(\d+) passed, (\d+) failed$", out, re.M)
         if not m:
