@@ -21,16 +21,19 @@ bool read_pointer(const ArgVector& v, std::size_t i, std::uint64_t& out) {
     return true;
 }
 
-// Length of the string at `s` with its NUL; kMaxArgStrlen + 1 when longer; 0 when unreadable.
+// Length of the string at `s` with its NUL; kMaxArgStrlen + 1 when longer; 0 when unreadable. As
+// Linux's strnlen_user, it reads no byte past the first kMaxArgStrlen: a string that long is
+// E2BIG even when unmapped memory follows it.
 std::size_t arg_strnlen(bool user, std::uint64_t s) {
+    static_assert(kMaxArgStrlen % kChunk == 0);
     if (!user) {
         const char* k = reinterpret_cast<const char*>(s);
         std::size_t n = 0;
-        while (n <= kMaxArgStrlen && k[n] != '\0') ++n;
-        return n + 1;
+        while (n < kMaxArgStrlen && k[n] != '\0') ++n;
+        return n == kMaxArgStrlen ? kMaxArgStrlen + 1 : n + 1;
     }
     char tmp[kChunk];
-    for (std::size_t n = 0; n <= kMaxArgStrlen; n += kChunk) {
+    for (std::size_t n = 0; n < kMaxArgStrlen; n += kChunk) {
         auto r = copy_string_from_user(tmp, s + n, kChunk);
         if (r.ok()) return n + r.value() + 1;
         if (r.error() != lib::Error::OutOfRange) return 0;

@@ -343,5 +343,12 @@ UTEST(one_string_up_to_128_kib) {
     CHECK_EQ(exec_errno(path("/bin/argstat"), argv, kNoEnv), -E2BIG);
     const char* envp[] = {s, nullptr};   // the same rule for the environment
     CHECK_EQ(exec_errno(path("/bin/argstat"), argv + 1 + 1, envp), -E2BIG);
-    munmap(s, kMaxArgStrlen + 4096);
+    // 128 KiB without a NUL right before an unmapped page: too long (nothing past it is read), while
+    // a shorter unterminated string there is a fault.
+    REQUIRE(munmap(s + kMaxArgStrlen, 4096) == 0);
+    memset(s, 'q', kMaxArgStrlen);
+    CHECK_EQ(exec_errno(path("/bin/argstat"), argv, kNoEnv), -E2BIG);
+    const char* short_one[] = {"argstat", s + kMaxArgStrlen - 100, nullptr};
+    CHECK_EQ(exec_errno(path("/bin/argstat"), short_one, kNoEnv), -EFAULT);
+    munmap(s, kMaxArgStrlen);
 }
