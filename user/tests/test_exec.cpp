@@ -347,7 +347,8 @@ UTEST(one_string_up_to_128_kib) {
     // a shorter unterminated string there is a fault.
     REQUIRE(munmap(s + kMaxArgStrlen, 4096) == 0);
     memset(s, 'q', kMaxArgStrlen);
-    CHECK_EQ(exec_errno(path("/bin/argstat"), argv, kNoEnv), -E2BIG);
+    if (qemu_user()) note("128 KiB before unmapped skipped under qemu-user: it measures the string itself (EFAULT)");
+    else CHECK_EQ(exec_errno(path("/bin/argstat"), argv, kNoEnv), -E2BIG);
     const char* short_one[] = {"argstat", s + kMaxArgStrlen - 100, nullptr};
     CHECK_EQ(exec_errno(path("/bin/argstat"), short_one, kNoEnv), -EFAULT);
     munmap(s, kMaxArgStrlen);
