@@ -68,6 +68,14 @@ int fail(ExecFailure* f, int err, const char* why, const char* file) {
     return -err;
 }
 
+const char* strings_failure(int err) {
+    switch (-err) {
+    case abi::kE2BIG: return "argument and environment strings over the limit";
+    case abi::kEFAULT: return "argument or environment strings unreadable";
+    default: return "out of memory";
+    }
+}
+
 // Linux's do_open_execat: the file `path` names, if it may be executed. `scratch`: 2 * kPathMax.
 int open_exec(const char* path, CpioEntry& out, char* scratch, ExecFailure* f) {
     const CpioArchive* fs = initramfs::archive();
@@ -188,10 +196,10 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     stack.limit_strings(space - pointers);
     if (int e = stack.push_kernel_string(path); e < 0) return fail(f, -e, "path does not fit the argument space", path);
     const std::uint64_t execfn = stack.p();
-    if (int e = stack.push_strings(envp, envc); e < 0) return fail(f, -e, "environment strings", path);
-    if (int e = stack.push_strings(argv, argc); e < 0) return fail(f, -e, "argument strings", path);
+    if (int e = stack.push_strings(envp, envc); e < 0) return fail(f, -e, strings_failure(e), path);
+    if (int e = stack.push_strings(argv, argc); e < 0) return fail(f, -e, strings_failure(e), path);
     if (argc == 0) {   // as Linux since 5.18: no program starts with argc 0
-        if (int e = stack.push_kernel_string(""); e < 0) return fail(f, -e, "argument strings", path);
+        if (int e = stack.push_kernel_string(""); e < 0) return fail(f, -e, strings_failure(e), path);
         argc = 1;
     }
 
@@ -205,11 +213,11 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
         auto script = parse_shebang(file.data, file.size, sb);
         if (!script.ok()) return fail(f, abi::kENOEXEC, "bad #! line (no interpreter, or longer than 256 bytes)", current);
         if (!script.value()) break;
-        if (int e = stack.drop_lowest_string(); e < 0) return fail(f, -e, "argument strings", current);
+        if (int e = stack.drop_lowest_string(); e < 0) return fail(f, -e, strings_failure(e), current);
         int e = stack.push_kernel_string(current);
         if (e == 0 && sb.has_argument) e = stack.push_kernel_string(sb.argument);
         if (e == 0) e = stack.push_kernel_string(sb.interpreter);
-        if (e < 0) return fail(f, -e, "interpreter arguments", current);
+        if (e < 0) return fail(f, -e, strings_failure(e), current);
         argc += sb.has_argument ? 2 : 1;
         lib::copy_bytes(name, sb.interpreter, lib::string_length(sb.interpreter) + 1);
         current = name;
