@@ -106,9 +106,10 @@ endforeach()
 # Programs linked with GNU ld's defaults (64 KiB max-page-size), as an unmodified -nostdlib -static
 # build comes out: tests/host/data/elf-fixture.c, the source of the host ELF tests' fixtures.
 # elf_default has text, rodata, data and bss; elf_bss_only a bss-only PT_LOAD whose p_offset lies past
-# the end of the file. test_exec runs both.
+# the end of the file. test_exec runs both, and elf_huge_bss (768 MiB of bss) for ENOMEM.
 set(USER_ELF_FIXTURE_SRC ${USER_REPO_ROOT}/tests/host/data/elf-fixture.c)
-foreach(spec "elf_default:-DFIXTURE_DATA -DFIXTURE_BSS -DFIXTURE_RODATA" "elf_bss_only:-DFIXTURE_BSS")
+foreach(spec "elf_default:-DFIXTURE_DATA -DFIXTURE_BSS -DFIXTURE_RODATA" "elf_bss_only:-DFIXTURE_BSS"
+        "elf_huge_bss:-DFIXTURE_HUGE_BSS=0x30000000")
     string(FIND "${spec}" ":" colon)
     string(SUBSTRING "${spec}" 0 ${colon} name)
     math(EXPR colon "${colon} + 1")

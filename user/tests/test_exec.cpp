@@ -97,6 +97,21 @@ UTEST(runs_programs_linked_with_ld_defaults) {
     CHECK(has_line(b, "elf fixture: ok"));
 }
 
+// A program larger than the machine's memory (768 MiB of bss, test_exec boots with 512 MiB): ENOMEM,
+// and the caller goes on with everything the attempt took given back.
+UTEST(a_program_larger_than_memory_is_enomem) {
+    if (qemu_user()) {
+        note("skipped under qemu-user: Linux overcommits and runs it");
+        return;
+    }
+    const char* argv[] = {"elf", nullptr};
+    CHECK_EQ(exec_errno(path("/bin/elf_huge_bss"), argv, kNoEnv), -ENOMEM);
+    Outcome o;   // and memory is there again for the next program
+    run(o, path("/bin/elf_default"), argv, kNoEnv);
+    CHECK(exited_with(o.status, 0));
+    CHECK_EQ(exec_errno(path("/bin/elf_huge_bss"), argv, kNoEnv), -ENOMEM);
+}
+
 // ---- Symbolic links.
 
 UTEST(follows_symbolic_links_to_the_program) {

@@ -1,7 +1,8 @@
 /* Source of the elf-*-aarch64 fixtures that elf_test.cpp parses (tools/mk-elf-fixtures.sh builds
  * them with aarch64-linux-gnu-gcc -nostdlib -static and strips them); the user build links the same
  * file with ld's defaults as /bin/elf_default, which test_exec runs. One program for every layout:
- * FIXTURE_DATA adds an initialised .data, FIXTURE_BSS a .bss, FIXTURE_RODATA a .rodata. _start
+ * FIXTURE_DATA adds an initialised .data, FIXTURE_BSS a .bss, FIXTURE_RODATA a .rodata (and
+ * FIXTURE_HUGE_BSS=N an N-byte .bss, for the user build's out-of-memory exec). _start
  * checks that the bss starts zeroed and the data holds its initial value, writes one line and exits
  * 0 (1 if a check failed), with raw Linux system calls. */
 #define SYS_write 64
@@ -22,6 +23,9 @@ static volatile int counter = 41;   /* .data */
 #ifdef FIXTURE_BSS
 static volatile int zeroed[64];     /* .bss: memsz > filesz */
 #endif
+#ifdef FIXTURE_HUGE_BSS
+static volatile char huge[FIXTURE_HUGE_BSS];   /* more than the test machine has: ENOMEM */
+#endif
 #ifdef FIXTURE_RODATA
 static const char message[] = "elf fixture: loaded, data and bss as linked\n";
 #else
@@ -37,6 +41,9 @@ void _start(void) {
     for (int i = 0; i < 64; i++) bad |= zeroed[i] != 0;
     zeroed[5] = 1;   /* and it is writable */
     bad |= zeroed[5] != 1;
+#endif
+#ifdef FIXTURE_HUGE_BSS
+    huge[FIXTURE_HUGE_BSS - 1] = 1;
 #endif
     if (!bad) sys3(SYS_write, 1, (long)message, sizeof message - 1);
     sys3(SYS_exit_group, bad, 0, 0);
