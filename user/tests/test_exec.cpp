@@ -112,6 +112,18 @@ UTEST(a_program_larger_than_memory_is_enomem) {
     CHECK_EQ(exec_errno(path("/bin/elf_huge_bss"), argv, kNoEnv), -ENOMEM);
 }
 
+// A null (or empty) argv: the program still gets argc 1 and an empty argv[0], as on Linux since 5.18.
+UTEST(null_argv_gives_one_empty_argument) {
+    for (const bool null : {true, false}) {
+        const char* none[] = {nullptr};
+        Outcome o;
+        run(o, path("/bin/hello"), null ? nullptr : none, null ? nullptr : kNoEnv);
+        CHECK(exited_with(o.status, 0));
+        CHECK(has_line(o, "argc=1"));
+        CHECK(has_line(o, "argv[0]="));
+    }
+}
+
 // ---- Symbolic links.
 
 UTEST(follows_symbolic_links_to_the_program) {
