@@ -68,7 +68,7 @@ add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gi
 
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
-foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz test_compat)
+foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz test_compat test_exec)
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
@@ -80,6 +80,26 @@ add_test(NAME qemu.user.init_args_and_environment COMMAND ${QEMU_RUN} --config a
     --check exit --timeout 60 --expect "^argc=3$" --expect "^argv\\[1\\]=one$" --expect "^argv\\[2\\]=two$"
     --expect "^envp\\[0\\]=FOO=bar$" --expect "^envp\\[1\\]=PATH=/x$" --expect "^envp\\[2\\]=HOME=/$"
     --forbid "envp.*=(hz=|PATH=/bin)" --forbid "warning: command line")
+
+# init= follows symbolic links and runs "#!" scripts (interpreter, its argument, the script, then
+# the command line's words), as Linux; the kernel's own initramfs (built in) holds both.
+add_test(NAME qemu.user.init_through_a_symlink COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
+    --append "init=/bin/hello.link one" --check exit --timeout 60
+    --expect "^argv\\[0\\]=/bin/hello.link$" --expect "^argv\\[1\\]=one$" --expect "started /bin/hello.link as pid 1")
+add_test(NAME qemu.user.init_script COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --append "init=/bin/script_arg one" --check exit --timeout 60 --expect "^argc=4$"
+    --expect "^argv\\[0\\]=/bin/hello$" --expect "^argv\\[1\\]=-x  y$" --expect "^argv\\[2\\]=/bin/script_arg$"
+    --expect "^argv\\[3\\]=one$")
+# No working init: the panic names what was tried and why (the check that failed, or the interpreter
+# that is missing) and QEMU exits with status 1, also outside test= runs.
+add_test(NAME qemu.a53-gicv2.no_working_init_bad_elf COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --append "init=/bin/notelf" --check panic --exit-status 1 --timeout 60
+    --expect "reason: Requested init /bin/notelf failed \\(error -8, ENOEXEC: not an ELF file \\(bad magic\\)\\)\\. No working init found\\.$")
+add_test(NAME qemu.a72-gicv3-el2.no_working_init_missing_interpreter COMMAND ${QEMU_RUN} --config a72-gicv3-el2
+    --icount --append "init=/bin/script_missing" --check panic --exit-status 1 --timeout 60
+    --expect "reason: Requested init /bin/script_missing failed \\(error -2, ENOENT: no such file, in /bin/no-such-interpreter\\)")
+set_tests_properties(qemu.user.init_through_a_symlink qemu.user.init_script qemu.a53-gicv2.no_working_init_bad_elf
+    qemu.a72-gicv3-el2.no_working_init_missing_interpreter PROPERTIES TIMEOUT 90)
 
 # The same programs on GICv3 at EL2 without -initrd (the built-in initramfs).
 foreach(prog test_syscalls test_process)

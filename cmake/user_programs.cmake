@@ -103,12 +103,59 @@ foreach(src IN LISTS USER_BIN_SOURCES USER_TEST_SOURCES)
     endif()
 endforeach()
 
+# Programs linked with GNU ld's defaults (64 KiB max-page-size), as an unmodified -nostdlib -static
+# build comes out: tests/host/data/elf-fixture.c, the source of the host ELF tests' fixtures.
+# elf_default has text, rodata, data and bss; elf_bss_only a bss-only PT_LOAD whose p_offset lies past
+# the end of the file. test_exec runs both, and elf_huge_bss (768 MiB of bss) for ENOMEM.
+set(USER_ELF_FIXTURE_SRC ${USER_REPO_ROOT}/tests/host/data/elf-fixture.c)
+foreach(spec "elf_default:-DFIXTURE_DATA -DFIXTURE_BSS -DFIXTURE_RODATA" "elf_bss_only:-DFIXTURE_BSS"
+        "elf_huge_bss:-DFIXTURE_HUGE_BSS=0x30000000")
+    string(FIND "${spec}" ":" colon)
+    string(SUBSTRING "${spec}" 0 ${colon} name)
+    math(EXPR colon "${colon} + 1")
+    string(SUBSTRING "${spec}" ${colon} -1 defs)
+    separate_arguments(defs)
+    set(staged ${USER_STAGE_DIR}/${name})
+    add_custom_command(
+        OUTPUT ${staged}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_STAGE_DIR}
+        COMMAND ${CMAKE_C_COMPILER} -static -nostdlib -ffreestanding -Os -s -Wl,--build-id=none
+                -fno-asynchronous-unwind-tables ${defs} -o ${staged} ${USER_ELF_FIXTURE_SRC}
+        DEPENDS ${USER_ELF_FIXTURE_SRC}
+        COMMENT "Building ${name} with ld's default layout"
+        VERBATIM)
+    list(APPEND USER_STAGED ${staged})
+    list(APPEND USER_CPIO_ARGS --exec bin/${name}=${staged})
+endforeach()
+
+# What test_exec (and the init= boots in qemu_tests.cmake) execute: symbolic links to programs (as
+# busybox lays out /bin), "#!" scripts good and bad, a chain of scripts one level too deep.
+set(USER_EXEC_TEST_ENTRIES
+    --symlink=bin/hello.link=hello --symlink=bin/hello.abs=/bin/hello --symlink=bin/hello.chain=hello.link
+    --symlink=bin/loop=loop --symlink=bin/etc.link=/etc
+    "--text-exec=bin/script_noarg=#!/bin/hello\\n"
+    "--text-exec=bin/script_arg=#! /bin/hello  -x  y \\t\\necho not read\\n"
+    "--text-exec=bin/script_link=#!/bin/hello.link\\n"
+    "--text-exec=bin/script_nested=#!/bin/script_arg\\n"
+    "--text-exec=bin/script_empty=#!\\n"
+    "--text-exec=bin/script_bare=#!"
+    "--text-exec=bin/script_missing=#!/bin/no-such-interpreter\\n"
+    "--text-exec=bin/script_noexec=#!/etc/motd\\n")
+string(REPEAT "a" 300 long_name)
+list(APPEND USER_EXEC_TEST_ENTRIES "--text-exec=bin/script_long=#!/${long_name}\\n"
+    "--text-exec=bin/nest1=#!/bin/hello\\n")
+foreach(i 2 3 4 5 6)
+    math(EXPR prev "${i} - 1")
+    list(APPEND USER_EXEC_TEST_ENTRIES "--text-exec=bin/nest${i}=#!/bin/nest${prev}\\n")
+endforeach()
+
 add_custom_command(
     OUTPUT ${USER_INITRAMFS}
     COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${USER_INITRAMFS} ${USER_CPIO_ARGS}
             "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
             "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
             --symlink=etc/motd.link=motd --symlink=etc/here=.   # for the stat and readlink tests
+            ${USER_EXEC_TEST_ENTRIES}
     DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
     COMMENT "Packing ${USER_INITRAMFS}"

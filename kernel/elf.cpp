@@ -33,6 +33,13 @@ constexpr std::uint32_t kPfX = 1, kPfW = 2, kPfR = 4;
 
 constexpr std::uint64_t kPage = mm::kPageSize;
 
+// Every refusal says which check failed (for the exec error report), when the caller asks.
+#define REJECT(error, text)              \
+    do {                                 \
+        if (why) *why = text;            \
+        return lib::Error::error;        \
+    } while (0)
+
 std::uint16_t rd16(const std::uint8_t* p) {
     return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
 }
@@ -43,37 +50,43 @@ std::uint64_t rd64(const std::uint8_t* p) {
     return static_cast<std::uint64_t>(rd32(p)) | (static_cast<std::uint64_t>(rd32(p + 4)) << 32);
 }
 
-lib::Status check_ident(const std::uint8_t* f) {
-    if (f[0] != 0x7f || f[1] != 'E' || f[2] != 'L' || f[3] != 'F') return lib::Error::Malformed;
-    if (f[kEiClass] == kElfClass32) return lib::Error::Unsupported;
-    if (f[kEiClass] != kElfClass64) return lib::Error::Malformed;
-    if (f[kEiData] == kElfData2Msb) return lib::Error::Unsupported;
-    if (f[kEiData] != kElfData2Lsb) return lib::Error::Malformed;
-    if (f[kEiVersion] != kEvCurrent || rd32(f + kEVersion) != kEvCurrent) return lib::Error::Malformed;
+lib::Status check_ident(const std::uint8_t* f, const char** why) {
+    if (f[0] != 0x7f || f[1] != 'E' || f[2] != 'L' || f[3] != 'F') REJECT(Malformed, "not an ELF file (bad magic)");
+    if (f[kEiClass] == kElfClass32) REJECT(Unsupported, "32-bit ELF");
+    if (f[kEiClass] != kElfClass64) REJECT(Malformed, "bad ELF class");
+    if (f[kEiData] == kElfData2Msb) REJECT(Unsupported, "big-endian ELF");
+    if (f[kEiData] != kElfData2Lsb) REJECT(Malformed, "bad ELF data encoding");
+    if (f[kEiVersion] != kEvCurrent || rd32(f + kEVersion) != kEvCurrent) REJECT(Malformed, "bad ELF version");
     return {};
 }
 
 // Checks one PT_LOAD on its own and turns it into a segment.
 lib::Result<ElfSegment> check_load(const std::uint8_t* ph, std::size_t size, std::uint64_t user_limit,
-                                   bool is_pie) {
+                                   bool is_pie, const char** why) {
     std::uint32_t flags = rd32(ph + kPFlags);
     std::uint64_t offset = rd64(ph + kPOffset), vaddr = rd64(ph + kPVaddr);
     std::uint64_t filesz = rd64(ph + kPFilesz), memsz = rd64(ph + kPMemsz), align = rd64(ph + kPAlign);
 
-    if (offset > UINT64_MAX - filesz) return lib::Error::Malformed;
-    if (offset + filesz > size) return lib::Error::Truncated;
-    if (filesz > memsz) return lib::Error::Malformed;
-    if (vaddr > UINT64_MAX - memsz) return lib::Error::Malformed;
+    if (filesz > memsz) REJECT(Malformed, "a PT_LOAD has p_filesz > p_memsz");
+    // A segment with no file bytes (bss only) reads nothing from the file, so its offset means
+    // nothing: GNU ld's default 64 KiB max-page-size can put it past the end of the file, and Linux
+    // loads that (nor does it need the offset congruent with vaddr). It is reported as 0.
+    if (filesz == 0) offset = 0;
+    if (offset > UINT64_MAX - filesz) REJECT(Malformed, "a PT_LOAD's p_offset + p_filesz overflows");
+    if (filesz != 0 && offset + filesz > size)
+        REJECT(Truncated, "a PT_LOAD's file bytes run past the end of the file");
+    if (vaddr > UINT64_MAX - memsz) REJECT(Malformed, "a PT_LOAD's p_vaddr + p_memsz overflows");
     // user_limit is page-aligned, so the page-rounded end below cannot overflow either.
-    if (vaddr + memsz > user_limit) return lib::Error::Malformed;
-    if (align != 0 && (align & (align - 1)) != 0) return lib::Error::Malformed;
+    if (vaddr + memsz > user_limit) REJECT(Malformed, "a PT_LOAD ends above the user address limit");
+    if (align != 0 && (align & (align - 1)) != 0) REJECT(Malformed, "a PT_LOAD's p_align is not a power of two");
     // Mapped by pages: the file page holding `offset` lands on the page holding `vaddr`.
-    if (vaddr % kPage != offset % kPage) return lib::Error::Malformed;
+    if (filesz != 0 && vaddr % kPage != offset % kPage)
+        REJECT(Malformed, "a PT_LOAD's p_vaddr and p_offset differ modulo the page size");
     // A fixed-address executable must leave page 0 unmapped, so null dereferences still fault.
     // (A PIE's link-time addresses start at 0; its bias moves them.)
-    if (!is_pie && vaddr < kPage) return lib::Error::Unsupported;
+    if (!is_pie && vaddr < kPage) REJECT(Unsupported, "a PT_LOAD maps page 0");
     // The kernel enforces W^X: a segment both writable and executable is refused, not downgraded.
-    if ((flags & kPfW) && (flags & kPfX)) return lib::Error::Unsupported;
+    if ((flags & kPfW) && (flags & kPfX)) REJECT(Unsupported, "a PT_LOAD is both writable and executable (W^X)");
 
     return ElfSegment{vaddr, memsz, offset, filesz, (flags & kPfR) != 0, (flags & kPfW) != 0,
                       (flags & kPfX) != 0};
@@ -85,37 +98,38 @@ std::uint64_t page_end(const ElfSegment& s) { return mm::align_up(s.vaddr + s.me
 }  // namespace
 
 lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_t user_limit,
-                                std::uint64_t max_mapped) {
+                                std::uint64_t max_mapped, const char** why) {
     // The caller's limits are kernel constants, not input: a bad one is a kernel bug.
     KASSERT(user_limit != 0 && mm::is_aligned(user_limit, kPage));
-    if (file == nullptr) return size == 0 ? lib::Error::Truncated : lib::Error::InvalidArgument;
+    if (file == nullptr && size == 0) REJECT(Truncated, "empty file");
+    if (file == nullptr) return lib::Error::InvalidArgument;
     const auto* f = static_cast<const std::uint8_t*>(file);
     if (size < kEhdrSize) {
         // Still say "not ELF" for short non-ELF input, which is the likelier story.
         for (std::size_t i = 0; i < size && i < 4; i++) {
-            if (f[i] != "\x7f" "ELF"[i]) return lib::Error::Malformed;
+            if (f[i] != "\x7f" "ELF"[i]) REJECT(Malformed, "not an ELF file (bad magic)");
         }
-        return lib::Error::Truncated;
+        REJECT(Truncated, "file shorter than the ELF header");
     }
-    TRY_STATUS(check_ident(f));
+    TRY_STATUS(check_ident(f, why));
 
     std::uint16_t type = rd16(f + kEType);
-    if (type == kEtRel || type == kEtCore) return lib::Error::Unsupported;
-    if (type != kEtExec && type != kEtDyn) return lib::Error::Malformed;
-    if (rd16(f + kEMachine) != kEmAarch64) return lib::Error::Unsupported;
+    if (type == kEtRel || type == kEtCore) REJECT(Unsupported, "not an executable (relocatable or core file)");
+    if (type != kEtExec && type != kEtDyn) REJECT(Malformed, "bad e_type");
+    if (rd16(f + kEMachine) != kEmAarch64) REJECT(Unsupported, "not an AArch64 executable (e_machine)");
 
     ElfImage img{};
     img.entry = rd64(f + kEEntry);
     img.is_pie = type == kEtDyn;
     img.phentsize = rd16(f + kEPhentsize);
     img.phnum = rd16(f + kEPhnum);
-    if (img.phentsize != kPhdrSize) return lib::Error::Malformed;
-    if (img.phnum == 0) return lib::Error::Malformed;
-    if (img.phnum == kPnXnum || img.phnum > kElfMaxPhnum) return lib::Error::Unsupported;
+    if (img.phentsize != kPhdrSize) REJECT(Malformed, "bad e_phentsize");
+    if (img.phnum == 0) REJECT(Malformed, "no program headers");
+    if (img.phnum == kPnXnum || img.phnum > kElfMaxPhnum) REJECT(Unsupported, "too many program headers");
     std::uint64_t phoff = rd64(f + kEPhoff);
     std::uint64_t table_size = std::uint64_t{img.phnum} * kPhdrSize;   // <= 64 * 56, no overflow
-    if (phoff > size || size - phoff < table_size) return lib::Error::Truncated;
-    if (phoff < kEhdrSize) return lib::Error::Malformed;   // table overlapping the ELF header
+    if (phoff > size || size - phoff < table_size) REJECT(Truncated, "program header table past the end of the file");
+    if (phoff < kEhdrSize) REJECT(Malformed, "program header table overlaps the ELF header");
 
     bool has_phdr = false;
     std::uint64_t phdr_vaddr = 0;
@@ -123,9 +137,9 @@ lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_
         const std::uint8_t* ph = f + phoff + i * kPhdrSize;
         switch (rd32(ph + kPType)) {
         case kPtInterp:
-            return lib::Error::Unsupported;   // dynamically linked: no loader here
+            REJECT(Unsupported, "dynamically linked (PT_INTERP): no dynamic loader");
         case kPtPhdr:
-            if (has_phdr) return lib::Error::Malformed;
+            if (has_phdr) REJECT(Malformed, "two PT_PHDR entries");
             has_phdr = true;
             phdr_vaddr = rd64(ph + kPVaddr);
             break;
@@ -133,14 +147,14 @@ lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_
             img.stack_exec = (rd32(ph + kPFlags) & kPfX) != 0;
             break;
         case kPtLoad: {
-            ElfSegment seg = TRY(check_load(ph, size, user_limit, img.is_pie));
+            ElfSegment seg = TRY(check_load(ph, size, user_limit, img.is_pie, why));
             if (seg.memsz == 0) break;   // maps nothing
-            if (img.segment_count == kElfMaxSegments) return lib::Error::Unsupported;
+            if (img.segment_count == kElfMaxSegments) REJECT(Unsupported, "more PT_LOAD segments than the loader takes");
             // Segments are mapped whole pages at a time, so no two may touch the same page.
             for (std::size_t j = 0; j < img.segment_count; j++) {
                 const ElfSegment& other = img.segments[j];
                 if (page_start(seg) < page_end(other) && page_start(other) < page_end(seg)) {
-                    return lib::Error::Malformed;
+                    REJECT(Malformed, "two PT_LOAD segments share a page");
                 }
             }
             img.segments[img.segment_count++] = seg;
@@ -150,7 +164,7 @@ lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_
             break;   // PT_DYNAMIC, PT_TLS, PT_NOTE, ...: the program's own business
         }
     }
-    if (img.segment_count == 0) return lib::Error::Malformed;
+    if (img.segment_count == 0) REJECT(Malformed, "no PT_LOAD segment");
 
     // Totals. Each page-rounded size is below 2^48 and there are at most 16: no overflow.
     img.image_start = UINT64_MAX;
@@ -160,16 +174,16 @@ lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_
         if (page_start(s) < img.image_start) img.image_start = page_start(s);
         if (page_end(s) > img.image_end) img.image_end = page_end(s);
     }
-    if (img.mapped_size > max_mapped) return lib::Error::Unsupported;
+    if (img.mapped_size > max_mapped) REJECT(Unsupported, "segments too large to map");
 
     // The entry point must be an instruction inside an executable segment.
-    if (img.entry % 4 != 0) return lib::Error::Malformed;
+    if (img.entry % 4 != 0) REJECT(Malformed, "entry point not 4-byte aligned");
     bool entry_ok = false;
     for (std::size_t i = 0; i < img.segment_count && !entry_ok; i++) {
         const ElfSegment& s = img.segments[i];
         entry_ok = s.exec && img.entry >= s.vaddr && img.entry - s.vaddr < s.memsz;
     }
-    if (!entry_ok) return lib::Error::Malformed;
+    if (!entry_ok) REJECT(Malformed, "entry point outside every executable segment");
 
     // AT_PHDR must point at the real table: find the PT_LOAD whose file bytes hold it.
     for (std::size_t i = 0; i < img.segment_count; i++) {
@@ -185,8 +199,10 @@ lib::Result<ElfImage> parse_elf(const void* file, std::size_t size, std::uint64_
             img.phdr_vaddr = s.vaddr + (phoff - s.offset);
         }
     }
-    if (has_phdr && img.phdr_vaddr == 0) return lib::Error::Malformed;
+    if (has_phdr && img.phdr_vaddr == 0) REJECT(Malformed, "PT_PHDR does not point at the program header table");
     return img;
 }
+
+#undef REJECT
 
 }  // namespace kernel

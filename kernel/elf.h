@@ -19,7 +19,8 @@ inline constexpr std::size_t kElfMaxPhnum = 64;      // program headers of any t
 
 struct ElfSegment {
     std::uint64_t vaddr, memsz;    // memory image [vaddr, vaddr + memsz); bytes past filesz are zero
-    std::uint64_t offset, filesz;  // file bytes [offset, offset + filesz), inside the file
+    std::uint64_t offset, filesz;  // file bytes [offset, offset + filesz), inside the file (offset 0
+                                   // when filesz is 0: such a segment reads nothing from the file)
     bool read, write, exec;        // never both write and exec
 };
 
@@ -45,9 +46,10 @@ static_assert(std::is_trivially_copyable_v<ElfImage>);
 // Errors: Truncated (a structure runs past the end of the file), Malformed (inconsistent fields),
 // Unsupported (valid ELF we do not run: other class, byte order or machine, PT_INTERP, W+X
 // segments, more than kElfMaxSegments loads, too large). The kernel maps all of them to -ENOEXEC.
-// `user_limit` must be page-aligned: every PT_LOAD must end at or below it.
+// `user_limit` must be page-aligned: every PT_LOAD must end at or below it. On a refusal, `*why`
+// (when given) names the check that failed, as a static string.
 lib::Result<ElfImage> parse_elf(const void* file, std::size_t size,
                                 std::uint64_t user_limit = kElfDefaultUserLimit,
-                                std::uint64_t max_mapped = kElfDefaultMaxMapped);
+                                std::uint64_t max_mapped = kElfDefaultMaxMapped, const char** why = nullptr);
 
 }  // namespace kernel

@@ -1,10 +1,12 @@
-// Loading a static ELF program from the initramfs into a fresh address space, with the Linux initial
-// stack (argc, argv, envp, auxv).
+// execve's work: finding the program (symbolic links followed, "#!" scripts run through their
+// interpreter), the Linux argument limits, and loading a static ELF into a fresh address space with
+// the Linux initial stack (argc, argv, envp, auxv). Errors are Linux's errno, in Linux's order.
 #pragma once
 
 #include <cstdint>
 
 #include "arch/aarch64/trap_frame.h"
+#include "kernel/exec_stack.h"
 #include "mm/address_space.h"
 
 namespace kernel {
@@ -14,8 +16,21 @@ struct LoadedProgram {
     std::uint64_t entry, sp, brk_base;
 };
 
-// argv/envp: kernel copies, NULL-terminated. Returns a negative errno on failure (nothing leaks).
-std::int64_t load_program(const char* path, const char* const* argv, const char* const* envp, LoadedProgram& out);
+// Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
+// words, and the file it concerns (the program, or an interpreter it names).
+struct ExecFailure {
+    int err = 0;              // positive errno
+    const char* why = "";     // static text
+    char file[128] = {};
+};
+
+// path: a kernel string. Returns 0, or a negative errno with `failure` (if given) filled in; on
+// failure nothing leaks and the caller's address space is untouched.
+std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
+                          ExecFailure* failure = nullptr);
+
+// "ENOENT", "EACCES", ... for the errno values exec gives.
+const char* errno_name(int err);
 
 // Allocation helpers for address-space storage (heap, 16-byte aligned).
 mm::AddressSpace* new_space_storage_create();

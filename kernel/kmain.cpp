@@ -10,6 +10,7 @@
 #include "kernel/bench.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
+#include "kernel/exec.h"
 #include "kernel/initramfs.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
@@ -141,8 +142,17 @@ int start_init() {
     }
     envp[envc] = nullptr;
     sched::preempt_disable();  // init must not run (and exit) before it is known as init
-    auto p = spawn_process(path, argv, envp, nullptr);
-    if (!p.ok()) panic("init=%s: cannot start it: %s", path, lib::error_name(p.error()));
+    ExecFailure failure;
+    auto p = spawn_process(path, argv, envp, nullptr, &failure);
+    if (!p.ok()) {
+        // As Linux: say what was tried and why it failed, then stop. Nothing can run without init,
+        // so the run ends here with a failing status (through semihosting under tests, where a
+        // halted machine would only time out; else PSCI powers off).
+        set_exit_on_panic(true);
+        const bool other = failure.file[0] != '\0' && lib::compare_bytes(failure.file, path, lib::string_length(path) + 1) != 0;
+        panic("Requested init %s failed (error -%d, %s: %s%s%s). No working init found.", path, failure.err,
+              errno_name(failure.err), failure.why, other ? ", in " : "", other ? failure.file : "");
+    }
     set_init_process(p.value());
     sched::preempt_enable();
     log_info("started %s as pid %d", path, p.value()->pid);

@@ -159,10 +159,19 @@ Process* find_process(int pid) {
 }
 
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent) {
+                                    Process* parent, ExecFailure* failure) {
     LoadedProgram prog;
-    const std::int64_t r = load_program(path, argv, envp, prog);
-    if (r < 0) return r == -abi::kENOMEM ? lib::Error::NoMemory : lib::Error::NotFound;
+    const std::int64_t r = load_program(path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
+    switch (-r) {
+    case 0: break;
+    case abi::kENOMEM: return lib::Error::NoMemory;
+    case abi::kENOTDIR: return lib::Error::NotDirectory;
+    case abi::kELOOP: return lib::Error::TooManyLinks;
+    case abi::kENOEXEC: return lib::Error::Malformed;
+    case abi::kEACCES: return lib::Error::Unsupported;
+    case abi::kE2BIG: case abi::kENAMETOOLONG: return lib::Error::OutOfRange;
+    default: return lib::Error::NotFound;
+    }
     Process* p = new_process(basename(path), parent);
     if (!p) {
         free_space(prog.space);
@@ -244,7 +253,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     return pid;
 }
 
-std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp) {
+std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp) {
     Process* self = current_process();
     LoadedProgram prog;
     const std::int64_t r = load_program(path, argv, envp, prog);

@@ -7,6 +7,7 @@
 
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/trap_frame.h"
+#include "kernel/exec_stack.h"
 #include "lib/intrusive_list.h"
 #include "lib/result.h"
 #include "mm/address_space.h"
@@ -16,12 +17,14 @@
 namespace kernel {
 
 class File;
+struct ExecFailure;
 
 inline constexpr int kMaxFds = 64;  // at most 64: Process::cloexec has a bit for each
 inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
 inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
 inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
-inline constexpr std::uint64_t kUserStackInitial = 16 * 1024;     // mapped at exec; the rest on demand
+inline constexpr std::uint64_t kUserStackInitial = 16 * 1024;     // mapped at exec at least (more when the
+                                                                   // arguments need it); the rest on demand
 inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymous maps grow down from here
 // Where a static PIE (ET_DYN without an interpreter) is loaded: far below the maps and the stack,
 // with its brk growing up from its end (x86-64 Linux's ELF_ET_DYN_BASE; no randomisation yet).
@@ -84,9 +87,10 @@ struct Process {
 };
 static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
 
-// Creates pid 1 (or any process without a parent) running `path` from the initramfs.
+// Creates pid 1 (or any process without a parent) running `path` from the initramfs. When the
+// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h).
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent);
+                                    Process* parent, ExecFailure* failure = nullptr);
 // The process each CPU runs (null for kernel tasks), kept by the scheduler's switch hook.
 extern Process* g_current_process[8];
 inline Process* current_process() { return g_current_process[arch::cpu_index() & 7]; }
@@ -117,7 +121,8 @@ struct ForkRequest {
 
 // System-call implementations that need the process internals (syscall.cpp dispatches).
 std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request = {});
-std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const char* const* argv, const char* const* envp);
+// path: a kernel copy; argv and envp are read where they are (user memory) while the new stack is built.
+std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp);
 std::int64_t sys_kill(int pid, int sig);
 // Terminates a process from interrupt context (the console's Ctrl-C): only marks it.
 void kill_from_interrupt(int pid, int sig);

@@ -11,6 +11,7 @@
 #include "kernel/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process.h"
+#include "kernel/path_lookup.h"
 #include "kernel/user_copy.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -358,44 +359,15 @@ std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
     return -kEINVAL;
 }
 
-// execve arguments: the path and up to 256 argv/envp strings, copied into one kernel buffer.
+// execve: only the path is copied here (EFAULT, ENAMETOOLONG as Linux's getname); argv and envp
+// stay in user memory until exec.cpp streams their strings onto the new program's stack.
 std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::uint64_t uargv, std::uint64_t uenvp) {
-    constexpr std::size_t kBuf = 32 * 1024, kMaxStrings = 256;
-    char* buf = new char[kBuf];
-    const char** argv = new const char*[kMaxStrings + 1];
-    const char** envp = new const char*[kMaxStrings + 1];
-    std::int64_t result = 0;
-    std::size_t used = 0;
-    auto copy_str = [&](std::uint64_t u, const char*& out) -> std::int64_t {
-        auto r = copy_string_from_user(buf + used, u, kBuf - used);
-        if (!r.ok()) return r.error() == lib::Error::Fault ? -kEFAULT : -kE2BIG;
-        out = buf + used;
-        used += r.value() + 1;
-        return 0;
-    };
-    auto copy_vec = [&](std::uint64_t u, const char** vec) -> std::int64_t {
-        std::size_t n = 0;
-        if (u) {
-            for (;; ++n) {
-                std::uint64_t ptr;
-                if (!get_user(ptr, u + n * 8).ok()) return -kEFAULT;
-                if (!ptr) break;
-                if (n == kMaxStrings) return -kE2BIG;
-                if (std::int64_t e = copy_str(ptr, vec[n]); e < 0) return e;
-            }
-        }
-        vec[n] = nullptr;
-        return 0;
-    };
-    const char* path = nullptr;
-    if (!buf || !argv || !envp) result = -kENOMEM;
-    if (result == 0) result = copy_str(upath, path);
-    if (result == 0) result = copy_vec(uargv, argv);
-    if (result == 0) result = copy_vec(uenvp, envp);
-    if (result == 0) result = sys_execve(frame, path, argv, envp);
-    delete[] buf;
-    delete[] argv;
-    delete[] envp;
+    char* path = new char[kPathMax];
+    if (!path) return -kENOMEM;
+    auto r = copy_string_from_user(path, upath, kPathMax);
+    std::int64_t result = !r.ok() ? (r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG)
+                                  : sys_execve(frame, path, ArgVector{uargv, true}, ArgVector{uenvp, true});
+    delete[] path;
     return result;
 }
 

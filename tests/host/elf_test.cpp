@@ -135,7 +135,8 @@ std::size_t needed_size(const Bytes& b) {
     std::uint64_t need = std::max<std::uint64_t>(64, phoff + phnum * 56);
     for (std::uint64_t i = 0; i < phnum; i++) {
         std::size_t at = phoff + i * 56;
-        if (rd(at, 4) == kPtLoad) need = std::max(need, rd(at + 8, 8) + rd(at + 32, 8));
+        // A PT_LOAD without file bytes reads nothing, wherever its offset points.
+        if (rd(at, 4) == kPtLoad && rd(at + 32, 8) != 0) need = std::max(need, rd(at + 8, 8) + rd(at + 32, 8));
     }
     return need;
 }
@@ -185,6 +186,48 @@ TEST(ElfParseTest, ParsesStaticPieFromTheToolchain) {
     EXPECT_EQ(img.segments[0].vaddr, 0u);   // link-time address: the loader adds a bias
     EXPECT_EQ(img.image_start, 0u);
     EXPECT_EQ(img.image_end, 0x3000u);
+}
+
+TEST(ElfParseTest, ReadsNothingForSegmentsWithoutFileBytes) {
+    // Any offset at all (past the end, not congruent, the largest there is) when p_filesz is 0.
+    for (std::uint64_t offset : {std::uint64_t{0x10800}, std::uint64_t{0x123}, ~std::uint64_t{0}}) {
+        ElfSpec s = good_spec();
+        s.phdrs[1] = {kPtLoad, kR | kW, offset, 0x401800, 0, 0x1800, kPage};
+        auto r = parse(build(s));
+        ASSERT_TRUE(r.ok()) << std::hex << offset << ": " << lib::error_name(r.error());
+        EXPECT_EQ(r.value().segments[1].offset, 0u);
+        EXPECT_EQ(r.value().segments[1].filesz, 0u);
+    }
+    // One file byte makes the offset count again.
+    ElfSpec s = good_spec();
+    s.phdrs[1] = {kPtLoad, kR | kW, 0x10800, 0x401800, 1, 0x1800, kPage};
+    EXPECT_EQ(parse(build(s)).error(), Error::Truncated);
+}
+
+TEST(ElfParseTest, SaysWhichCheckFailed) {
+    auto why_of = [](const Bytes& b) {
+        const char* why = nullptr;
+        Exact e(b);
+        auto r = parse_elf(e.data.get(), e.size, kernel::kElfDefaultUserLimit, kernel::kElfDefaultMaxMapped, &why);
+        EXPECT_FALSE(r.ok());
+        return std::string(why ? why : "(none)");
+    };
+    EXPECT_EQ(why_of(Bytes{'#', '!', '/', 'x'}), "not an ELF file (bad magic)");
+    ElfSpec s = good_spec();
+    s.machine = 62;
+    EXPECT_EQ(why_of(build(s)), "not an AArch64 executable (e_machine)");
+    s = good_spec();
+    s.phdrs[0].flags = kR | kW | kX;
+    EXPECT_EQ(why_of(build(s)), "a PT_LOAD is both writable and executable (W^X)");
+    s = good_spec();
+    s.phdrs.push_back({kPtInterp, kR, 0x200, 0x400200, 0x1c, 0x1c, 1});
+    EXPECT_EQ(why_of(build(s)), "dynamically linked (PT_INTERP): no dynamic loader");
+    s = good_spec();
+    s.entry = 0x300000;
+    EXPECT_EQ(why_of(build(s)), "entry point outside every executable segment");
+    Bytes b = build(good_spec());
+    b.resize(0x880);   // the data segment's file bytes end at 0x900
+    EXPECT_EQ(why_of(b), "a PT_LOAD's file bytes run past the end of the file");
 }
 
 TEST(ElfParseTest, DescribesABuiltImage) {
@@ -403,6 +446,7 @@ TEST(ElfParseTest, HonoursTheMappedSizeLimit) {
 
 TEST(ElfParseTest, EveryTruncationOfTheNeededBytesIsTruncated) {
     for (const Bytes& full : {read_data("elf-static-aarch64"), read_data("elf-static-pie-aarch64"),
+                              read_data("elf-bss-only-aarch64"), read_data("elf-segments-aarch64"),
                               build(good_spec())}) {
         std::size_t need = needed_size(full);
         ASSERT_LE(need, full.size());
@@ -435,7 +479,11 @@ void check_image_is_safe(const ElfImage& img, std::size_t size, std::uint64_t li
         ASSERT_LE(s.filesz, s.memsz);
         ASSERT_LE(s.vaddr, limit);
         ASSERT_LE(s.memsz, limit - s.vaddr);
-        ASSERT_EQ(s.vaddr % kPage, s.offset % kPage);
+        if (s.filesz != 0) {
+            ASSERT_EQ(s.vaddr % kPage, s.offset % kPage);
+        } else {
+            ASSERT_EQ(s.offset, 0u);   // nothing to read: no offset for the loader to misuse
+        }
         ASSERT_FALSE(s.write && s.exec);
         if (!img.is_pie) {
             ASSERT_GE(s.vaddr, kPage);
@@ -464,6 +512,7 @@ void check_image_is_safe(const ElfImage& img, std::size_t size, std::uint64_t li
 }
 
 void mutate(Bytes& b, std::mt19937_64& rng) {
+    if (b.empty()) return;   // an earlier round cut it all away
     auto pick = [&](std::uint64_t n) { return static_cast<std::size_t>(rng() % n); };
     // Most interesting bytes are in the ELF header and the program headers right after it.
     std::size_t hot = std::min<std::size_t>(b.size(), 64 + 8 * 56);
@@ -512,6 +561,7 @@ TEST(ElfParseTest, FuzzedImagesAreRejectedOrSafeToLoad) {
     const std::uint64_t seed = 0xE1F6'4AA6;
     std::mt19937_64 rng(seed);
     const std::vector<Bytes> seeds = {read_data("elf-static-aarch64"), read_data("elf-static-pie-aarch64"),
+                                      read_data("elf-bss-only-aarch64"), read_data("elf-segments-aarch64"),
                                       build(good_spec())};
     int accepted = 0;
     for (int iter = 0; iter < 40000; iter++) {
