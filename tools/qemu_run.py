@@ -108,8 +108,8 @@ def qemu_command(args, env_image=None):
         cmd += ["-semihosting"]
     if args.bench or args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
-    if args.gdb:
-        cmd += ["-s", "-S"]
+    if args.gdb or args.gdb_port:
+        cmd += ["-gdb", f"tcp:localhost:{args.gdb_port or 1234}", "-S"]
     return cmd
 
 
@@ -130,6 +130,7 @@ def main():
     ap.add_argument("--interactive", action="store_true")
     ap.add_argument("--semihosting", action="store_true")
     ap.add_argument("--gdb", action="store_true", help="halt at reset with a GDB server on :1234")
+    ap.add_argument("--gdb-port", type=int, help="as --gdb, on this port (tests pick a free one)")
     ap.add_argument("--print-command", action="store_true")
     ap.add_argument("--uboot", metavar="U_BOOT_BIN",
                     help="boot through U-Boot: its qemu_arm64 u-boot.bin, run as the firmware (-bios)")

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Tests of tools/gdbinit and the kernel GDB commands (tools/gdb/kernel_gdb.py), in batch GDB.
+
+  test_kernel_gdb.py --build build no-qemu   gdbinit loads whole when nothing listens, with a hint
+  test_kernel_gdb.py --build build booted    against a booted kernel: k-ps, k-bt, k-runq, k-log
+
+Exits 77 (CTest's skip) without gdb-multiarch. Nothing here depends on how fast the host is: QEMU's
+GDB port is awaited as a listening socket, and the kernel's state as a breakpoint event.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GDB = "gdb-multiarch"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    """Whether some socket listens on 127.0.0.1:port (from /proc: no connection is made, which
+    QEMU's one-client GDB server would take as its debugger)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # TCP_LISTEN
+                return True
+    return False
+
+
+def gdb_command(build, port, extra):
+    env = dict(os.environ, KERNEL_GDB_PORT=str(port))
+    cmd = [GDB, "-q", "-nx", "-batch", "-iex", "set tcp connect-timeout 2", "-x", "tools/gdbinit"] + extra
+    cmd.append(os.path.join(build, "kernel.elf"))
+    return cmd, env
+
+
+def check(out, expectations):
+    ok = True
+    for what, pattern in expectations:
+        if not re.search(pattern, out, re.M):
+            print(f"test_kernel_gdb: FAIL: {what}: no match for {pattern!r}")
+            ok = False
+    return ok
+
+
+def section(out, name):
+    m = re.search(r"^=== " + re.escape(name) + r"\n(.*?)(?=^=== )", out, re.M | re.S)
+    return m.group(1) if m else ""
+
+
+def test_no_qemu(build, timeout):
+    port = free_port()  # nothing listens there
+    cmd, env = gdb_command(build, port, ["-ex", "help k-ps", "-ex", "help early-symbols",
+                                         "-ex", "info breakpoints", "-ex", "echo gdbinit-done\\n"])
+    out = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=timeout).stdout.decode(errors="replace")
+    print(out)
+    return check(out, [
+        ("the connection failure is explained", r"gdbinit: cannot connect to QEMU on localhost:%d" % port),
+        ("the hint names make debug", r"start it first with `make debug`"),
+        ("the kernel commands loaded", r"^List every kernel task"),
+        ("early-symbols defined", r"^Load kernel.elf symbols at the physical load address"),
+        ("break kmain set", r"breakpoint\s+keep\s+y\s+0x[0-9a-f]+ in kmain"),
+        ("the session went on", r"^gdbinit-done$"),
+    ])
+
+
+def test_booted(build, timeout):
+    port = free_port()
+    qemu = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tools/qemu_run.py"), "--kernel", os.path.join(build, "kernel.bin"),
+         "--initrd", os.path.join(build, "initramfs.cpio"), "--append", "init=/bin/init /bin/sleep 100000000",
+         "--gdb-port", str(port), "--timeout", str(timeout), "--check", "none"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while not listening(port):
+            if qemu.poll() is not None or time.monotonic() > deadline:
+                print(qemu.communicate()[0].decode(errors="replace"))
+                print("test_kernel_gdb: FAIL: QEMU's GDB server never listened on port %d" % port)
+                return False
+            time.sleep(0.1)
+        cmd, env = gdb_command(build, port, ["-x", "tools/gdb/scenario.py"])
+        gdb = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=timeout)
+        out = gdb.stdout.decode(errors="replace")
+        print(out)
+    finally:
+        try:
+            qemu_out = qemu.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(qemu.pid, signal.SIGKILL)  # our own session: qemu_run and its QEMU
+            qemu_out = qemu.communicate()[0]
+        print("--- console:\n" + qemu_out.decode(errors="replace"))
+    ps, bt2 = section(out, "k-ps"), section(out, "k-bt pid 2")
+    fp2, bt1 = section(out, "k-bt -fp pid 2"), section(out, "k-bt pid 1")
+    bt0, runq, log = section(out, "k-bt 0"), section(out, "k-runq"), section(out, "k-log")
+    ok = check(out, [("the system settled", r"^=== settled$"), ("the scenario ran to its end", r"^=== end$"),
+                     ("k-bt put the registers back", r"^=== registers restored$")])
+    ok &= check(ps, [
+        ("k-ps header", r"^ID\s+PID\s+NAME\s+STATE\s+CPU\s+PRIO\s+PC\s+FUNCTION"),
+        ("idle runs on CPU 0", r"^0\s+-\s+idle\s+running\s+0\s+\S+\s+0x[0-9a-f]{16}\s+\S"),
+        ("init is blocked, in cpu_switch_to's caller", r"^\d+\s+1\s+init\s+blocked\s+-\s+\S+\s+0x[0-9a-f]{16}\s+sched::"),
+        ("sleep sleeps", r"^\d+\s+2\s+sleep\s+sleeping\s+-\s+\S+\s+0x[0-9a-f]{16}\s+sched::sleep_until"),
+    ])
+    ok &= check(bt2, [("sleep's backtrace: sleep_until", r"sched::sleep_until"),
+                      ("sleep's backtrace: the nanosleep call", r"nanosleep"),
+                      ("sleep's backtrace: the exception entry from EL0", r"in el0_sync \(\)")])
+    ok &= check(fp2, [("frame-record walk: sleep_until", r"^#0 .* in sched::sleep_until\+0x\w+ \(inlined: .*switch_to"),
+                      ("frame-record walk: the nanosleep call", r"^#1 .* in .*nanosleep\+0x"),
+                      ("frame-record walk: the exception entry from EL0", r"in el0_sync\+0x")])
+    ok &= check(bt1, [("init's backtrace: blocked", r"sched::block_current"),
+                      ("init's backtrace: waiting for a child", r"wait_child"),
+                      ("init's backtrace: the wait4 call", r"wait4"),
+                      ("init's backtrace: the exception entry from EL0", r"in el0_sync \(\)")])
+    ok &= check(bt0, [("idle: live frames", r"running on CPU 0"), ("idle: run_idle", r"sched::run_idle")])
+    ok &= check(runq, [("k-runq: CPU 0 runs idle", r"^CPU 0: current 0 \(idle\)"),
+                       ("k-runq: nothing ready", r"run queue empty"),
+                       ("k-runq: one sleeper", r"^timer queue: 1 armed"),
+                       ("k-runq: the sleeper is pid 2", r"deadline \d+ .*: task \d+ sleep \(pid 2\)")])
+    ok &= check(log, [("k-log says there is no log buffer", r"no kernel log buffer"),
+                      ("k-log shows the console input ring", r"console input ring")])
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--timeout", type=float, default=240)
+    ap.add_argument("what", choices=["no-qemu", "booted"])
+    args = ap.parse_args()
+    if not shutil.which(GDB):
+        print(f"test_kernel_gdb: {GDB} not found (Debian/Ubuntu: apt-get install gdb-multiarch): skipped")
+        return 77
+    build = os.path.abspath(args.build)
+    ok = test_no_qemu(build, args.timeout) if args.what == "no-qemu" else test_booted(build, args.timeout)
+    print("test_kernel_gdb: PASS" if ok else "test_kernel_gdb: FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
