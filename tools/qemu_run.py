@@ -116,7 +116,7 @@ def qemu_command(args, env_image=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
-    ap.add_argument("--config", default="a53-gicv2", choices=sorted(CONFIGS))
+    ap.add_argument("--config", choices=sorted(CONFIGS), help="default: a53-gicv2 (bench with --bench)")
     ap.add_argument("--memory")
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--append", default="")
@@ -145,8 +145,8 @@ def main():
     ap.add_argument("--skip-missing-uboot", action="store_true",
                     help="exit 77 (CTest's skip) when the --uboot file does not exist")
     args = ap.parse_args()
-    if args.bench:
-        args.config = "bench" if args.config == "a53-gicv2" else args.config
+    if args.config is None:
+        args.config = "bench" if args.bench else "a53-gicv2"
     if args.uboot and not os.path.isfile(args.uboot):
         print(f"qemu_run: {args.uboot} not found (Debian/Ubuntu: apt-get install u-boot-qemu)")
         return 77 if args.skip_missing_uboot else 1
