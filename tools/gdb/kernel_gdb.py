@@ -355,6 +355,8 @@ reading memory only."""
                 selected.switch()
             return
         ctx = t["context"]
+        if enum_name(t["state"]) == "Zombie":
+            raise gdb.GdbError(f"task {int(t['id'])} is a zombie: its stack is freed, nothing to unwind")
         if u64(ctx["sp"]) == 0:
             raise gdb.GdbError(f"task {int(t['id'])} has no saved context (never switched out?)")
         if fp_walk:
