@@ -390,10 +390,18 @@ def walk_frame_records(pc, fp):
         fp = next_fp
 
 
+def set_frame0_register(name, value):
+    """Writes a register of the CPU itself. Frame 0 is selected first, every time: a write in an
+    outer frame goes to that frame's save slot, or is refused for the outermost frame's sp and pc
+    (GDB keeps the selected frame across a register write when the new chain contains a frame with
+    its id: any two tasks share task_trampoline as their outermost frame)."""
+    gdb.newest_frame().select()
+    gdb.execute(f"set ${name} = {value:#x}", to_string=True)
+
+
 def backtrace_from_context(ctx):
     """Load the saved context into the selected CPU's registers, let GDB unwind, put them back.
     The target is stopped throughout, so the task that really runs never sees the change."""
-    gdb.newest_frame().select()  # writes to an outer frame's registers would go to memory
     frame = gdb.newest_frame()
     names = SAVED_REGS + ["x29", "x30", "sp", "pc"]
     saved = {r: u64(frame.read_register(r)) for r in names}
@@ -402,12 +410,24 @@ def backtrace_from_context(ctx):
                    "pc": u64(ctx["lr"])})
     try:
         for r in names:
-            gdb.execute(f"set ${r} = {values[r]:#x}", to_string=True)
+            set_frame0_register(r, values[r])
+        print("(from the saved context; x0-x18 are not saved by a switch: argument values that GDB "
+              "takes from them are the CPU's, not the task's)")
         gdb.execute("backtrace")
     finally:
+        failed = []
         for r in names:
-            gdb.execute(f"set ${r} = {saved[r]:#x}", to_string=True)
-        gdb.newest_frame().select()
+            try:
+                set_frame0_register(r, saved[r])
+            except gdb.error as e:
+                failed.append(f"{r} ({e})")
+        frame = gdb.newest_frame()
+        frame.select()
+        wrong = [r for r in names if u64(frame.read_register(r)) != saved[r]]
+        if failed or wrong:
+            raise gdb.GdbError("k-bt: the CPU's registers could not all be put back: " +
+                               ", ".join(failed + wrong) + "; saved values: " +
+                               ", ".join(f"{r}={saved[r]:#x}" for r in names) + ". Do not continue.")
 
 
 # ---- k-runq

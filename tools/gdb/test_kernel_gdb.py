@@ -3,6 +3,7 @@
 
   test_kernel_gdb.py --build build no-qemu   gdbinit loads whole when nothing listens, with a hint
   test_kernel_gdb.py --build build booted    against a booted kernel: k-ps, k-bt, k-runq, k-log
+  test_kernel_gdb.py --build build preempted a kernel task preempted inside a timer interrupt
 
 Exits 77 (CTest's skip) without gdb-multiarch. Nothing here depends on how fast the host is: QEMU's
 GDB port is awaited as a listening socket, and the kernel's state as a breakpoint event.
@@ -80,22 +81,24 @@ def test_no_qemu(build, timeout):
     ])
 
 
-def test_booted(build, timeout):
+def boot_and_debug(build, timeout, scenario, qemu_args):
+    """Boots the kernel halted with a GDB server on a free port, runs tools/gdbinit then
+    scenario.py in batch GDB, and returns GDB's output ("" when QEMU never listened)."""
     port = free_port()
     qemu = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "tools/qemu_run.py"), "--kernel", os.path.join(build, "kernel.bin"),
-         "--initrd", os.path.join(build, "initramfs.cpio"), "--append", "init=/bin/init /bin/sleep 100000000",
-         "--gdb-port", str(port), "--timeout", str(timeout), "--check", "none"],
+         "--gdb-port", str(port), "--timeout", str(timeout), "--check", "none"] + qemu_args,
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    out = ""
     try:
         deadline = time.monotonic() + timeout
         while not listening(port):
             if qemu.poll() is not None or time.monotonic() > deadline:
-                print(qemu.communicate()[0].decode(errors="replace"))
                 print("test_kernel_gdb: FAIL: QEMU's GDB server never listened on port %d" % port)
-                return False
+                return ""
             time.sleep(0.1)
         cmd, env = gdb_command(build, port, ["-x", "tools/gdb/scenario.py"])
+        env["KERNEL_GDB_SCENARIO"] = scenario
         gdb = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=timeout)
         out = gdb.stdout.decode(errors="replace")
@@ -107,6 +110,12 @@ def test_booted(build, timeout):
             os.killpg(qemu.pid, signal.SIGKILL)  # our own session: qemu_run and its QEMU
             qemu_out = qemu.communicate()[0]
         print("--- console:\n" + qemu_out.decode(errors="replace"))
+    return out
+
+
+def test_booted(build, timeout):
+    out = boot_and_debug(build, timeout, "sleep", ["--initrd", os.path.join(build, "initramfs.cpio"),
+                                                    "--append", "init=/bin/init /bin/sleep 100000000"])
     ps, bt2 = section(out, "k-ps"), section(out, "k-bt pid 2")
     fp2, bt1 = section(out, "k-bt -fp pid 2"), section(out, "k-bt pid 1")
     bt0, runq, log = section(out, "k-bt 0"), section(out, "k-runq"), section(out, "k-log")
@@ -138,17 +147,41 @@ def test_booted(build, timeout):
     return ok
 
 
+def test_preempted(build, timeout):
+    """Kernel tasks preempted by the tick: each saved context is inside a timer interrupt taken at
+    EL1, so their backtraces must cross the exception entry into the loop that was interrupted."""
+    out = boot_and_debug(build, timeout, "preempt", ["--icount", "--append", "bench=preempt"])
+    ps, runq = section(out, "k-ps"), section(out, "k-runq")
+    bts = [section(out, m.group(1)) for m in re.finditer(r"^=== (k-bt \d+)$", out, re.M)]
+    ok = check(out, [("the measurer's second sleep came", r"^=== settled$"), ("the scenario ran to its end", r"^=== end$"),
+                     ("k-bt put the registers back", r"^=== registers restored$")])
+    ok &= check(ps, [("the measurer runs", r"^\d+\s+-\s+preempt-measure\s+running\s+0\s+fifo/21\s"),
+                     ("the two spinners are ready", r"(^\d+\s+-\s+preempt-spin\s+ready\s+-\s+fifo/20\s.*\n){2}")])
+    if len(bts) != 2:
+        print(f"test_kernel_gdb: FAIL: {len(bts)} spinner backtraces, expected 2")
+        ok = False
+    for i, bt in enumerate(bts):
+        ok &= check(bt, [(f"spinner {i}: switched out by preempt()", r"sched::\(anonymous namespace\)::preempt "),
+                         (f"spinner {i}: from the IRQ exit path", r"on_irq_exit"),
+                         (f"spinner {i}: the exception entry crossed", r"<signal handler called>"),
+                         (f"spinner {i}: interrupted in its loop", r"in .*preempt_spinner \(")])
+    ok &= check(runq, [("k-runq: the measurer is current", r"^CPU 0: current \d+ \(preempt-measure\)"),
+                       ("k-runq: both spinners queued at their level, in order", r"^  fifo/20: \d+ preempt-spin, \d+ preempt-spin$")])
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--timeout", type=float, default=240)
-    ap.add_argument("what", choices=["no-qemu", "booted"])
+    ap.add_argument("what", choices=["no-qemu", "booted", "preempted"])
     args = ap.parse_args()
     if not shutil.which(GDB):
         print(f"test_kernel_gdb: {GDB} not found (Debian/Ubuntu: apt-get install gdb-multiarch): skipped")
         return 77
     build = os.path.abspath(args.build)
-    ok = test_no_qemu(build, args.timeout) if args.what == "no-qemu" else test_booted(build, args.timeout)
+    tests = {"no-qemu": test_no_qemu, "booted": test_booted, "preempted": test_preempted}
+    ok = tests[args.what](build, args.timeout)
     print("test_kernel_gdb: PASS" if ok else "test_kernel_gdb: FAIL")
     return 0 if ok else 1
 
