@@ -50,14 +50,18 @@ def find_var(namespace, name, required=True):
                 sym = None
             if sym is not None and sym.is_variable:
                 return sym.value()
-    # Last resort: GDB's own search, for a namespace nobody foresaw.
-    out = gdb.execute(f"info variables -q ^(.*::)?{name}$", to_string=True)
-    for m in re.finditer(r"^\d*:?\s*(?:static\s+)?.*?\b([\w:() ]*::)?" + re.escape(name) + r"\b", out, re.M):
-        full = ((m.group(1) or "") + name).strip()
-        try:
-            return gdb.parse_and_eval(f"'{full}'")
-        except gdb.error:
+    # Last resort: GDB's own search (a basic regex), for a namespace nobody foresaw. Its lines read
+    # "79:	static sched::TimerQueue sched::(anonymous namespace)::s_timers;".
+    out = gdb.execute(f"info variables -q {name}$", to_string=True)
+    qualified = r"(?<![\w:])((?:\w+::|\(anonymous namespace\)::)*" + re.escape(name) + r")(?=[\[;\s]|$)"
+    for line in out.splitlines():
+        if not re.match(r"^\d+:\s", line):
             continue
+        for m in re.finditer(qualified, line):
+            try:
+                return gdb.parse_and_eval(f"'{m.group(1)}'")
+            except gdb.error:
+                continue
     if required:
         raise KernelGdbError(f"variable {namespace}::{name} not found in the symbols (was it renamed?)")
     return None
