@@ -108,8 +108,13 @@ def qemu_command(args, env_image=None):
         cmd += ["-semihosting"]
     if args.bench or args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
-    if args.gdb or args.gdb_port:
-        cmd += ["-gdb", f"tcp:localhost:{args.gdb_port or 1234}", "-S"]
+    if args.gdb_server:
+        # A port number (on localhost) or the path of a Unix socket, which no other process can
+        # take between choosing it and QEMU listening there (tests run in parallel).
+        where = args.gdb_server
+        cmd += ["-gdb", f"tcp:localhost:{where}" if where.isdigit() else f"unix:{where},server=on,wait=off", "-S"]
+    elif args.gdb:
+        cmd += ["-s", "-S"]
     return cmd
 
 
@@ -130,7 +135,8 @@ def main():
     ap.add_argument("--interactive", action="store_true")
     ap.add_argument("--semihosting", action="store_true")
     ap.add_argument("--gdb", action="store_true", help="halt at reset with a GDB server on :1234")
-    ap.add_argument("--gdb-port", type=int, help="as --gdb, on this port (tests pick a free one)")
+    ap.add_argument("--gdb-server", metavar="PORT_OR_SOCKET",
+                    help="as --gdb, on this localhost port or Unix socket path (tests use a socket of their own)")
     ap.add_argument("--print-command", action="store_true")
     ap.add_argument("--uboot", metavar="U_BOOT_BIN",
                     help="boot through U-Boot: its qemu_arm64 u-boot.bin, run as the firmware (-bios)")

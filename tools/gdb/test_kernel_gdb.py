@@ -5,47 +5,41 @@
   test_kernel_gdb.py --build build booted    against a booted kernel: k-ps, k-bt, k-runq, k-log
   test_kernel_gdb.py --build build preempted a kernel task preempted inside a timer interrupt
 
-Exits 77 (CTest's skip) without gdb-multiarch. Nothing here depends on how fast the host is: QEMU's
-GDB port is awaited as a listening socket, and the kernel's state as a breakpoint event.
+Exits 77 (CTest's skip) without gdb-multiarch. Each boot's GDB server is a Unix socket of its own (no
+port to collide with a parallel test). Nothing here depends on how fast the host is: the socket is
+awaited as listening, and the kernel's state as a breakpoint event.
 """
 import argparse
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GDB = "gdb-multiarch"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port):
-    """Whether some socket listens on 127.0.0.1:port (from /proc: no connection is made, which
-    QEMU's one-client GDB server would take as its debugger)."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = open(table).read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # TCP_LISTEN
-                return True
+def listening(path):
+    """Whether a Unix socket listens at path (from /proc: no connection is made, which QEMU's
+    one-client GDB server would take as its debugger)."""
+    try:
+        lines = open("/proc/net/unix").read().splitlines()[1:]
+    except OSError:
+        return os.path.exists(path)
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:  # __SO_ACCEPTCON
+            return True
     return False
 
 
-def gdb_command(build, port, extra):
-    env = dict(os.environ, KERNEL_GDB_PORT=str(port))
-    cmd = [GDB, "-q", "-nx", "-batch", "-iex", "set tcp connect-timeout 2", "-x", "tools/gdbinit"] + extra
+def gdb_command(build, remote, extra):
+    env = dict(os.environ, KERNEL_GDB_REMOTE=remote)
+    cmd = [GDB, "-q", "-nx", "-batch", "-x", "tools/gdbinit"] + extra
     cmd.append(os.path.join(build, "kernel.elf"))
     return cmd, env
 
@@ -65,14 +59,15 @@ def section(out, name):
 
 
 def test_no_qemu(build, timeout):
-    port = free_port()  # nothing listens there
-    cmd, env = gdb_command(build, port, ["-ex", "help k-ps", "-ex", "help early-symbols",
-                                         "-ex", "info breakpoints", "-ex", "echo gdbinit-done\\n"])
+    tmp = tempfile.TemporaryDirectory(prefix="kernel_gdb.")
+    nowhere = os.path.join(tmp.name, "nobody-listens.sock")
+    cmd, env = gdb_command(build, nowhere, ["-ex", "help k-ps", "-ex", "help early-symbols",
+                                            "-ex", "info breakpoints", "-ex", "echo gdbinit-done\\n"])
     out = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=timeout).stdout.decode(errors="replace")
     print(out)
     return check(out, [
-        ("the connection failure is explained", r"gdbinit: cannot connect to QEMU on localhost:%d" % port),
+        ("the connection failure is explained", r"gdbinit: cannot connect to QEMU at " + re.escape(nowhere)),
         ("the hint names make debug", r"start it first with `make debug`"),
         ("the kernel commands loaded", r"^List every kernel task"),
         ("early-symbols defined", r"^Load kernel.elf symbols at the physical load address"),
@@ -82,22 +77,23 @@ def test_no_qemu(build, timeout):
 
 
 def boot_and_debug(build, timeout, scenario, qemu_args):
-    """Boots the kernel halted with a GDB server on a free port, runs tools/gdbinit then
+    """Boots the kernel halted with a GDB server on a Unix socket of its own, runs tools/gdbinit then
     scenario.py in batch GDB, and returns GDB's output ("" when QEMU never listened)."""
-    port = free_port()
+    tmp = tempfile.TemporaryDirectory(prefix="kernel_gdb.")
+    sock = os.path.join(tmp.name, "gdb.sock")
     qemu = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "tools/qemu_run.py"), "--kernel", os.path.join(build, "kernel.bin"),
-         "--gdb-port", str(port), "--timeout", str(timeout), "--check", "none"] + qemu_args,
+         "--gdb-server", sock, "--timeout", str(timeout), "--check", "none"] + qemu_args,
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     out = ""
     try:
         deadline = time.monotonic() + timeout
-        while not listening(port):
+        while not listening(sock):
             if qemu.poll() is not None or time.monotonic() > deadline:
-                print("test_kernel_gdb: FAIL: QEMU's GDB server never listened on port %d" % port)
+                print(f"test_kernel_gdb: FAIL: QEMU's GDB server never listened at {sock}")
                 return ""
             time.sleep(0.1)
-        cmd, env = gdb_command(build, port, ["-x", "tools/gdb/scenario.py"])
+        cmd, env = gdb_command(build, sock, ["-x", "tools/gdb/scenario.py"])
         env["KERNEL_GDB_SCENARIO"] = scenario
         gdb = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=timeout)
@@ -110,6 +106,7 @@ def boot_and_debug(build, timeout, scenario, qemu_args):
             os.killpg(qemu.pid, signal.SIGKILL)  # our own session: qemu_run and its QEMU
             qemu_out = qemu.communicate()[0]
         print("--- console:\n" + qemu_out.decode(errors="replace"))
+        tmp.cleanup()
     return out
 
 
