@@ -288,7 +288,7 @@ the live pc of a running task's CPU, else the return address cpu_switch_to saved
             cpu = cpu_of.get(addr)
             pc = live.get(cpu) if cpu is not None and cpu in live else u64(t["context"]["lr"])
             pid = pid_of(t)
-            policy = "fifo" if enum_name(t["sched"]["policy"]) == "FixedPriority" else "rr"
+            policy = "fixed" if enum_name(t["sched"]["policy"]) == "FixedPriority" else "rr"
             rows.append((str(int(t["id"])), "-" if pid is None else str(pid), cstr(t["name"]),
                          state_text(t, cpu_of), "-" if cpu is None else str(cpu),
                          f"{policy}/{int(t['sched']['priority'])}", f"{pc:#018x}", symbolize(pc),
@@ -467,7 +467,7 @@ the CPU's last tick in ms when the counter frequency is known)."""
             for prio in range(hi, lo - 1, -1):
                 nodes = list(list_nodes(levels[prio]["list"]))
                 if nodes:
-                    print(f"  fifo/{prio}: " + ", ".join(describe(n - entity_to_task) for n in nodes))
+                    print(f"  fixed/{prio}: " + ", ".join(describe(n - entity_to_task) for n in nodes))
                     queued += len(nodes)
             nodes = list(list_nodes(rq["m_round_robin"]["m_queue"]))
             if nodes:

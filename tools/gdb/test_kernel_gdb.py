@@ -152,8 +152,8 @@ def test_preempted(build, timeout):
     bts = [section(out, m.group(1)) for m in re.finditer(r"^=== (k-bt \d+)$", out, re.M)]
     ok = check(out, [("the measurer's second sleep came", r"^=== settled$"), ("the scenario ran to its end", r"^=== end$"),
                      ("k-bt put the registers back", r"^=== registers restored$")])
-    ok &= check(ps, [("the measurer runs", r"^\d+\s+-\s+preempt-measure\s+running\s+0\s+fifo/21\s"),
-                     ("the two spinners are ready", r"(^\d+\s+-\s+preempt-spin\s+ready\s+-\s+fifo/20\s.*\n){2}")])
+    ok &= check(ps, [("the measurer runs", r"^\d+\s+-\s+preempt-measure\s+running\s+0\s+fixed/21\s"),
+                     ("the two spinners are ready", r"(^\d+\s+-\s+preempt-spin\s+ready\s+-\s+fixed/20\s.*\n){2}")])
     if len(bts) != 2:
         print(f"test_kernel_gdb: FAIL: {len(bts)} spinner backtraces, expected 2")
         ok = False
@@ -163,7 +163,7 @@ def test_preempted(build, timeout):
                          (f"spinner {i}: the exception entry crossed", r"<signal handler called>"),
                          (f"spinner {i}: interrupted in its loop", r"in .*preempt_spinner \(")])
     ok &= check(runq, [("k-runq: the measurer is current", r"^CPU 0: current \d+ \(preempt-measure\)"),
-                       ("k-runq: both spinners queued at their level, in order", r"^  fifo/20: \d+ preempt-spin, \d+ preempt-spin$")])
+                       ("k-runq: both spinners queued at their level, in order", r"^  fixed/20: \d+ preempt-spin, \d+ preempt-spin$")])
     return ok
 
 
