@@ -1,44 +1,81 @@
 # A thin front end over CMake and QEMU. Every target first checks the tools it needs
 # (tools/setup.sh installs what is missing with apt-get, or says what to install).
-#   make          build build/kernel.elf and build/kernel.bin
-#   make run      build and boot to the kernel console (Ctrl-A X quits QEMU);
-#                 UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin boots through U-Boot's booti
-#   make test     host tests (GoogleTest) + kernel tests booted under QEMU
-#   make bench    benchmarks under -icount shift=0 (instruction-exact), kernel and user space
-#   make debug    boot halted with a GDB server on :1234;  make gdb  attaches gdb-multiarch
-#   make clean
+# `make help` lists the targets and variables.
 BUILD ?= build
 HOST_BUILD ?= $(BUILD)/host
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 QEMU_CONFIG ?= a53-gicv2
 MEM ?=
 APPEND ?=
+INITRD ?= $(BUILD)/initramfs.cpio
 UBOOT ?=
+BENCH ?= all
 SETUP = tools/setup.sh
-QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --config $(QEMU_CONFIG) $(if $(MEM),--memory $(MEM)) $(if $(UBOOT),--uboot $(UBOOT))
 
-.PHONY: all kernel run test host-test kernel-test bench debug gdb clean setup
+# Only the build's own progress and QEMU's output: no "Entering directory" lines from the makes that
+# CMake's generated Makefiles run (MAKEFLAGS reaches them through the environment).
+MAKEFLAGS += --no-print-directory
+
+QEMU_MACHINE = $(if $(MEM),--memory $(MEM)) $(if $(UBOOT),--uboot $(UBOOT))
+QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(QEMU_CONFIG) $(QEMU_MACHINE)
+
+# make bench: the bench machine (cortex-a53, 512M) unless QEMU_CONFIG is given on the command line or
+# in the environment. BENCH picks benchmarks by name (space- or comma-separated, "all" for every
+# one): the user-space names go to /bin/bench, the rest to the kernel's bench= runner.
+USER_BENCHES = syscall proc_yield pipe fork
+comma := ,
+empty :=
+space := $(empty) $(empty)
+BENCH_CONFIG = $(if $(filter file,$(origin QEMU_CONFIG)),bench,$(QEMU_CONFIG))
+BENCH_WORDS = $(subst $(comma),$(space),$(BENCH))
+BENCH_KERNEL = $(if $(filter all,$(BENCH_WORDS)),all,$(subst $(space),$(comma),$(strip $(filter-out $(USER_BENCHES),$(BENCH_WORDS)))))
+BENCH_USER = $(if $(filter all,$(BENCH_WORDS)),all,$(filter $(USER_BENCHES),$(BENCH_WORDS)))
+BENCH_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --config $(BENCH_CONFIG) $(QEMU_MACHINE) --check bench --timeout 600
+
+.PHONY: all kernel run test host-test kernel-test bench debug gdb clean setup help
 
 all: kernel
+
+help:
+	@echo "Targets:"
+	@echo "  make              build $(BUILD)/kernel.elf (symbols) and $(BUILD)/kernel.bin (Image), and the initramfs"
+	@echo "  make run          build, then boot to the kernel console (Ctrl-A X quits QEMU)"
+	@echo "  make test         host tests (GoogleTest) then kernel tests under QEMU (host-test, kernel-test)"
+	@echo "  make host-test    host tests only ($(HOST_BUILD))"
+	@echo "  make kernel-test  kernel, user-space and GDB tests under QEMU only (CTest in $(BUILD))"
+	@echo "  make bench        benchmarks under -icount shift=0 (instruction-exact), kernel then user space"
+	@echo "  make debug        boot halted at reset with a GDB server on localhost:1234"
+	@echo "  make gdb          gdb-multiarch with tools/gdbinit (k-ps, k-bt, k-runq, k-log), attached to make debug"
+	@echo "  make setup        install the build tools (tools/setup.sh)"
+	@echo "  make clean        remove $(BUILD)"
+	@echo "Variables (make VAR=value target):"
+	@echo "  APPEND=...        kernel command line, e.g. APPEND=\"init=/bin/hello loglevel=3\""
+	@echo "  INITRD=file       initramfs for run/debug (default $(BUILD)/initramfs.cpio; $(BUILD)/glibc_initramfs.cpio has the glibc programs)"
+	@echo "  QEMU_CONFIG=name  machine for run/debug/bench (a53-gicv2 a57-gicv3 a72-gicv3-el2 max-gicv2-el2-2g bench; see tools/qemu_run.py)"
+	@echo "  MEM=size          RAM size, e.g. MEM=2G (default: the configuration's)"
+	@echo "  UBOOT=u-boot.bin  boot through U-Boot's booti, e.g. UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+	@echo "  BENCH=names       benchmarks for make bench, e.g. BENCH=boot or BENCH=syscall,fork (default all)"
+	@echo "  BUILD=dir         build directory (default build); JOBS=n parallel build jobs (default nproc)"
+	@echo "  CMAKE_ARGS=...    extra CMake options, e.g. CMAKE_ARGS=-DCROSS_PREFIX=/opt/cross/bin/aarch64-none-elf-"
 
 setup:
 	@$(SETUP) build
 
 $(BUILD)/CMakeCache.txt:
 	@$(SETUP) build
-	cmake -S . -B $(BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-toolchain.cmake $(CMAKE_ARGS)
+	@cmake -S . -B $(BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-toolchain.cmake $(CMAKE_ARGS)
 
 kernel: $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS)
 
 run: kernel
 	@$(SETUP) run
-	$(QEMU_RUN) --interactive --append "$(APPEND)"
+	@$(QEMU_RUN) --interactive --append "$(APPEND)"
 
 host-test:
 	@$(SETUP) test
-	cmake -S tests/host -B $(HOST_BUILD) $(HOST_CMAKE_ARGS)
-	cmake --build $(HOST_BUILD) -j$(JOBS)
+	@cmake -S tests/host -B $(HOST_BUILD) $(HOST_CMAKE_ARGS)
+	@cmake --build $(HOST_BUILD) -j$(JOBS)
 	cd $(HOST_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 kernel-test: kernel
@@ -49,14 +86,14 @@ test: host-test kernel-test
 
 bench: kernel
 	@$(SETUP) run
-	python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --append "bench=all $(APPEND)" --check bench --timeout 600
-	python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(BUILD)/initramfs.cpio --bench --append "init=/bin/bench" --check bench --timeout 600
+	$(if $(BENCH_KERNEL),$(BENCH_RUN) --append "bench=$(BENCH_KERNEL) $(APPEND)")
+	$(if $(BENCH_USER),$(BENCH_RUN) --initrd $(INITRD) --append "init=/bin/bench $(filter-out all,$(BENCH_USER))")
 
 debug: kernel
 	@$(SETUP) run
 	@echo "QEMU is halted at reset with a GDB server on localhost:1234."
 	@echo "In another terminal: make gdb   (or: gdb-multiarch -x tools/gdbinit $(BUILD)/kernel.elf)"
-	$(QEMU_RUN) --interactive --gdb --append "$(APPEND)"
+	@$(QEMU_RUN) --interactive --gdb --append "$(APPEND)"
 
 gdb:
 	@$(SETUP) debug

@@ -1,6 +1,7 @@
-// Benchmarks: KBENCH(name) registers a function returning instructions (PMU cycles) per operation;
-// bench=NAME|all prints "bench NAME: X instructions/op". Exact under -icount shift=0 (make bench);
-// elsewhere the runner says the figures are host-timed.
+// Benchmarks: KBENCH(name) registers a function returning PMU cycles per operation; bench=NAME|all
+// prints "bench NAME: X instructions/op" under -icount shift=0 (make bench), where QEMU's cycle
+// counter counts instructions exactly, and "bench NAME: X ns/op" elsewhere, where it counts
+// nanoseconds of host time (the runner measures which).
 #pragma once
 
 #include <cstdint>

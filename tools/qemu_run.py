@@ -108,7 +108,12 @@ def qemu_command(args, env_image=None):
         cmd += ["-semihosting"]
     if args.bench or args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
-    if args.gdb:
+    if args.gdb_server:
+        # A port number (on localhost) or the path of a Unix socket, which no other process can
+        # take between choosing it and QEMU listening there (tests run in parallel).
+        where = args.gdb_server
+        cmd += ["-gdb", f"tcp:localhost:{where}" if where.isdigit() else f"unix:{where},server=on,wait=off", "-S"]
+    elif args.gdb:
         cmd += ["-s", "-S"]
     return cmd
 
@@ -116,7 +121,7 @@ def qemu_command(args, env_image=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
-    ap.add_argument("--config", default="a53-gicv2", choices=sorted(CONFIGS))
+    ap.add_argument("--config", choices=sorted(CONFIGS), help="default: a53-gicv2 (bench with --bench)")
     ap.add_argument("--memory")
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--append", default="")
@@ -132,6 +137,8 @@ def main():
     ap.add_argument("--interactive", action="store_true")
     ap.add_argument("--semihosting", action="store_true")
     ap.add_argument("--gdb", action="store_true", help="halt at reset with a GDB server on :1234")
+    ap.add_argument("--gdb-server", metavar="PORT_OR_SOCKET",
+                    help="as --gdb, on this localhost port or Unix socket path (tests use a socket of their own)")
     ap.add_argument("--print-command", action="store_true")
     ap.add_argument("--uboot", metavar="U_BOOT_BIN",
                     help="boot through U-Boot: its qemu_arm64 u-boot.bin, run as the firmware (-bios)")
@@ -146,8 +153,8 @@ def main():
     ap.add_argument("--skip-missing-uboot", action="store_true",
                     help="exit 77 (CTest's skip) when the --uboot file does not exist")
     args = ap.parse_args()
-    if args.bench:
-        args.config = "bench" if args.config == "a53-gicv2" else args.config
+    if args.config is None:
+        args.config = "bench" if args.bench else "a53-gicv2"
     if args.uboot and not os.path.isfile(args.uboot):
         print(f"qemu_run: {args.uboot} not found (Debian/Ubuntu: apt-get install u-boot-qemu)")
         return 77 if args.skip_missing_uboot else 1

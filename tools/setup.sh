@@ -33,7 +33,8 @@ if [ "$what" = test ]; then
     uboot=${UBOOT_BIN:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
     [ -f "$uboot" ] || optional+=(u-boot-qemu)
 fi
-if [ "$what" = debug ]; then want gdb-multiarch gdb-multiarch "GDB for AArch64"; fi
+# GDB for `make gdb`, and for the tests of its kernel commands (gdb.*, skipped without it).
+if [ "$what" = debug ] || [ "$what" = test ]; then want gdb-multiarch gdb-multiarch "GDB for AArch64"; fi
 
 [ ${#need[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 skipped() { echo "setup: $uboot not found, the U-Boot boot tests will be skipped ($1)" >&2; }
