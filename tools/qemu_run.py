@@ -131,7 +131,6 @@ def main():
     ap.add_argument("--expect", action="append", default=[], help="regex that must appear in the output")
     ap.add_argument("--exit-status", type=int, help="QEMU's exit status must be this one")
     ap.add_argument("--forbid", action="append", default=[], help="regex that must not appear in the output")
-    ap.add_argument("--exit-status", type=int, help="QEMU's exit status must be this one")
     ap.add_argument("--bench", action="store_true", help="-icount shift=0,sleep=off and the bench machine")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off: deterministic virtual time")
     ap.add_argument("--interactive", action="store_true")
