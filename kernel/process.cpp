@@ -61,8 +61,10 @@ void release_process(Process* p) {
         s_all->remove(p->all_link);
         --s_count;
     }
-    // The task must have stopped running before its TCB can go (exit -> switch away).
+    // The task must have stopped running before its TCB can go (exit -> switch away), and no
+    // exiting child may still be about to wake p->child_exited (process_exit).
     while (p->task->state != sched::TaskState::Zombie) sched::yield();
+    while (__atomic_load_n(&p->wakers, __ATOMIC_ACQUIRE) != 0) sched::yield();
     sched::release(p->task);
     delete p;
 }
@@ -350,6 +352,9 @@ void process_exit(int status) {
         self->wait_status = status;
         parent = self->parent;
         parent_wq = parent ? &parent->child_exited : &s_kernel_children;
+        // Once the lock is dropped the parent may exit and be reaped before we wake it: this keeps
+        // it from being freed until we have (release_process waits for it).
+        if (parent) __atomic_fetch_add(&parent->wakers, 1, __ATOMIC_RELAXED);
     }
     if (wake_init && s_init) s_init->child_exited.wake_all();
     if (self == s_init) {
@@ -363,6 +368,7 @@ void process_exit(int status) {
     }
     sched::preempt_disable();  // the parent may reap us only after we stopped: see release_process
     parent_wq->wake_all();
+    if (parent) __atomic_fetch_sub(&parent->wakers, 1, __ATOMIC_RELEASE);
     sched::exit(status);
 }
 

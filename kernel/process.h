@@ -49,6 +49,9 @@ struct Process {
     bool zombie = false;
     int wait_status = 0;
     sched::WaitQueue child_exited;   // this process waits here for its children
+    // Children that have exited but not yet woken child_exited: raised under the lock, lowered
+    // (atomically) after the wake-up; the process is not freed before it is back to 0.
+    int wakers = 0;
 
     // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
     // Descriptors: fds[0, fd_end) hold a file or null; entries from fd_end up are never read (nor
