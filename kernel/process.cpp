@@ -99,6 +99,7 @@ Process* new_process(const char* name, Process* parent) {
         ++s_count;
         p->pid = s_next_pid++;
         p->parent = parent;
+        p->ppid = parent ? parent->pid : 0;
     }
     std::size_t n = lib::string_length(name);
     if (n >= sizeof p->name) n = sizeof p->name - 1;
@@ -174,11 +175,6 @@ Process* g_current_process[8] = {};
 bool process_exists(int pid) {
     arch::IrqSpinGuard g(s_tree_lock);
     return find_locked(pid) != nullptr;
-}
-
-int parent_pid(const Process* p) {
-    arch::IrqSpinGuard g(s_tree_lock);
-    return p->parent ? p->parent->pid : 0;
 }
 
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
@@ -345,6 +341,7 @@ void process_exit(int status) {
         while (lib::ListNode* n = self->children.pop_front()) {
             Process* c = lib::list_entry<Process, &Process::sibling_link>(n);
             c->parent = (s_init && s_init != self) ? s_init : nullptr;
+            __atomic_store_n(&c->ppid, c->parent ? c->parent->pid : 0, __ATOMIC_RELAXED);
             if (c->parent) c->parent->children.push_back(c->sibling_link);
             if (c->zombie) wake_init = true;
         }

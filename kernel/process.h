@@ -43,6 +43,7 @@ struct Process {
     // lookup by pid (kill, wait, prlimit, the shell) can find it; its pid and its place in the
     // count are reserved from the start.
     Process* parent = nullptr;
+    int ppid = 0;   // parent's pid (0: none), kept with parent for getppid, which reads it unlocked
     lib::IntrusiveList children;
     lib::ListNode sibling_link;
     lib::ListNode all_link;
@@ -103,8 +104,8 @@ void set_init_process(Process* p);
 // Whether a process with this pid exists (a zombie does, until it is reaped), as Linux's lookups by
 // pid see it. A bool, not the Process: it may be reaped as soon as the lookup's lock is dropped.
 bool process_exists(int pid);
-// p's parent's pid, 0 without one (read under the lock: a parent may exit and be reaped meanwhile).
-int parent_pid(const Process* p);
+// p's parent's pid, 0 without one: never through p->parent, which may be reaped meanwhile.
+inline int parent_pid(const Process* p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
 
 // System-call entry from the trap handler; also the user-fault path.
 void handle_user_exception(arch::TrapFrame& frame);
