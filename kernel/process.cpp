@@ -455,7 +455,7 @@ std::int64_t kill_all(int sig) {
         arch::IrqSpinGuard g(s_tree_lock);
         for (lib::ListNode* l = s_all->first(); l != s_all->end() && n < kMaxProcesses; l = l->next) {
             const Process* p = lib::list_entry<Process, &Process::all_link>(l);
-            if (p != self && p != s_init) pids[n++] = p->pid;
+            if (p != self && p != s_init && p->pid > 1) pids[n++] = p->pid;  // Linux spares pid 1 too
         }
     }
     if (n == 0) return -abi::kESRCH;
