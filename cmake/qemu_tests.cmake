@@ -73,6 +73,18 @@ foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+# kill, fork, exit and wait racing from several processes (a kill landing on a process fork is still
+# creating once panicked the kernel). In real time with a 1 ms tick, so that the interleavings vary
+# from boot to boot (under -icount they would repeat exactly); bounded by iteration counts.
+add_test(NAME qemu.user.test_kill_race COMMAND ${QEMU_RUN} --config a53-gicv2 --memory 512M
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/test_kill_race hz=1000" --check tests --timeout 240)
+set_tests_properties(qemu.user.test_kill_race PROPERTIES TIMEOUT 300)
+# pid 1 ignores every signal it gets (no handlers exist, and Linux never lets a default action end
+# init), also the ones it sends itself: the suite's own runner is pid 1, so these run inline in it.
+add_test(NAME qemu.user.init_ignores_signals COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/test_process --inline init_ignores"
+    --check tests --expect "PASS \\] test_process.init_ignores_signals_it_sends_itself" --timeout 120)
+set_tests_properties(qemu.user.init_ignores_signals PROPERTIES TIMEOUT 150)
 # init= gets the command line's bare words as arguments and its unknown key=value options as
 # environment (before the defaults, which they override), as on Linux; the kernel's own stay its.
 add_test(NAME qemu.user.init_args_and_environment COMMAND ${QEMU_RUN} --config a53-gicv2 --icount

@@ -3,9 +3,16 @@
 //
 // Locks: s_tree_lock guards every Process's family fields (parent, children, zombie, wait_status),
 // the process list and count. Order: a wait queue's lock -> s_tree_lock -> the run-queue lock; wake-ups
-// are issued after s_tree_lock is released.
+// are issued after s_tree_lock is released, and so are kills (sched::kill takes a wait queue's lock).
+//
+// Lookups by pid: a process is published (linked into s_all and its parent's children) only once
+// its task exists, and it leaves s_all only when reaped (release_process), under s_tree_lock. So a
+// Process found under the lock is complete and stays valid while the lock is held, and no longer:
+// what is used after the lock (to interrupt a task) is the task's id, which sched::kill looks up
+// again under the scheduler's own lock and which is never reused.
 #include "kernel/process.h"
 
+#include <limits>
 #include <new>
 
 #include "arch/aarch64/cpu.h"
@@ -54,8 +61,10 @@ void release_process(Process* p) {
         s_all->remove(p->all_link);
         --s_count;
     }
-    // The task must have stopped running before its TCB can go (exit -> switch away).
+    // The task must have stopped running before its TCB can go (exit -> switch away), and no
+    // exiting child may still be about to wake p->child_exited (process_exit).
     while (p->task->state != sched::TaskState::Zombie) sched::yield();
+    while (__atomic_load_n(&p->wakers, __ATOMIC_ACQUIRE) != 0) sched::yield();
     sched::release(p->task);
     delete p;
 }
@@ -63,7 +72,8 @@ void release_process(Process* p) {
 // On the way back to EL0: a pending kill ends the process here.
 void act_on_kill(Process* p) {
     if (!p->task->kill_pending) return;
-    process_exit(abi::wait_status_signaled(p && p->pending_signal ? p->pending_signal : abi::kSIGKILL));
+    const int sig = __atomic_load_n(&p->pending_signal, __ATOMIC_RELAXED);
+    process_exit(abi::wait_status_signaled(sig ? sig : abi::kSIGKILL));
 }
 
 int user_task_entry(void* arg) {
@@ -76,6 +86,7 @@ int user_task_entry(void* arg) {
 }
 
 // Creates the Process and its (not yet runnable) bookkeeping; the caller fills space/frame/fds.
+// Its pid and its place in the count are taken now; start_task publishes it once it is complete.
 Process* new_process(const char* name, Process* parent) {
     Process* p = new Process;
     if (!p) return nullptr;
@@ -88,8 +99,7 @@ Process* new_process(const char* name, Process* parent) {
         ++s_count;
         p->pid = s_next_pid++;
         p->parent = parent;
-        if (parent) parent->children.push_back(p->sibling_link);
-        s_all->push_back(p->all_link);
+        p->ppid = parent ? parent->pid : 0;
     }
     std::size_t n = lib::string_length(name);
     if (n >= sizeof p->name) n = sizeof p->name - 1;
@@ -97,11 +107,19 @@ Process* new_process(const char* name, Process* parent) {
     return p;
 }
 
-void unlink_new_process(Process* p) {
+// Gives back the count taken by new_process for a process that was never published.
+void unlink_new_process(Process*) {
     arch::IrqSpinGuard g(s_tree_lock);
-    if (p->parent) p->parent->children.remove(p->sibling_link);
-    s_all->remove(p->all_link);
     --s_count;
+}
+
+// The published process with this pid (zombies included), or null. s_tree_lock held.
+Process* find_locked(int pid) {
+    for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
+        Process* p = lib::list_entry<Process, &Process::all_link>(n);
+        if (p->pid == pid) return p;
+    }
+    return nullptr;
 }
 
 const char* basename(const char* path) {
@@ -121,6 +139,11 @@ lib::Status start_task(Process* p) {
     if (t.ok()) {
         p->task = t.value();
         p->task->process = p;
+        // Complete: now lookups by pid may find it. (If it already exited, it is published as the
+        // zombie it is, and its parent, busy here, will find it when it waits.)
+        arch::IrqSpinGuard g(s_tree_lock);
+        if (p->parent) p->parent->children.push_back(p->sibling_link);
+        s_all->push_back(p->all_link);
     }
     sched::preempt_enable();
     if (!t.ok()) return t.error();
@@ -149,13 +172,9 @@ void set_init_process(Process* p) {
 
 Process* g_current_process[8] = {};
 
-Process* find_process(int pid) {
+bool process_exists(int pid) {
     arch::IrqSpinGuard g(s_tree_lock);
-    for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
-        Process* p = lib::list_entry<Process, &Process::all_link>(n);
-        if (p->pid == pid && !p->zombie) return p;
-    }
-    return nullptr;
+    return find_locked(pid) != nullptr;
 }
 
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
@@ -331,6 +350,7 @@ void process_exit(int status) {
         while (lib::ListNode* n = self->children.pop_front()) {
             Process* c = lib::list_entry<Process, &Process::sibling_link>(n);
             c->parent = (s_init && s_init != self) ? s_init : nullptr;
+            __atomic_store_n(&c->ppid, c->parent ? c->parent->pid : 0, __ATOMIC_RELAXED);
             if (c->parent) c->parent->children.push_back(c->sibling_link);
             if (c->zombie) wake_init = true;
         }
@@ -338,6 +358,9 @@ void process_exit(int status) {
         self->wait_status = status;
         parent = self->parent;
         parent_wq = parent ? &parent->child_exited : &s_kernel_children;
+        // Once the lock is dropped the parent may exit and be reaped before we wake it: this keeps
+        // it from being freed until we have (release_process waits for it).
+        if (parent) __atomic_fetch_add(&parent->wakers, 1, __ATOMIC_RELAXED);
     }
     if (wake_init && s_init) s_init->child_exited.wake_all();
     if (self == s_init) {
@@ -351,6 +374,7 @@ void process_exit(int status) {
     }
     sched::preempt_disable();  // the parent may reap us only after we stopped: see release_process
     parent_wq->wake_all();
+    if (parent) __atomic_fetch_sub(&parent->wakers, 1, __ATOMIC_RELEASE);
     sched::exit(status);
 }
 
@@ -392,38 +416,85 @@ std::int64_t wait_child(Process* self, int pid, int* status, int options) {
     return -abi::kEINTR;
 }
 
-std::int64_t sys_kill(int pid, int sig) {
-    if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
-    if (pid <= 0) return -abi::kEINVAL;  // process groups: not supported
-    Process* p = nullptr;
-    bool zombie = false;
+namespace {
+
+// Signals whose default action is to do nothing, as on Linux.
+bool ignored_by_default(int sig) {
+    return sig == abi::kSIGCHLD || sig == abi::kSIGURG || sig == abi::kSIGWINCH || sig == abi::kSIGCONT;
+}
+
+// kill(pid, sig) of one process, in Linux's order: the lookup (ESRCH), then the signal's validity
+// (EINVAL), then the delivery. Every signal that is not ignored terminates (no handlers yet), and
+// the target leaves at its next return to EL0; the caller leaves at once.
+std::int64_t kill_one(int pid, int sig) {
+    Process* self = current_process();
+    std::uint64_t task_id = 0;
+    bool kill_self = false;
     {
         arch::IrqSpinGuard g(s_tree_lock);
-        for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next) {
-            Process* c = lib::list_entry<Process, &Process::all_link>(n);
-            if (c->pid == pid) {
-                p = c;
-                zombie = c->zombie;
-                break;
-            }
+        Process* p = find_locked(pid);
+        if (!p) return -abi::kESRCH;
+        if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
+        // A zombie still exists until reaped; signals do nothing to it.
+        if (sig == 0 || p->zombie || ignored_by_default(sig)) return 0;
+        // No signal handlers exist yet, so every signal init gets has its default action: ignored.
+        if (p == s_init) return 0;
+        kill_self = p == self;
+        if (!kill_self) {
+            __atomic_store_n(&p->pending_signal, sig, __ATOMIC_RELAXED);
+            task_id = p->task->id;
         }
     }
-    if (!p) return -abi::kESRCH;
-    if (sig == 0 || zombie) return 0;  // a zombie still exists until reaped; signals do nothing to it
-    // Ignored by default, as on Linux.
-    if (sig == abi::kSIGCHLD || sig == abi::kSIGURG || sig == abi::kSIGWINCH || sig == abi::kSIGCONT) return 0;
-    // Every other signal terminates (no signal handlers yet), reported with its own number.
-    if (p == current_process()) process_exit(abi::wait_status_signaled(sig));
-    p->pending_signal = sig;
-    sched::interrupt(p->task);  // it leaves at its next return to EL0
+    if (kill_self) process_exit(abi::wait_status_signaled(sig));
+    // After the lock (see the top of the file). NotFound: the task stopped meanwhile; the process
+    // is a zombie now, which the signal would not have changed.
+    (void)sched::kill(task_id);
     return 0;
 }
 
+// kill(-1, sig): every process but init and the caller (zombies count as found); ESRCH if there is
+// none. The pids are taken under the lock and each is then killed as kill(pid) would, so a process
+// that is reaped in between is skipped and one created meanwhile may or may not be reached, as on
+// Linux.
+std::int64_t kill_all(int sig) {
+    const Process* self = current_process();
+    int pids[kMaxProcesses];
+    std::size_t n = 0;
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        for (lib::ListNode* l = s_all->first(); l != s_all->end() && n < kMaxProcesses; l = l->next) {
+            const Process* p = lib::list_entry<Process, &Process::all_link>(l);
+            if (p != self && p != s_init && p->pid > 1) pids[n++] = p->pid;  // Linux spares pid 1 too
+        }
+    }
+    if (n == 0) return -abi::kESRCH;
+    if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
+    if (sig == 0) return 0;  // a probe: someone is there
+    for (std::size_t i = 0; i < n; ++i) (void)kill_one(pids[i], sig);
+    return 0;
+}
+
+}  // namespace
+
+std::int64_t sys_kill(int pid, int sig) {
+    if (pid == -1) return kill_all(sig);
+    // INT_MIN has no positive group id (Linux answers ESRCH); otherwise each process is its own
+    // group, so the group -pid is that process and group 0 is the caller.
+    if (pid == std::numeric_limits<int>::min()) return -abi::kESRCH;
+    if (pid == 0) pid = current_process()->pid;
+    return kill_one(pid < 0 ? -pid : pid, sig);
+}
+
 void kill_from_interrupt(int pid, int sig) {
-    Process* p = find_process(pid);
-    if (!p || !p->task) return;
-    p->pending_signal = sig;
-    sched::interrupt(p->task);  // acted on when the task next returns to EL0, never here
+    std::uint64_t task_id = 0;
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        Process* p = find_locked(pid);
+        if (!p || p->zombie) return;
+        __atomic_store_n(&p->pending_signal, sig, __ATOMIC_RELAXED);
+        task_id = p->task->id;
+    }
+    (void)sched::kill(task_id);  // acted on when the task next returns to EL0, never here
 }
 
 void for_each_process(void (*fn)(const Process&, void*), void* ctx) {

@@ -41,14 +41,21 @@ struct Process {
     sched::Task* task = nullptr;
     mm::AddressSpace* space = nullptr;   // heap storage (exec.cpp)
 
-    // Family: guarded by the process-tree lock (process.cpp).
+    // Family: guarded by the process-tree lock (process.cpp). A process is linked into the process
+    // list and its parent's children only once it is complete (its task started): until then no
+    // lookup by pid (kill, wait, prlimit, the shell) can find it; its pid and its place in the
+    // count are reserved from the start.
     Process* parent = nullptr;
+    int ppid = 0;   // parent's pid (0: none), kept with parent for getppid, which reads it unlocked
     lib::IntrusiveList children;
     lib::ListNode sibling_link;
     lib::ListNode all_link;
     bool zombie = false;
     int wait_status = 0;
     sched::WaitQueue child_exited;   // this process waits here for its children
+    // Children that have exited but not yet woken child_exited: raised under the lock, lowered
+    // (atomically) after the wake-up; the process is not freed before it is back to 0.
+    int wakers = 0;
 
     // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
     // Descriptors: fds[0, fd_end) hold a file or null; entries from fd_end up are never read (nor
@@ -63,7 +70,9 @@ struct Process {
     std::uint64_t clear_tid = 0;
     std::uint64_t set_child_tid = 0;  // CLONE_CHILD_SETTID: the child stores its pid here before EL0
     std::uint64_t robust_list = 0;    // set_robust_list (a fork child starts without, as on Linux)
-    int pending_signal = 0;       // a terminating signal sent by kill(), acted on at the next return to EL0
+    // A terminating signal sent by kill(), acted on at the next return to EL0. Written by the sender
+    // under the process-tree lock, read by the process itself: accessed with __atomic builtins.
+    int pending_signal = 0;
     arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
     std::uint64_t start_tls = 0;  // and its TPIDR_EL0 (a fork child inherits the parent's, as on Linux)
     // FP/SIMD: until the program's first FP instruction fp_used is false and its registers are zero
@@ -96,7 +105,11 @@ extern Process* g_current_process[8];
 inline Process* current_process() { return g_current_process[arch::cpu_index() & 7]; }
 // Makes p the init process (init=): it adopts orphans, and the kernel powers off when it exits.
 void set_init_process(Process* p);
-Process* find_process(int pid);
+// Whether a process with this pid exists (a zombie does, until it is reaped), as Linux's lookups by
+// pid see it. A bool, not the Process: it may be reaped as soon as the lookup's lock is dropped.
+bool process_exists(int pid);
+// p's parent's pid, 0 without one: never through p->parent, which may be reaped meanwhile.
+inline int parent_pid(const Process* p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
 
 // System-call entry from the trap handler; also the user-fault path.
 void handle_user_exception(arch::TrapFrame& frame);
@@ -123,8 +136,11 @@ struct ForkRequest {
 std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request = {});
 // path: a kernel copy; argv and envp are read where they are (user memory) while the new stack is built.
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp);
+// kill(2) as on Linux: pid > 0 that process, 0 the caller's group, -1 every process but init and the
+// caller, < -1 the group -pid. Process groups do not exist yet: each process is its own group.
 std::int64_t sys_kill(int pid, int sig);
-// Terminates a process from interrupt context (the console's Ctrl-C): only marks it.
+// Terminates a process from interrupt context (the console's Ctrl-C): only marks it. Unlike kill(2)
+// it also ends init: it is the console's way to stop the shell's foreground job, whatever its pid.
 void kill_from_interrupt(int pid, int sig);
 
 }  // namespace kernel

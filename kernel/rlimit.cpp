@@ -31,7 +31,7 @@ Rlimit64 limit_of(std::uint32_t resource) {
 std::int64_t sys_prlimit64(Process* p, int pid, std::uint32_t resource, std::uint64_t user_new, std::uint64_t user_old) {
     if (resource >= static_cast<std::uint32_t>(kRLIM_NLIMITS)) return -kEINVAL;
     if (pid < 0) return -kEINVAL;
-    if (pid != 0 && pid != p->pid && !find_process(pid)) return -kESRCH;
+    if (pid != 0 && pid != p->pid && !process_exists(pid)) return -kESRCH;
     const Rlimit64 now = limit_of(resource);
     if (user_new) {
         Rlimit64 want;

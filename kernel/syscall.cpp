@@ -418,7 +418,7 @@ std::int64_t h_clone(Process*, arch::TrapFrame& f) {
 }
 std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }
-std::int64_t h_getppid(Process* p, arch::TrapFrame&) { return p->parent ? p->parent->pid : 0; }
+std::int64_t h_getppid(Process* p, arch::TrapFrame&) { return parent_pid(p); }
 std::int64_t h_ids(Process*, arch::TrapFrame&) { return 0; }  // uid, euid, gid, egid: root
 std::int64_t h_set_tid_address(Process* p, arch::TrapFrame& f) {
     p->clear_tid = f.x[0];

@@ -153,12 +153,15 @@ UTEST(zombie_is_collected_exactly_once) {
     char c;
     CHECK_EQ(read(p[0], &c, 1), 0l);   // the child is exiting or a zombie now
     CHECK_EQ(kill(static_cast<int>(pid), 0), 0l);   // a zombie still exists until it is reaped
+    Rlimit lim{};
+    CHECK_EQ(prlimit64(static_cast<int>(pid), RLIMIT_NOFILE, nullptr, &lim), 0l);   // as Linux's lookup sees it
     int status = -1;
     CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
     CHECK(exited_with(status, 3));
     CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), -ECHILD);
     CHECK_EQ(wait4(-1, &status, WNOHANG), -ECHILD);
     CHECK_EQ(kill(static_cast<int>(pid), 0), -ESRCH);
+    CHECK_EQ(prlimit64(static_cast<int>(pid), RLIMIT_NOFILE, nullptr, &lim), -ESRCH);
     close(p[0]);
 }
 
@@ -396,6 +399,113 @@ UTEST(sigkill_ends_a_spinning_child) {
     int status = -1;
     CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
     CHECK(killed_by(status, SIGKILL));
+}
+
+// kill(2)'s pids as on Linux. Process groups do not exist here yet (each process is its own), so
+// the children that test them call setpgid(0, 0) first, which makes the two systems agree.
+namespace {
+constexpr long kSysSetpgid = 154;
+constexpr int kIntMin = -2147483647 - 1;
+long blocked_child(const Pipe& gate, const Pipe& ready) {   // setpgid(0, 0), a byte to ready, blocks
+    const long pid = fork();
+    if (pid == 0) {
+        syscall6(kSysSetpgid, 0, 0);   // -ENOSYS here, which changes nothing: the group is the process
+        write(ready.w, "r", 1);
+        char c;
+        read(gate.r, &c, 1);
+        exit_group(0);
+    }
+    char c;
+    if (pid > 0 && read(ready.r, &c, 1) != 1) return -1;
+    return pid;
+}
+}  // namespace
+
+UTEST(kill_looks_up_the_target_before_the_signal_number) {
+    const int me = static_cast<int>(getpid());
+    CHECK_EQ(kill(me, 65), -EINVAL);
+    CHECK_EQ(kill(me, -1), -EINVAL);
+    CHECK_EQ(kill(0, 65), -EINVAL);
+    CHECK_EQ(kill(0x3fffffff, 65), -ESRCH);   // no such process: ESRCH whatever the signal
+    CHECK_EQ(kill(-0x3fffffff, 0), -ESRCH);   // no such group
+    CHECK_EQ(kill(kIntMin, 0), -ESRCH);       // -INT_MIN is no pid
+    CHECK_EQ(kill(kIntMin, SIGKILL), -ESRCH);
+    CHECK_EQ(kill(0, 0), 0l);
+    Pipe gate, ready;
+    REQUIRE(gate.ok() && ready.ok());
+    const long pid = blocked_child(gate, ready);
+    REQUIRE(pid > 0);
+    CHECK_EQ(kill(-1, 0), 0l);       // someone may be signalled (the child at least)
+    CHECK_EQ(kill(-1, 65), -EINVAL);
+    CHECK_EQ(kill(static_cast<int>(-pid), 0), 0l);   // the child's group
+    CHECK_EQ(kill(static_cast<int>(-pid), SIGKILL), 0l);
+    CHECK(killed_by(wait_child(pid), SIGKILL));
+    CHECK_EQ(kill(static_cast<int>(-pid), 0), -ESRCH);
+}
+
+UTEST(kill_zero_signals_the_callers_own_group) {
+    const int st = in_child([] {
+        syscall6(kSysSetpgid, 0, 0);   // a group of its own (Linux); here each process is one
+        kill(0, SIGTERM);
+        exit_group(3);   // not reached
+    });
+    CHECK(killed_by(st, SIGTERM));
+}
+
+// kill(-1) reaches everyone but init and the caller: on a host that is every program of the user, so
+// only under this kernel, where the test's parent is init.
+UTEST(kill_minus_one_signals_everyone_but_init_and_the_caller) {
+    if (qemu_user() || getppid() != 1) {
+        note("skipped: only as init's child under this kernel (on a host it would signal every program)");
+        return;
+    }
+    Pipe gate, ready;
+    REQUIRE(gate.ok() && ready.ok());
+    long pids[3];
+    for (long& pid : pids) REQUIRE((pid = blocked_child(gate, ready)) > 0);
+    CHECK_EQ(kill(-1, SIGKILL), 0l);
+    for (long pid : pids) CHECK(killed_by(wait_child(pid), SIGKILL));
+    CHECK_EQ(kill(1, 0), 0l);   // init was spared (and so were we)
+    // Nobody is left but init and us, once init has reaped the orphans earlier tests left.
+    long r = 0;
+    for (int i = 0; i < 2000 && (r = kill(-1, 0)) != -ESRCH; ++i) sleep_ms(1);
+    CHECK_EQ(r, -ESRCH);
+    CHECK_EQ(kill(-1, SIGKILL), -ESRCH);
+}
+
+// Linux never lets a signal with the default action end init (there are no handlers here, so that is
+// every signal), whoever sends it. If init died here, the suite (init itself) would stop.
+UTEST(init_ignores_signals_from_other_processes) {
+    if (qemu_user()) {
+        note("skipped under qemu-user: pid 1 is the host's init");
+        return;
+    }
+    const int st = in_child([] {
+        for (int sig : {SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGSEGV}) CHECK_EQ(kill(1, sig), 0l);
+        CHECK_EQ(tkill(1, SIGABRT), 0l);
+        CHECK_EQ(tgkill(1, 1, SIGKILL), 0l);
+        CHECK_EQ(kill(1, 65), -EINVAL);
+        for (int i = 0; i < 20; ++i) sched_yield();   // let init run to EL0, where a kill would act
+        CHECK_EQ(kill(1, 0), 0l);
+    });
+    CHECK(exited_with(st, 0));
+    CHECK_EQ(kill(1, 0), 0l);
+}
+
+// Only as pid 1 (`init=/bin/test_process --inline init_ignores`, a CTest of its own); the runner then
+// goes on to print this test's result, which it could not do had a signal ended it.
+UTEST(init_ignores_signals_it_sends_itself) {
+    if (qemu_user() || getpid() != 1) {
+        note("skipped: runs as pid 1 only (init=/bin/test_process --inline init_ignores)");
+        return;
+    }
+    for (int sig : {SIGTERM, SIGINT, SIGKILL}) {
+        CHECK_EQ(kill(1, sig), 0l);
+        CHECK_EQ(kill(0, sig), 0l);
+        CHECK_EQ(kill(-1, sig), -ESRCH);   // nobody but init, which is the caller
+        CHECK_EQ(tkill(1, sig), 0l);
+        sched_yield();
+    }
 }
 
 UTEST_TIMEOUT(many_sequential_forks_succeed, 60000) {
