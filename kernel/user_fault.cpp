@@ -1,5 +1,6 @@
-// User exceptions: the system-call entry and the faults of EL0 (copy-on-write, stack growth, FP
-// access traps, and the kill with Linux's signal for everything else). Moved out of process.cpp.
+// User exceptions: the system-call entry and the faults of EL0. A fault Linux would resolve
+// (copy-on-write, stack growth, the first FP use) is resolved, here and for the kernel's own accesses
+// to user memory alike; any other kills the process with Linux's signal.
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/esr.h"
 #include "kernel/linux_abi.h"
@@ -9,10 +10,12 @@
 #include "kernel/syscall.h"
 #include "kernel/user_copy.h"
 #include "lib/format.h"
+#include "sched/scheduler.h"
 
 namespace kernel {
 
 namespace {
+
 int signal_for(arch::esr::Class ec) {
     using arch::esr::Class;
     switch (ec) {
@@ -39,6 +42,24 @@ const char* signal_name(int sig) {
     default: return "signal";
     }
 }
+
+// The registers the current process entered the kernel with: its EL0 entry saved them at the top of
+// its kernel stack (vectors.S), where they stay while it is in a system call.
+const arch::TrapFrame& user_frame() {
+    return *reinterpret_cast<const arch::TrapFrame*>(sched::current()->stack.top - sizeof(arch::TrapFrame));
+}
+
+// The stack's growth rule, one for EL0's own accesses and the kernel's accesses on its behalf (Linux
+// grows the stack for both): an unmapped page of the growth area, at most kUserStackSize below the
+// top (RLIMIT_STACK), and not more than 64 KiB below the program's sp (a wild pointer into the area
+// is a fault, not growth), is mapped. sp is EL0's: SP_EL0 at the fault, or as saved at the system
+// call. True if it mapped the page. Needs IRQs on (it may allocate).
+bool grow_user_stack(Process* p, std::uint64_t addr, std::uint64_t sp) {
+    if (addr >= kUserStackTop || addr < kUserStackTop - kUserStackSize || addr + 65536 < sp) return false;
+    return p->space->map_new(mm::align_down(addr, mm::kPageSize), mm::kPageSize,
+                             mm::MapFlags::Read | mm::MapFlags::Write).ok();
+}
+
 }  // namespace
 
 // Faults (everything but SVC): out of line, so the system-call path carries none of its locals.
@@ -50,23 +71,16 @@ const char* signal_name(int sig) {
         fp_trap(p);
         return;
     }
-    // A write to a copy-on-write page (shared since a fork): give this space its own copy, retry.
-    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Permission &&
-        abort_is_write(frame.esr)) {
+    if (ec == Class::DataAbortLower) {
+        const FaultKind kind = fault_kind(fault_status(frame.esr));
+        bool resolved = false;
         arch::irq_enable();
-        const bool resolved = p->space->resolve_cow_fault(frame.far).ok();
+        if (kind == FaultKind::Permission && abort_is_write(frame.esr))  // copy-on-write since a fork
+            resolved = p->space->resolve_cow_fault(frame.far).ok();
+        else if (kind == FaultKind::Translation)
+            resolved = grow_user_stack(p, frame.far, frame.sp_el0);
         arch::irq_disable();
         if (resolved) return;  // the access is retried
-    }
-    // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
-    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
-        frame.far < kUserStackTop && frame.far >= kUserStackTop - kUserStackSize &&
-        frame.far + 65536 >= frame.sp_el0) {
-        arch::irq_enable();
-        const bool grown = p->space->map_new(mm::align_down(frame.far, mm::kPageSize), mm::kPageSize,
-                                             mm::MapFlags::Read | mm::MapFlags::Write).ok();
-        arch::irq_disable();
-        if (grown) return;  // the access is retried
     }
     // A fault: kill only this process, with a one-line report and Linux's signal status.
     const int sig = signal_for(ec);
@@ -84,13 +98,13 @@ const char* signal_name(int sig) {
     process_exit(abi::wait_status_signaled(sig));
 }
 
-bool resolve_user_cow(std::uint64_t addr, std::size_t n) {
-    if (n == 0 || !user_range_ok(addr, n)) return false;
-    mm::AddressSpace* space = current_process()->space;
-    bool any = false;
-    for (std::uint64_t a = mm::align_down(addr, mm::kPageSize); a < addr + n; a += mm::kPageSize)
-        any = space->resolve_cow_fault(a).ok() || any;
-    return any;
+bool resolve_user_access(std::uint64_t addr, UserAccess access) {
+    Process* p = current_process();
+    if (!p || addr >= kUserTop) return false;  // a kernel task has no user space to fix
+    // The same two cases as handle_user_fault. Without the fault's ESR, the page tables tell them
+    // apart: resolve_cow_fault refuses a page that is not copy-on-write, map_new one already mapped.
+    if (access == UserAccess::Write && p->space->resolve_cow_fault(addr).ok()) return true;
+    return grow_user_stack(p, addr, user_frame().sp_el0);
 }
 
 void handle_user_exception(arch::TrapFrame& frame) {
