@@ -1,6 +1,6 @@
 // User exceptions: the system-call entry and the faults of EL0. A fault Linux would resolve
 // (copy-on-write, stack growth, the first FP use) is resolved, here and for the kernel's own accesses
-// to user memory alike; any other kills the process with Linux's signal.
+// to user memory alike; any other kills the process with Linux's signal (user_fault.h).
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/esr.h"
 #include "kernel/linux_abi.h"
@@ -9,28 +9,13 @@
 #include "kernel/switch_state.h"
 #include "kernel/syscall.h"
 #include "kernel/user_copy.h"
+#include "kernel/user_fault.h"
 #include "lib/format.h"
 #include "sched/scheduler.h"
 
 namespace kernel {
 
 namespace {
-
-int signal_for(arch::esr::Class ec) {
-    using arch::esr::Class;
-    switch (ec) {
-    case Class::DataAbortLower:
-    case Class::InstrAbortLower: return abi::kSIGSEGV;
-    case Class::PcAlignment:
-    case Class::SpAlignment: return abi::kSIGBUS;
-    case Class::FpException: return abi::kSIGFPE;
-    case Class::Brk64:
-    case Class::BreakpointLower:
-    case Class::StepLower:
-    case Class::WatchpointLower: return abi::kSIGTRAP;
-    default: return abi::kSIGILL;
-    }
-}
 
 const char* signal_name(int sig) {
     switch (sig) {
@@ -39,6 +24,7 @@ const char* signal_name(int sig) {
     case abi::kSIGILL: return "SIGILL";
     case abi::kSIGFPE: return "SIGFPE";
     case abi::kSIGTRAP: return "SIGTRAP";
+    case abi::kSIGKILL: return "SIGKILL";
     default: return "signal";
     }
 }
@@ -83,19 +69,17 @@ bool grow_user_stack(Process* p, std::uint64_t addr, std::uint64_t sp) {
         if (resolved) return;  // the access is retried
     }
     // A fault: kill only this process, with a one-line report and Linux's signal status.
-    const int sig = signal_for(ec);
+    const FaultSignal s = user_fault_signal(frame.esr);
     char detail[96] = "";
-    if (is_abort(ec)) {
-        const std::uint8_t fsc = fault_status(frame.esr);
-        lib::snformat(detail, sizeof detail, " (%s level %u%s)", fault_kind_name(fault_kind(fsc)), fault_level(fsc),
+    if (is_abort(ec))
+        lib::snformat(detail, sizeof detail, " (%s%s)", s.name,
                       ec == Class::DataAbortLower ? (abort_is_write(frame.esr) ? ", write" : ", read") : ", fetch");
-    }
     char where[48] = "";
     if (is_abort(ec) || ec == Class::PcAlignment)  // FAR is only meaningful for these
         lib::snformat(where, sizeof where, " at 0x%llx", static_cast<unsigned long long>(frame.far));
-    log_warn("pid %d (%s) killed by %s: %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(sig), class_name(ec), detail,
-             where, static_cast<unsigned long long>(frame.elr));
-    process_exit(abi::wait_status_signaled(sig));
+    log_warn("pid %d (%s) killed by %s (%s): %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(s.sig), s.code.name,
+             class_name(ec), detail, where, static_cast<unsigned long long>(frame.elr));
+    process_exit(abi::wait_status_signaled(s.sig));
 }
 
 bool resolve_user_access(std::uint64_t addr, UserAccess access) {
