@@ -50,6 +50,13 @@ foreach(prog test_syscalls test_process)
     set_tests_properties(qemu.user-builtin.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
 
+# The fault suite again on -cpu max, where SVE exists and traps (exception class 0x19, not "unknown"
+# as on the A53) and exclusive accesses still need alignment under FEAT_LSE2.
+add_test(NAME qemu.user-max.test_faults COMMAND ${QEMU_RUN} --config max-gicv2-el2-2g --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/test_faults" --check tests
+    --expect "killed by SIGILL \\(ILL_ILLOPC\\): SVE access trap" --timeout 240)
+set_tests_properties(qemu.user-max.test_faults PROPERTIES TIMEOUT 300)
+
 # 8-bit ASIDs: the fork bomb keeps more spaces alive than there are ASIDs, so they roll over while
 # processes run (kept ASIDs, fresh ones for the others, the TLB flush).
 add_test(NAME qemu.user-asid8.test_process COMMAND ${QEMU_RUN} --config a57-gicv3 --icount --memory 512M
