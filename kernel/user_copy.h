@@ -37,14 +37,15 @@ std::size_t copy_from_user_partial(void* dst, std::uint64_t user_src, std::size_
 
 // All or Fault. The first try is inline; the slow path (a fault to resolve, or a hole) is not.
 inline lib::Status copy_from_user(void* dst, std::uint64_t user_src, std::size_t n) {
-    if (user_range_ok(user_src, n) && arch_copy_from_user(dst, reinterpret_cast<const void*>(user_src), n) == 0)
-        return {};
+    if (!user_range_ok(user_src, n)) return lib::Error::Fault;  // even for n == 0, as Linux's access_ok
+    if (arch_copy_from_user(dst, reinterpret_cast<const void*>(user_src), n) == 0) return {};
     if (copy_from_user_partial(dst, user_src, n) != n) return lib::Error::Fault;
     return {};
 }
 
 inline lib::Status copy_to_user(std::uint64_t user_dst, const void* src, std::size_t n) {
-    if (user_range_ok(user_dst, n) && arch_copy_to_user(reinterpret_cast<void*>(user_dst), src, n) == 0) return {};
+    if (!user_range_ok(user_dst, n)) return lib::Error::Fault;
+    if (arch_copy_to_user(reinterpret_cast<void*>(user_dst), src, n) == 0) return {};
     if (copy_to_user_partial(user_dst, src, n) != n) return lib::Error::Fault;
     return {};
 }
