@@ -124,7 +124,7 @@ std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
         const std::size_t first = take < kPipeCapacity - m_head ? take : kPipeCapacity - m_head;
         const std::uint64_t dst = user_buf + done;
         std::size_t got = first - arch_copy_to_user(reinterpret_cast<void*>(dst), m_buf + m_head, first);
-        if (got == first && first < take)
+        if (__builtin_expect(got == first && first < take, 0))
             got += (take - first) - arch_copy_to_user(reinterpret_cast<void*>(dst + first), m_buf, take - first);
         m_head = (m_head + got) % kPipeCapacity;
         m_count -= got;
@@ -135,7 +135,7 @@ std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
         if (reader) sched::wake(reader);
         if (writers_wait) m_writable.wake_all();
         done += got;
-        if (got == take) return static_cast<std::int64_t>(done);
+        if (__builtin_expect(got == take, 1)) return static_cast<std::int64_t>(done);
         // The store faulted. A page EL0 would get by faulting (stack growth, copy-on-write) is made
         // outside the lock, and the read goes on; at a real hole the bytes before it are the result,
         // as Linux's pipe_read returns what it copied (EFAULT if nothing). Linux copies one pipe
@@ -188,7 +188,7 @@ std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
         m_lock.unlock();
         arch::irq_restore(daif);
         if (reader) sched::wake(reader);
-        if (!copied) {
+        if (__builtin_expect(!copied, 0)) {
             // A page EL0 would get by faulting (an untouched stack buffer) is made outside the lock,
             // and the piece is copied again. A real hole ends the write with this piece left out, as
             // Linux leaves out the pipe page it could not fill.
