@@ -127,7 +127,9 @@ inline constexpr FaultTable kFaultTable = make_fault_table();
 //   0x22 PC alignment                       SIGBUS   BUS_ADRALN   br to an address not 4-aligned
 //   0x26 SP alignment                       SIGBUS   BUS_ADRALN   SCTLR.SA0 is set, but QEMU's TCG
 //                                                                 does not check: not testable
-//   0x2c trapped FP exception               SIGFPE   (from FPSR) no: QEMU implements no FP traps
+//   0x2c trapped FP exception               SIGFPE   FPE_*        no: QEMU implements no FP traps
+//        (Linux picks FPE_FLTINV/DIV/OVF/UND/RES from the ISS when TFV is set, else FPE_FLTUNK: here
+//        always FPE_FLTUNK, the report's name only)
 //   0x30/0x34 hardware breakpoint/watchpt   SIGTRAP  TRAP_HWBKPT  no (debug registers not offered)
 //   0x32 software step                      SIGTRAP  TRAP_TRACE   no (no ptrace)
 //   0x3c BRK                                SIGTRAP  TRAP_BRKPT   brk #n
