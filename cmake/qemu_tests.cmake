@@ -68,7 +68,8 @@ add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gi
 
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
-foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_fuzz test_compat test_exec)
+foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_usercopy test_fuzz test_compat
+        test_exec)
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
@@ -119,6 +120,13 @@ foreach(prog test_syscalls test_process)
         --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user-builtin.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+
+# The fault suite again on -cpu max, where SVE exists and traps (exception class 0x19, not "unknown"
+# as on the A53) and exclusive accesses still need alignment under FEAT_LSE2.
+add_test(NAME qemu.user-max.test_faults COMMAND ${QEMU_RUN} --config max-gicv2-el2-2g --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/test_faults" --check tests
+    --expect "killed by SIGILL \\(ILL_ILLOPC\\): SVE access trap" --timeout 240)
+set_tests_properties(qemu.user-max.test_faults PROPERTIES TIMEOUT 300)
 
 # 8-bit ASIDs: the fork bomb keeps more spaces alive than there are ASIDs, so they roll over while
 # processes run (kept ASIDs, fresh ones for the others, the TLB flush).

@@ -11,6 +11,7 @@
 #include "kernel/linux_abi.h"
 #include "kernel/tty.h"
 #include "kernel/user_copy.h"
+#include "mm/types.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 
@@ -63,8 +64,9 @@ constexpr std::size_t kChunk = 256;  // console bounce buffer
     buf[got++] = console::read_blocking();
     char c;
     while (got < n && got < kChunk && console::try_read(c)) buf[got++] = c;
-    if (!copy_to_user(user_buf, buf, got).ok()) return -abi::kEFAULT;
-    return static_cast<std::int64_t>(got);
+    // A hole in the buffer gives the bytes before it (the rest are lost, as in Linux's tty_read).
+    const std::size_t copied = copy_to_user_partial(user_buf, buf, got);
+    return copied ? static_cast<std::int64_t>(copied) : -abi::kEFAULT;
 }
 
 // Tasks' console writes take turns: each holds s_console_writer for its whole length (the next one
@@ -99,51 +101,57 @@ bool take_console_turn() {
 
 std::int64_t Pipe::read(std::uint64_t user_buf, std::size_t n) {
     if (n == 0) return 0;
-    bool retried = false;
+    std::size_t done = 0;
+    std::uint64_t resolved = ~std::uint64_t{0};  // the user page made accessible last
     for (;;) {
         const std::uint64_t daif = arch::irq_save();
         m_lock.lock();
         if (m_count == 0) {
             const bool eof = m_writers == 0;
-            if (eof || killed()) {
+            if (done || eof || killed()) {
                 m_lock.unlock();
                 arch::irq_restore(daif);
+                if (done) return static_cast<std::int64_t>(done);
                 return eof ? 0 : -abi::kEINTR;
             }
             m_readable.sleep_locked();  // unlocks; a kill or a writer wakes us
             arch::irq_restore(daif);
             continue;
         }
-        // Everything there now, at most n, in one piece or two (the ring wraps).
-        const std::size_t take = m_count < n ? m_count : n;
+        // Everything there now, at most what is left of n, in one piece or two (the ring wraps). The
+        // copy stops at the first byte it cannot store; what it stored is consumed.
+        const std::size_t take = m_count < n - done ? m_count : n - done;
         const std::size_t first = take < kPipeCapacity - m_head ? take : kPipeCapacity - m_head;
-        const bool copied =
-            user_range_ok(user_buf, take) &&
-            arch_copy_to_user(reinterpret_cast<void*>(user_buf), m_buf + m_head, first) == 0 &&
-            (first == take || arch_copy_to_user(reinterpret_cast<void*>(user_buf + first), m_buf, take - first) == 0);
-        sched::Task* reader = nullptr;
-        bool writers_wait = false;
-        if (copied) {
-            m_head = (m_head + take) % kPipeCapacity;
-            m_count -= take;
-            writers_wait = !m_writable.empty_locked();
-        }
-        if (m_count > 0) reader = m_readable.pop_locked();  // data left (or we failed): the next reader
+        const std::uint64_t dst = user_buf + done;
+        std::size_t got = first - arch_copy_to_user(reinterpret_cast<void*>(dst), m_buf + m_head, first);
+        if (__builtin_expect(got == first && first < take, 0))
+            got += (take - first) - arch_copy_to_user(reinterpret_cast<void*>(dst + first), m_buf, take - first);
+        m_head = (m_head + got) % kPipeCapacity;
+        m_count -= got;
+        const bool writers_wait = got > 0 && !m_writable.empty_locked();
+        sched::Task* reader = m_count > 0 ? m_readable.pop_locked() : nullptr;  // data left: the next reader
         m_lock.unlock();
         arch::irq_restore(daif);
         if (reader) sched::wake(reader);
         if (writers_wait) m_writable.wake_all();
-        if (copied) return static_cast<std::int64_t>(take);
-        // The kernel's stores fault on copy-on-write pages like EL0's: resolve them once, outside the
-        // lock, and try again.
-        if (retried || !user_range_ok(user_buf, take) || !resolve_user_cow(user_buf, take)) return -abi::kEFAULT;
-        retried = true;
+        done += got;
+        if (__builtin_expect(got == take, 1)) return static_cast<std::int64_t>(done);
+        // The store faulted. A page EL0 would get by faulting (stack growth, copy-on-write) is made
+        // outside the lock, and the read goes on; at a real hole the bytes before it are the result,
+        // as Linux's pipe_read returns what it copied (EFAULT if nothing). Linux copies one pipe
+        // page at a time, all or nothing, so it gives EFAULT for a hole inside the first page's
+        // data: this 4 KiB ring has no pages and returns the bytes before the hole.
+        const std::uint64_t at = user_buf + done;
+        if (mm::align_down(at, mm::kPageSize) == resolved || !resolve_user_access(at, UserAccess::Write))
+            return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        resolved = mm::align_down(at, mm::kPageSize);
     }
 }
 
 std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
     if (n == 0) return 0;
     std::size_t done = 0;
+    std::uint64_t resolved = ~std::uint64_t{0};  // the user page made accessible last
     for (;;) {
         const std::uint64_t daif = arch::irq_save();
         m_lock.lock();
@@ -167,10 +175,10 @@ std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
         const std::size_t tail = (m_head + m_count) % kPipeCapacity;
         const std::size_t first = put < kPipeCapacity - tail ? put : kPipeCapacity - tail;
         const std::uint64_t src = user_buf + done;
-        const bool copied =
-            user_range_ok(src, put) &&
-            arch_copy_from_user(m_buf + tail, reinterpret_cast<const void*>(src), first) == 0 &&
-            (first == put || arch_copy_from_user(m_buf, reinterpret_cast<const void*>(src + first), put - first) == 0);
+        std::size_t got = first - arch_copy_from_user(m_buf + tail, reinterpret_cast<const void*>(src), first);
+        if (got == first && first < put)
+            got += (put - first) - arch_copy_from_user(m_buf, reinterpret_cast<const void*>(src + first), put - first);
+        const bool copied = got == put;
         sched::Task* reader = nullptr;
         if (copied) {
             m_count += put;
@@ -180,7 +188,16 @@ std::int64_t Pipe::write(std::uint64_t user_buf, std::size_t n) {
         m_lock.unlock();
         arch::irq_restore(daif);
         if (reader) sched::wake(reader);
-        if (!copied) return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+        if (__builtin_expect(!copied, 0)) {
+            // A page EL0 would get by faulting (an untouched stack buffer) is made outside the lock,
+            // and the piece is copied again. A real hole ends the write with this piece left out, as
+            // Linux leaves out the pipe page it could not fill.
+            const std::uint64_t at = src + got;
+            if (mm::align_down(at, mm::kPageSize) == resolved || !resolve_user_access(at, UserAccess::Read))
+                return done ? static_cast<std::int64_t>(done) : -abi::kEFAULT;
+            resolved = mm::align_down(at, mm::kPageSize);
+            continue;
+        }
         if (done == n) return static_cast<std::int64_t>(done);
     }
 }

@@ -1,5 +1,5 @@
-// Process lifecycle: creation, fork, exec, exit, wait, orphans, user faults. What a context switch
-// carries for processes (ASIDs, FP/SIMD registers) is in switch_state.cpp.
+// Process lifecycle: creation, fork, exec, exit, wait, orphans. What a context switch carries for
+// processes (ASIDs, FP/SIMD registers) is in switch_state.cpp; system calls and faults in user_fault.cpp.
 //
 // Locks: s_tree_lock guards every Process's family fields (parent, children, zombie, wait_status),
 // the process list and count. Order: a wait queue's lock -> s_tree_lock -> the run-queue lock; wake-ups
@@ -16,7 +16,6 @@
 #include <new>
 
 #include "arch/aarch64/cpu.h"
-#include "arch/aarch64/esr.h"
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
 #include "hal/semihosting.h"
@@ -28,9 +27,7 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/switch_state.h"
-#include "kernel/syscall.h"
 #include "kernel/user_copy.h"
-#include "lib/format.h"
 #include "lib/kassert.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -69,12 +66,16 @@ void release_process(Process* p) {
     delete p;
 }
 
+}  // namespace
+
 // On the way back to EL0: a pending kill ends the process here.
 void act_on_kill(Process* p) {
     if (!p->task->kill_pending) return;
     const int sig = __atomic_load_n(&p->pending_signal, __ATOMIC_RELAXED);
     process_exit(abi::wait_status_signaled(sig ? sig : abi::kSIGKILL));
 }
+
+namespace {
 
 int user_task_entry(void* arg) {
     auto* p = static_cast<Process*>(arg);
@@ -507,99 +508,6 @@ void for_each_process(void (*fn)(const Process&, void*), void* ctx) {
 std::size_t process_count() {
     arch::IrqSpinGuard g(s_tree_lock);
     return s_count;
-}
-
-// ---- User exceptions: system calls and faults.
-
-namespace {
-int signal_for(arch::esr::Class ec) {
-    using arch::esr::Class;
-    switch (ec) {
-    case Class::DataAbortLower:
-    case Class::InstrAbortLower: return abi::kSIGSEGV;
-    case Class::PcAlignment:
-    case Class::SpAlignment: return abi::kSIGBUS;
-    case Class::FpException: return abi::kSIGFPE;
-    case Class::Brk64:
-    case Class::BreakpointLower:
-    case Class::StepLower:
-    case Class::WatchpointLower: return abi::kSIGTRAP;
-    default: return abi::kSIGILL;
-    }
-}
-
-const char* signal_name(int sig) {
-    switch (sig) {
-    case abi::kSIGSEGV: return "SIGSEGV";
-    case abi::kSIGBUS: return "SIGBUS";
-    case abi::kSIGILL: return "SIGILL";
-    case abi::kSIGFPE: return "SIGFPE";
-    case abi::kSIGTRAP: return "SIGTRAP";
-    default: return "signal";
-    }
-}
-}  // namespace
-
-// Faults (everything but SVC): out of line, so the system-call path carries none of its locals.
-[[gnu::noinline]] void handle_user_fault(arch::TrapFrame& frame) {
-    using namespace arch::esr;
-    const Class ec = exception_class(frame.esr);
-    Process* p = current_process();
-    if (ec == Class::FpAccess) {  // first FP use since this task was switched in: give it the registers
-        fp_trap(p);
-        return;
-    }
-    // A write to a copy-on-write page (shared since a fork): give this space its own copy, retry.
-    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Permission &&
-        abort_is_write(frame.esr)) {
-        arch::irq_enable();
-        const bool resolved = p->space->resolve_cow_fault(frame.far).ok();
-        arch::irq_disable();
-        if (resolved) return;  // the access is retried
-    }
-    // A touch below the mapped stack but within its limit (and not far below sp) grows the stack.
-    if (ec == Class::DataAbortLower && fault_kind(fault_status(frame.esr)) == FaultKind::Translation &&
-        frame.far < kUserStackTop && frame.far >= kUserStackTop - kUserStackSize &&
-        frame.far + 65536 >= frame.sp_el0) {
-        arch::irq_enable();
-        const bool grown = p->space->map_new(mm::align_down(frame.far, mm::kPageSize), mm::kPageSize,
-                                             mm::MapFlags::Read | mm::MapFlags::Write).ok();
-        arch::irq_disable();
-        if (grown) return;  // the access is retried
-    }
-    // A fault: kill only this process, with a one-line report and Linux's signal status.
-    const int sig = signal_for(ec);
-    char detail[96] = "";
-    if (is_abort(ec)) {
-        const std::uint8_t fsc = fault_status(frame.esr);
-        lib::snformat(detail, sizeof detail, " (%s level %u%s)", fault_kind_name(fault_kind(fsc)), fault_level(fsc),
-                      ec == Class::DataAbortLower ? (abort_is_write(frame.esr) ? ", write" : ", read") : ", fetch");
-    }
-    char where[48] = "";
-    if (is_abort(ec) || ec == Class::PcAlignment)  // FAR is only meaningful for these
-        lib::snformat(where, sizeof where, " at 0x%llx", static_cast<unsigned long long>(frame.far));
-    log_warn("pid %d (%s) killed by %s: %s%s%s, pc 0x%llx", p->pid, p->name, signal_name(sig), class_name(ec), detail,
-             where, static_cast<unsigned long long>(frame.elr));
-    process_exit(abi::wait_status_signaled(sig));
-}
-
-bool resolve_user_cow(std::uint64_t addr, std::size_t n) {
-    if (n == 0 || !user_range_ok(addr, n)) return false;
-    mm::AddressSpace* space = current_process()->space;
-    bool any = false;
-    for (std::uint64_t a = mm::align_down(addr, mm::kPageSize); a < addr + n; a += mm::kPageSize)
-        any = space->resolve_cow_fault(a).ok() || any;
-    return any;
-}
-
-void handle_user_exception(arch::TrapFrame& frame) {
-    if (__builtin_expect(arch::esr::exception_class(frame.esr) != arch::esr::Class::Svc64, 0))
-        return handle_user_fault(frame);
-    arch::irq_enable();  // system calls are preemptible and may block
-    Process* p = current_process();
-    frame.x[0] = static_cast<std::uint64_t>(syscall_dispatch(p, frame));
-    act_on_kill(p);
-    arch::irq_disable();  // ELR/SPSR are restored next: no interrupt may clobber them
 }
 
 }  // namespace kernel

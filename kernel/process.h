@@ -112,7 +112,9 @@ bool process_exists(int pid);
 inline int parent_pid(const Process* p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
 
 // System-call entry from the trap handler; also the user-fault path.
-void handle_user_exception(arch::TrapFrame& frame);
+void handle_user_exception(arch::TrapFrame& frame);  // user_fault.cpp
+// On the way back to EL0 (after a system call, or an interrupt): a pending kill ends the process.
+void act_on_kill(Process* p);
 [[noreturn]] void process_exit(int wait_status);
 
 // Waits for a child (the shell's `run` uses it for its foreground job). Returns the pid reaped,

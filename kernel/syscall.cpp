@@ -335,6 +335,7 @@ std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t f
     if (flags & ~static_cast<std::uint64_t>(kGRND_NONBLOCK | kGRND_RANDOM | kGRND_INSECURE)) return -kEINVAL;
     if ((flags & kGRND_RANDOM) && (flags & kGRND_INSECURE)) return -kEINVAL;
     if (len > 33554431) len = 33554431;
+    if (!user_range_ok(buf, len)) return -kEFAULT;  // Linux's import_ubuf checks the whole range first
     static std::uint64_t state = 0x2545f4914f6cdd1dull;
     std::uint64_t done = 0;
     while (done < len) {
@@ -345,8 +346,11 @@ std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t f
         state ^= state >> 27;
         const std::uint64_t v = state * 0x2545f4914f6cdd1dull;
         const std::uint64_t n = len - done < 8 ? len - done : 8;
-        if (!copy_to_user(buf + done, &v, n).ok()) return done ? static_cast<std::int64_t>(done) : -kEFAULT;
-        done += n;
+        // A hole in the buffer ends it: the bytes before it are the result (Linux's getrandom
+        // returns the partial count; EFAULT only when nothing was copied).
+        const std::size_t got = copy_to_user_partial(buf + done, &v, n);
+        done += got;
+        if (got < n) return done ? static_cast<std::int64_t>(done) : -kEFAULT;
     }
     return static_cast<std::int64_t>(done);
 }

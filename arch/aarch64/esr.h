@@ -10,11 +10,15 @@ enum class Class : std::uint8_t {
     Unknown = 0x00,
     WfiWfe = 0x01,
     FpAccess = 0x07,
+    Bti = 0x0d,
     IllegalState = 0x0e,
     Svc64 = 0x15,
     Hvc64 = 0x16,
     Smc64 = 0x17,
     SysReg = 0x18,
+    Sve = 0x19,
+    Fpac = 0x1c,
+    Sme = 0x1d,
     InstrAbortLower = 0x20,
     InstrAbortSame = 0x21,
     PcAlignment = 0x22,
@@ -62,11 +66,15 @@ constexpr const char* class_name(Class c) {
     case Class::Unknown: return "unknown reason (undefined instruction)";
     case Class::WfiWfe: return "WFI/WFE trap";
     case Class::FpAccess: return "FP/SIMD access trap";
+    case Class::Bti: return "branch target exception";
     case Class::IllegalState: return "illegal execution state";
     case Class::Svc64: return "SVC (system call)";
     case Class::Hvc64: return "HVC";
     case Class::Smc64: return "SMC";
     case Class::SysReg: return "system register access trap";
+    case Class::Sve: return "SVE access trap";
+    case Class::Fpac: return "pointer authentication failure";
+    case Class::Sme: return "SME access trap";
     case Class::InstrAbortLower: return "instruction abort from EL0";
     case Class::InstrAbortSame: return "instruction abort from EL1";
     case Class::PcAlignment: return "PC alignment fault";
