@@ -152,6 +152,16 @@ foreach(prog fpu forktree)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 150)
 endforeach()
 
+# The kernel monitor typed at through the serial port (tools/console_test.py): `run` with the search
+# path and each reason a program cannot start, background jobs ("[N] PID", one ps table keyed by PID
+# with kernel tasks as kN, kill by PID, %N and signal name, "[N] Killed (SIGTERM)" and "Done" at the
+# next prompt, the monitor refusing to kill itself), Ctrl-C as SIGINT, line editing with the escape
+# sequences terminals send (split ones too), history, a line too long refused, and a console test
+# run beside a background job. Real time: every step waits for the output, never for a time.
+add_test(NAME qemu.console.monitor COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/console_test.py
+    --kernel ${CMAKE_BINARY_DIR}/kernel.bin --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --timeout 240)
+set_tests_properties(qemu.console.monitor PROPERTIES TIMEOUT 300)
+
 # An unmodified static glibc program as pid 1 (built only when aarch64-linux-gnu-gcc has a static
 # libc; see user_programs.cmake). Each output line is one behaviour: line-buffered stdout on the
 # console (the fork child's line before _exit), fork/waitpid exit status, pipes, malloc, floats,
