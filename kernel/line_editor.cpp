@@ -118,8 +118,9 @@ LineEditor::Action LineEditor::escape_byte(char c) {
         if (u < 0x20 || u == 0x7f) return byte(c);  // a broken sequence: the control key still acts
         if (u < 0x40 || u > 0x7e || m_seq_unknown) return Action::None;  // not a final byte, or unknown
         const std::uint16_t p0 = m_nparams > 0 ? m_params[0] : 0;
-        const std::uint16_t mod = m_nparams > 1 ? m_params[1] : 1;  // xterm: 1 + Shift 1, Alt 2, Ctrl 4
-        const bool word = !ss3 && (mod == 3 || mod == 5);      // Alt- or Ctrl-arrow
+        // The modifier, xterm's 1 + (Shift 1, Alt 2, Ctrl 4): CSI 1 ; m X, or SS3 m X (older xterms).
+        const std::uint16_t mod = ss3 ? (m_nparams > 0 ? p0 : 1) : (m_nparams > 1 ? m_params[1] : 1);
+        const bool word = mod == 3 || mod == 5;  // Alt- or Ctrl-arrow
         switch (c) {
         case 'A': key(Key::Up); break;
         case 'B': key(Key::Down); break;

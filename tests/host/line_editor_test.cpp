@@ -211,6 +211,10 @@ TEST(LineEditorTest, WordMotionWithCtrlAndAltArrows) {
     EXPECT_EQ(e.ed.cursor(), 4u);
     e.feed("\x1b[1;5C");
     EXPECT_EQ(e.ed.cursor(), 7u);
+    e.feed("\x1bO5D");  // Ctrl-Left as older xterms send it
+    EXPECT_EQ(e.ed.cursor(), 4u);
+    e.feed("\x1b[1;3C");  // Alt-Right
+    EXPECT_EQ(e.ed.cursor(), 7u);
     e.feed("\x1b" "f" "\x1b\x7f");  // Alt-f to the end, Alt-Backspace kills "three"
     EXPECT_EQ(e.line(), "one two ");
     e.expect_consistent();
