@@ -57,6 +57,10 @@ void Pl011::write(const char* s, std::size_t n) {
 void Pl011::enable_rx_interrupt() { m_regs.write32(kImsc, kIntRx | kIntRt); }
 
 void Pl011::handle_irq(int intercept) {
+    // Clear first, then drain: a byte that arrives after the last FIFO read raises the interrupt
+    // again. Cleared after the drain, that byte's interrupt was lost, and QEMU (which raises RX only
+    // when the FIFO goes from empty to one byte) raised no other: input stopped mid-line for good.
+    m_regs.write32(kIcr, kIntRx | kIntRt);
     while (!(m_regs.read32(kFr) & kFrRxfe)) {
         const char c = static_cast<char>(m_regs.read32(kDr) & 0xff);
         if (intercept >= 0 && static_cast<unsigned char>(c) == intercept) {
@@ -65,7 +69,6 @@ void Pl011::handle_irq(int intercept) {
         }
         if (!m_rx.push(c)) ++m_rx_dropped;  // full: the newest byte is dropped, never the queued ones
     }
-    m_regs.write32(kIcr, kIntRx | kIntRt);
 }
 
 }  // namespace hal
