@@ -3,6 +3,8 @@
 // Everything here runs on the monitor's own task (the static buffers are its alone).
 #include "kernel/shell_programs.h"
 
+#include <atomic>
+
 #include "kernel/console.h"
 #include "kernel/initramfs.h"
 #include "kernel/linux_abi.h"
@@ -22,7 +24,12 @@ using namespace monitor;
 namespace {
 
 JobTable s_jobs;
-int s_foreground_pid = 0;  // the program `run` waits for; Ctrl-C sends it SIGINT
+// The program `run` waits for, which Ctrl-C sends SIGINT. The console's handler is installed before
+// the program starts (it may print, and be answered with Ctrl-C, before spawn_process returns): a
+// Ctrl-C before the PID is known is remembered. Both sides store, then load the other's flag
+// (sequentially consistent), so at least one of them sees both and sends the signal.
+std::atomic<int> s_foreground_pid{0};
+std::atomic<bool> s_interrupted{false};
 
 // ---- run
 
@@ -67,8 +74,9 @@ const char* spawn_failure(lib::Error e) {
     }
 }
 
-void on_console_interrupt() {
-    if (s_foreground_pid > 0) kill_from_interrupt(s_foreground_pid, abi::kSIGINT);
+void on_console_interrupt() {  // IRQ context
+    s_interrupted.store(true);
+    if (const int pid = s_foreground_pid.load(); pid > 0) kill_from_interrupt(pid, abi::kSIGINT);
 }
 
 void report_foreground(int pid, int status) {
@@ -246,10 +254,15 @@ bool cmd_run(const ParsedLine& line) {
             return true;
         }
     }
+    if (!line.background) {
+        s_interrupted.store(false);
+        console::set_interrupt_handler(on_console_interrupt);
+    }
     // argv[0] is the word as typed, as a shell passes it (busybox picks its applet from it).
     const char* envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin", "TERM=vt100", nullptr};
     auto p = spawn_process(r.path, line.argv + 1, envp, nullptr);
     if (!p.ok()) {
+        console::set_interrupt_handler(nullptr);
         kprintf("run: %s: %s\n", r.path, spawn_failure(p.error()));
         return true;
     }
@@ -259,12 +272,12 @@ bool cmd_run(const ParsedLine& line) {
         kprintf("[%d] %d\n", job.value(), pid);  // room was checked above, and only this task adds
         return true;
     }
-    s_foreground_pid = pid;
-    console::set_interrupt_handler(on_console_interrupt);
+    s_foreground_pid.store(pid);
+    if (s_interrupted.load()) (void)sys_kill(pid, abi::kSIGINT);  // Ctrl-C came before the PID
     int status = 0;
     const std::int64_t w = wait_child(nullptr, pid, &status, 0);
     console::set_interrupt_handler(nullptr);
-    s_foreground_pid = 0;
+    s_foreground_pid.store(0);
     if (w == pid) report_foreground(pid, status);
     return true;
 }
