@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "kernel/console.h"
+#include "kernel/exec.h"
 #include "kernel/initramfs.h"
 #include "kernel/linux_abi.h"
 #include "kernel/log.h"
@@ -48,30 +49,34 @@ FileKind stat_initramfs(const char* path, void*) {
     }
 }
 
-// Why `word` cannot run, as a shell says it (only for a kind other than Executable).
-const char* why_not(FileKind k) {
-    switch (k) {
-    case FileKind::Missing: return "no such file or directory";
-    case FileKind::Directory: return "is a directory";
-    case FileKind::NotExecutable: return "permission denied (not an executable file)";
-    case FileKind::NotDirectory: return "not a directory";
-    case FileKind::TooManyLinks: return "too many levels of symbolic links";
-    case FileKind::NameTooLong: return "file name too long";
-    case FileKind::Executable: break;
+// What a shell prints for the errno an exec failed with (strerror's words).
+const char* errno_text(int err) {
+    switch (err) {
+    case abi::kENOENT: return "no such file or directory";
+    case abi::kEACCES: return "permission denied";
+    case abi::kENOEXEC: return "exec format error";
+    case abi::kENOTDIR: return "not a directory";
+    case abi::kELOOP: return "too many levels of symbolic links";
+    case abi::kENAMETOOLONG: return "file name too long";
+    case abi::kE2BIG: return "argument list too long";
+    case abi::kENOMEM: return "out of memory";
+    case abi::kEFAULT: return "bad address";
+    default: return "cannot execute";
     }
-    return "cannot run";
 }
 
-// spawn_process failed on a file that exists and has an execute bit (looked up just before, in a
-// read-only file system): the loader refused it. (spawn_process reports every refusal but a lack of
-// memory as NotFound; any other error it gives means the same.)
-const char* spawn_failure(lib::Error e) {
-    switch (e) {
-    case lib::Error::NoMemory: return "out of memory";
-    case lib::Error::Busy: return "too many processes";
-    case lib::Error::OutOfRange: return "argument list too long";
-    default: return "exec format error (not an executable this kernel can load)";
+// spawn_process failed: exec's own account when it refused the file (the errno and which check;
+// the file may be a #! interpreter), else why no process could be made.
+void report_spawn_failure(const char* path, lib::Error e, const ExecFailure& f) {
+    if (f.err == 0) {
+        kprintf("run: %s: %s\n", path, e == lib::Error::Busy ? "too many processes" : lib::error_name(e));
+        return;
     }
+    const char* file = f.file[0] ? f.file : path;
+    const bool says_it_all = f.err == abi::kENOENT || f.err == abi::kENOTDIR || f.err == abi::kELOOP ||
+                             f.err == abi::kENAMETOOLONG;
+    if (says_it_all || !f.why[0]) kprintf("run: %s: %s\n", file, errno_text(f.err));
+    else kprintf("run: %s: %s: %s\n", file, errno_text(f.err), f.why);
 }
 
 void on_console_interrupt() {  // IRQ context
@@ -125,7 +130,7 @@ void collect_process(const Process& p, void*) {
     if (s_nrows == kMaxProcesses) return;
     ProcRow& r = s_rows[s_nrows++];
     r.pid = p.pid;
-    r.ppid = p.parent ? p.parent->pid : 0;
+    r.ppid = parent_pid(&p);
     r.tid = p.task ? p.task->id : 0;
     r.zombie = p.zombie;
     lib::copy_bytes(r.name, p.name, sizeof r.name);
@@ -238,13 +243,15 @@ bool kill_target(const KillTarget& t, int sig) {
 bool cmd_run(const ParsedLine& line) {
     if (line.argc < 2) return false;
     const char* word = line.argv[1];
+    // A bare name is looked up along the search path; whatever it resolves to (also a file that is
+    // not executable), exec says why it cannot run.
     const Resolved r = resolve_command(word, stat_initramfs, nullptr);
-    if (r.kind != FileKind::Executable) {
-        if (r.kind == FileKind::Missing && r.searched)
-            kprintf("run: %s: command not found (searched /bin, /sbin, /usr/bin)\n", word);
-        else
-            kprintf("run: %s: %s\n", r.kind == FileKind::Missing || r.kind == FileKind::NameTooLong ? word : r.path,
-                    why_not(r.kind));
+    if (r.kind == FileKind::Missing && r.searched) {
+        kprintf("run: %s: command not found (searched /bin, /sbin, /usr/bin)\n", word);
+        return true;
+    }
+    if (r.kind == FileKind::NameTooLong) {
+        kprintf("run: %s: file name too long\n", word);
         return true;
     }
     if (line.background && s_jobs.full()) {
@@ -260,10 +267,11 @@ bool cmd_run(const ParsedLine& line) {
     }
     // argv[0] is the word as typed, as a shell passes it (busybox picks its applet from it).
     const char* envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin", "TERM=vt100", nullptr};
-    auto p = spawn_process(r.path, line.argv + 1, envp, nullptr);
+    ExecFailure failure;
+    auto p = spawn_process(r.path, line.argv + 1, envp, nullptr, &failure);
     if (!p.ok()) {
         console::set_interrupt_handler(nullptr);
-        kprintf("run: %s: %s\n", r.path, spawn_failure(p.error()));
+        report_spawn_failure(r.path, p.error(), failure);
         return true;
     }
     const int pid = p.value()->pid;
