@@ -48,3 +48,6 @@ kernel_image(kernel_kmain_faults
     "$<FILTER:$<TARGET_OBJECTS:kernel_objs>,EXCLUDE,/kernel/kmain\\.cpp\\.obj?$>" $<TARGET_OBJECTS:kmain_faults_first>)
 
 add_custom_target(kernel ALL DEPENDS kernel.elf kernel.bin kernel_kmain_faults.bin)
+# The link commands name object files; only a target-level dependency makes a parallel build compile
+# them first (a fresh -j2 build failed with "No rule to make target ...kmain.cpp.obj" without it).
+add_dependencies(kernel kernel_objs kmain_faults_first)
