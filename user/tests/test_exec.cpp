@@ -304,12 +304,18 @@ UTEST_TIMEOUT(arguments_up_to_the_limit_and_one_byte_over, 60000) {
     Digest d;
     for (int i = 0; i < argc; ++i) d.add(argv[i]);
     for (int i = 0; i < envc; ++i) d.add(envp[i]);
-    Outcome o;
-    run(o, prog, argv, envp);
-    CHECK(exited_with(o.status, 0));
+    // Linux runs both exact fits (checked natively), but qemu-user, exec'd through binfmt_misc,
+    // builds the program's stack itself with its own strings added, and that stack may overflow.
+    const bool run_fits = !qemu_user();
+    if (!run_fits) note("the exact fits skipped under qemu-user: its own stack set-up may overflow");
     char line[128];
-    snprintf(line, sizeof line, "argc=%d envc=%d bytes=%lu hash=%lx", argc, envc, d.bytes, d.hash);
-    CHECK(has_line(o, line));
+    if (run_fits) {
+        Outcome o;
+        run(o, prog, argv, envp);
+        CHECK(exited_with(o.status, 0));
+        snprintf(line, sizeof line, "argc=%d envc=%d bytes=%lu hash=%lx", argc, envc, d.bytes, d.hash);
+        CHECK(has_line(o, line));
+    }
     filler[filler_bytes - 1] = 'z';   // one byte more
     filler[filler_bytes] = '\0';
     CHECK_EQ(exec_errno(prog, argv, envp), -E2BIG);
@@ -321,11 +327,13 @@ UTEST_TIMEOUT(arguments_up_to_the_limit_and_one_byte_over, 60000) {
     one_more[argc + 1] = nullptr;
     memset(filler, 'z', filler_bytes);
     filler[filler_bytes - 1 - 9] = '\0';
-    Outcome fits;
-    run(fits, prog, one_more, envp);
-    CHECK(exited_with(fits.status, 0));
-    snprintf(line, sizeof line, "argc=%d envc=%d", argc + 1, envc);
-    CHECK(str_find(fits.out, line) != nullptr);
+    if (run_fits) {
+        Outcome fits;
+        run(fits, prog, one_more, envp);
+        CHECK(exited_with(fits.status, 0));
+        snprintf(line, sizeof line, "argc=%d envc=%d", argc + 1, envc);
+        CHECK(str_find(fits.out, line) != nullptr);
+    }
     filler[filler_bytes - 1 - 9] = 'z';
     filler[filler_bytes - 1 - 8] = '\0';
     CHECK_EQ(exec_errno(prog, one_more, envp), -E2BIG);
