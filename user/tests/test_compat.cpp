@@ -52,6 +52,17 @@ UTEST(clone_as_glibc_fork_sets_the_child_tid_in_the_child_only) {
     CHECK_EQ(s_tid_slot, 0);   // written after the copy, into the child's memory
 }
 
+// The child's tid is written by the kernel before the child's first instruction; a slot in the
+// stack's growth area (not yet mapped) grows the child's stack as the child's own store would.
+UTEST(clone_child_tid_in_the_stack_growth_area_grows_the_stack) {
+    const std::uintptr_t fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    auto* slot = reinterpret_cast<volatile int*>((fp - 60 * 1024) & ~std::uintptr_t{3});
+    const long pid = clone(SIGCHLD | CLONE_CHILD_SETTID, nullptr, nullptr, 0, const_cast<int*>(slot));
+    REQUIRE(pid >= 0);
+    if (pid == 0) exit_group(*slot == getpid() ? 0 : 1);
+    CHECK_EQ(wait_status(pid), 0l);
+}
+
 UTEST(clone_parent_settid_writes_the_pid_in_the_parent_only) {
     s_tid_slot = 0;
     const long pid = clone(SIGCHLD | CLONE_PARENT_SETTID, nullptr, &s_tid_slot, 0, nullptr);
