@@ -81,15 +81,9 @@ int user_task_entry(void* arg) {
     auto* p = static_cast<Process*>(arg);
     // CLONE_CHILD_SETTID: the child writes its own pid, in its own space (a copy-on-write write),
     // before its first instruction, as Linux's schedule_tail does; a bad address is ignored there too.
-    arch::TrapFrame* frame = frame_of(sched::current());
-    if (p->set_child_tid) {
-        // A store that grows the stack judges by the user's sp, which it reads from this frame:
-        // give it the child's now, not what a previous task left in this kernel stack.
-        frame->sp_el0 = p->start_frame.sp_el0;
-        (void)put_user(p->set_child_tid, p->pid);
-    }
+    if (p->set_child_tid) (void)put_user(p->set_child_tid, p->pid);
     write_sysreg(tpidr_el0, p->start_tls);  // kept from here on by the scheduler's switch
-    enter_user(&p->start_frame, frame);
+    enter_user(&p->start_frame, frame_of(sched::current()));
 }
 
 // Creates the Process and its (not yet runnable) bookkeeping; the caller fills space/frame/fds.

@@ -29,19 +29,12 @@ const char* signal_name(int sig) {
     }
 }
 
-// The registers the current process entered the kernel with: its EL0 entry saved them at the top of
-// its kernel stack (vectors.S), where they stay while it is in a system call.
-const arch::TrapFrame& user_frame() {
-    return *reinterpret_cast<const arch::TrapFrame*>(sched::current()->stack.top - sizeof(arch::TrapFrame));
-}
-
 // The stack's growth rule, one for EL0's own accesses and the kernel's accesses on its behalf (Linux
 // grows the stack for both): an unmapped page of the growth area, at most kUserStackSize below the
-// top (RLIMIT_STACK), and not more than 64 KiB below the program's sp (a wild pointer into the area
-// is a fault, not growth), is mapped. sp is EL0's: SP_EL0 at the fault, or as saved at the system
-// call. True if it mapped the page. Needs IRQs on (it may allocate).
-bool grow_user_stack(Process* p, std::uint64_t addr, std::uint64_t sp) {
-    if (addr >= kUserStackTop || addr < kUserStackTop - kUserStackSize || addr + 65536 < sp) return false;
+// top (RLIMIT_STACK), is mapped, wherever sp is (as on arm64 Linux, whose expand_stack looks only at
+// the address). True if it mapped the page. Needs IRQs on (it may allocate).
+bool grow_user_stack(Process* p, std::uint64_t addr) {
+    if (addr >= kUserStackTop || addr < kUserStackTop - kUserStackSize) return false;
     return p->space->map_new(mm::align_down(addr, mm::kPageSize), mm::kPageSize,
                              mm::MapFlags::Read | mm::MapFlags::Write).ok();
 }
@@ -64,7 +57,7 @@ bool grow_user_stack(Process* p, std::uint64_t addr, std::uint64_t sp) {
         if (kind == FaultKind::Permission && abort_is_write(frame.esr))  // copy-on-write since a fork
             resolved = p->space->resolve_cow_fault(frame.far).ok();
         else if (kind == FaultKind::Translation)
-            resolved = grow_user_stack(p, frame.far, frame.sp_el0);
+            resolved = grow_user_stack(p, frame.far);
         arch::irq_disable();
         if (resolved) return;  // the access is retried
     }
@@ -88,7 +81,7 @@ bool resolve_user_access(std::uint64_t addr, UserAccess access) {
     // The same two cases as handle_user_fault. Without the fault's ESR, the page tables tell them
     // apart: resolve_cow_fault refuses a page that is not copy-on-write, map_new one already mapped.
     if (access == UserAccess::Write && p->space->resolve_cow_fault(addr).ok()) return true;
-    return grow_user_stack(p, addr, user_frame().sp_el0);
+    return grow_user_stack(p, addr);
 }
 
 void handle_user_exception(arch::TrapFrame& frame) {

@@ -153,6 +153,25 @@ UTEST(untouched_stack_buffer_grows_for_the_program) {
     }
 }
 
+// The growth area belongs to the stack: an access anywhere in it grows the stack, however far below
+// sp (arm64 Linux looks only at the address), for the program's own stores and the kernel's.
+UTEST(stack_grows_for_accesses_far_below_sp) {
+    const int st = in_child([] {
+        const std::uintptr_t fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+        auto* far = reinterpret_cast<volatile char*>((fp - 2 * 1024 * 1024) & ~std::uintptr_t{4095});
+        *far = 7;  // the program's own store, 2 MiB below its sp
+        CHECK_EQ(*far, 7);
+        char* farther = const_cast<char*>(far) - 1024 * 1024;  // the kernel's store, 1 MiB further down
+        Pipe pipe;
+        CHECK(pipe.ok());
+        CHECK_EQ(write(pipe.w, "abc", 3), 3);
+        CHECK_EQ(read(pipe.r, farther, 3), 3);
+        CHECK(farther[0] == 'a' && farther[1] == 'b' && farther[2] == 'c');
+    });
+    CHECK(exited_with(st, 0));
+    if (!exited_with(st, 0)) note("child %s", describe_status(st));
+}
+
 // Beyond the limit the stack does not grow: the kernel's copies give EFAULT, the program's own
 // access SIGSEGV, as on Linux.
 UTEST(stack_buffer_beyond_the_limit_is_efault_or_sigsegv) {
