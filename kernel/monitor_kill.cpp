@@ -1,4 +1,4 @@
-// The monitor's `kill`: signal names and the command's arguments.
+// The monitor's `kill`: the command's arguments (signal names: kernel/signal_names.cpp).
 #include "kernel/monitor_kill.h"
 
 #include "kernel/linux_abi.h"
@@ -8,41 +8,6 @@ namespace kernel::monitor {
 
 namespace {
 
-// Index = signal number (asm-generic/signal.h, which arm64 uses); SIGIOT, SIGPOLL and SIGCLD are
-// other names for 6, 29 and 17.
-constexpr const char* kNames[] = {
-    nullptr, "HUP",  "INT",    "QUIT", "ILL",    "TRAP", "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
-    "SEGV",  "USR2", "PIPE",   "ALRM", "TERM",   "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU",  "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS",
-};
-constexpr int kNamed = sizeof kNames / sizeof kNames[0];
-static_assert(kNamed == 32);
-constexpr bool named(int sig, const char* n) {
-    for (int i = 0; n[i] || kNames[sig][i]; ++i)
-        if (n[i] != kNames[sig][i]) return false;
-    return true;
-}
-static_assert(named(abi::kSIGINT, "INT") && named(abi::kSIGKILL, "KILL") && named(abi::kSIGTERM, "TERM") &&
-              named(abi::kSIGCHLD, "CHLD") && named(abi::kSIGSTOP, "STOP") && named(abi::kSIGWINCH, "WINCH") &&
-              named(abi::kSIGSEGV, "SEGV") && named(abi::kSIGURG, "URG"));
-
-constexpr const char* kFullNames[] = {
-    nullptr,    "SIGHUP",  "SIGINT",  "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",  "SIGBUS",
-    "SIGFPE",   "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM",  "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU",  "SIGURG",
-    "SIGXCPU",  "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",  "SIGPWR",   "SIGSYS",
-};
-static_assert(sizeof kFullNames / sizeof kFullNames[0] == kNamed);
-
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool equals_upper(const char* s, const char* name) {
-    std::size_t i = 0;
-    for (; s[i] && name[i]; ++i)
-        if (upper(s[i]) != name[i]) return false;
-    return s[i] == 0 && name[i] == 0;
-}
-
 bool decimal(const char* s, std::int64_t& out) {
     const auto v = lib::parse_u64(s, lib::string_length(s), 10);
     if (!v.ok() || v.value() > 0x7fffffff) return false;
@@ -51,21 +16,6 @@ bool decimal(const char* s, std::int64_t& out) {
 }
 
 }  // namespace
-
-int signal_number(const char* s) {
-    std::int64_t n;
-    if (decimal(s, n)) return n <= abi::kMaxSignal ? static_cast<int>(n) : -1;
-    const char* name = s;
-    if (upper(s[0]) == 'S' && upper(s[1]) == 'I' && upper(s[2]) == 'G') name = s + 3;
-    for (int i = 1; i < kNamed; ++i)
-        if (equals_upper(name, kNames[i])) return i;
-    if (equals_upper(name, "IOT")) return abi::kSIGABRT;
-    if (equals_upper(name, "POLL")) return 29;
-    if (equals_upper(name, "CLD")) return abi::kSIGCHLD;
-    return -1;
-}
-
-const char* signal_name(int sig) { return sig > 0 && sig < kNamed ? kFullNames[sig] : nullptr; }
 
 KillParse parse_kill(int argc, char* const* argv, KillRequest& out) {
     out = KillRequest{};

@@ -1,5 +1,5 @@
-// The monitor's `kill` (portable, host-tested): signal names and numbers as Linux AArch64 has them,
-// and the command's arguments, in the forms procps and busybox accept:
+// The monitor's `kill` (portable, host-tested): the command's arguments (signal names and numbers
+// in kernel/signal_names.h), in the forms procps and busybox accept:
 //   kill [-s SIG | -SIG | -NUM | -n NUM] [--] TARGET...     kill -l [SIG]
 // TARGET: a PID; %N, job N; kN or (after -t) N, a kernel task by its id, shown as kN by `ps`.
 // "--" ends the options. No process groups (0, -1, -PGID): the monitor is no process, and has none.
@@ -8,13 +8,9 @@
 #include <cstdint>
 
 #include "kernel/monitor_args.h"
+#include "kernel/signal_names.h"
 
 namespace kernel::monitor {
-
-// "TERM", "SIGTERM", "term", "15" -> 15; "0" -> 0 (the existence check); -1 when unknown.
-int signal_number(const char* s);
-// "SIGTERM"; nullptr for a number without a name (0, the real-time signals 32..64, out of range).
-const char* signal_name(int sig);
 
 enum class TargetKind { Pid, Job, Task };
 struct KillTarget {

@@ -6,6 +6,7 @@
 #include "kernel/linux_abi.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
+#include "kernel/signal_names.h"
 #include "kernel/switch_state.h"
 #include "kernel/syscall.h"
 #include "kernel/user_copy.h"
@@ -16,18 +17,6 @@
 namespace kernel {
 
 namespace {
-
-const char* signal_name(int sig) {
-    switch (sig) {
-    case abi::kSIGSEGV: return "SIGSEGV";
-    case abi::kSIGBUS: return "SIGBUS";
-    case abi::kSIGILL: return "SIGILL";
-    case abi::kSIGFPE: return "SIGFPE";
-    case abi::kSIGTRAP: return "SIGTRAP";
-    case abi::kSIGKILL: return "SIGKILL";
-    default: return "signal";
-    }
-}
 
 // The stack's growth rule, one for EL0's own accesses and the kernel's accesses on its behalf (Linux
 // grows the stack for both): an unmapped page of the growth area, at most kUserStackSize below the

@@ -13,6 +13,8 @@
 namespace {
 
 using namespace kernel::monitor;
+using kernel::signal_name;
+using kernel::signal_number;
 
 struct Split {
     std::string storage;
