@@ -12,6 +12,13 @@ namespace sched {
 
 enum class PolicyKind : std::uint8_t { RoundRobin, FixedPriority };
 
+// CPUs: logical numbers 0 (the boot CPU) .. kMaxCpus - 1, in device-tree order; a mask has bit n
+// set for CPU n.
+inline constexpr unsigned kMaxCpus = 8;
+using CpuMask = std::uint32_t;
+inline constexpr CpuMask kAllCpus = (CpuMask{1} << kMaxCpus) - 1;
+inline constexpr CpuMask cpu_bit(unsigned cpu) { return CpuMask{1} << cpu; }
+
 // FixedPriority levels: 0 (lowest) .. kMaxPriority (highest); one bit per level in a 32-bit bitmap.
 inline constexpr std::uint8_t kMaxPriority = 31;
 inline constexpr std::size_t kPriorityLevels = kMaxPriority + 1;
@@ -25,6 +32,7 @@ struct SchedEntity {
     std::uint8_t priority = 0;       // FixedPriority: 0..kMaxPriority, higher runs first
     std::uint32_t quantum_left = 0;  // ticks left in the current slice; 0 = spent (refilled on enqueue)
     bool queued = false;
+    CpuMask affinity = kAllCpus;     // the CPUs it may run on (never empty); changed with its CPU's lock
 };
 
 static_assert(!std::is_polymorphic_v<SchedEntity>);

@@ -34,8 +34,6 @@ namespace sched {
 
 namespace {
 
-constexpr unsigned kMaxCpus = 8;
-
 // Each CPU constructs its slot when it comes up (only the boot CPU today) and points TPIDR_EL1 at it.
 alignas(Cpu) unsigned char s_cpu_storage[kMaxCpus][sizeof(Cpu)];
 Task s_boot_idle;
@@ -50,6 +48,9 @@ void describe_current(char* buf, unsigned size) {
 }
 
 }  // namespace
+
+CpuMask g_online = 0;
+Cpu& cpu_at(unsigned index) { return *reinterpret_cast<Cpu*>(s_cpu_storage[index]); }
 
 // ---- The switch path.
 
@@ -107,6 +108,7 @@ void on_tick() {
     Cpu& cpu = this_cpu();
     Task* cur = cpu.current;
     const std::uint64_t now = read_sysreg(cntvct_el0);
+    if (cur->is_idle) cpu.idle_counts += now - cpu.last_tick;
     cur->cpu_counts += now - cpu.last_tick;
     ++cur->ticks;
     cpu.last_tick = now;
@@ -158,8 +160,11 @@ extern "C" void sched_finish_switch() {
 
 void init() {
     init_task_list();
-    Cpu* cpu = new (s_cpu_storage[arch::cpu_index() & (kMaxCpus - 1)]) Cpu();
+    Cpu* cpu = new (s_cpu_storage[0]) Cpu();
+    cpu->index = 0;
+    cpu->mpidr = arch::mpidr();
     write_sysreg(tpidr_el1, reinterpret_cast<std::uint64_t>(cpu));
+    __atomic_store_n(&g_online, cpu_bit(0), __ATOMIC_RELEASE);
     Task* idle = &s_boot_idle;
     set_name(idle, "idle");
     idle->id = 0;
@@ -277,6 +282,25 @@ UserReturnHook set_user_return_hook(UserReturnHook hook) {
 }
 
 std::uint64_t switch_count() { return this_cpu().switches; }
+
+CpuMask online_cpus() { return __atomic_load_n(&g_online, __ATOMIC_ACQUIRE); }
+unsigned online_cpu_count() { return static_cast<unsigned>(__builtin_popcount(online_cpus())); }
+
+lib::Result<CpuInfo> cpu_info(unsigned index) {
+    if (index >= kMaxCpus || !(online_cpus() & cpu_bit(index))) return lib::Error::NotFound;
+    Cpu& cpu = cpu_at(index);
+    CpuInfo i{};
+    arch::IrqSpinGuard g(cpu.lock);
+    i.index = index;
+    i.mpidr = cpu.mpidr;
+    i.queued = cpu.rq.size();
+    i.current_id = cpu.current->id;
+    for (std::size_t k = 0; k < kTaskNameMax; ++k) i.current_name[k] = cpu.current->name[k];
+    i.switches = cpu.switches;
+    i.idle_ns = platform::counts_to_ns(cpu.idle_counts);
+    i.migrations_in = cpu.migrations_in;
+    return i;
+}
 
 std::size_t ready_count() {
     arch::IrqGuard masked;  // before this_cpu(): no migration between reading it and locking

@@ -25,6 +25,7 @@ struct SpawnOptions {
     std::uint8_t priority = 0;
     bool detached = true;   // reclaimed at exit (kernel tasks); false: a zombie until release()
     TaskKind kind = TaskKind::Kernel;
+    CpuMask affinity = kAllCpus;  // the CPUs it may run on; must include an online one
 };
 // The task is Ready (and may already have run) when this returns. Busy at kMaxTasks.
 lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOptions opts = {});
@@ -93,6 +94,8 @@ struct TaskInfo {
     std::uint64_t cpu_ns, ticks, voluntary, involuntary;
     std::uint64_t parent_id;
     bool idle;
+    unsigned cpu;        // the CPU it runs on, or last ran on (or is queued on)
+    CpuMask affinity;
 };
 // Calls fn for each task (a snapshot taken under the task-list lock; fn runs without locks).
 void for_each_task(void (*fn)(const TaskInfo&, void* ctx), void* ctx);
@@ -101,5 +104,31 @@ std::uint64_t switch_count();      // context switches on this CPU since boot
 std::size_t ready_count();
 lib::Result<TaskInfo> task_info(std::uint64_t id);
 inline constexpr std::size_t kMaxTasks = 4096;
+
+// ---- CPUs.
+// The CPUs that run tasks (bit n: logical CPU n, numbered in device-tree order; the boot CPU is 0).
+CpuMask online_cpus();
+unsigned online_cpu_count();
+// The calling CPU's logical number. With IRQs on and preemption enabled the task may move to another
+// CPU right after: use it for statistics, or with preemption disabled.
+inline unsigned this_cpu_index() { return arch::cpu_index(); }
+// Affinity (Linux's sched_setaffinity): the CPUs task `id` may run on. Returns once the task is
+// neither running nor queued on a CPU outside the mask (a task running there is preempted and moved;
+// a blocked one moves when it wakes). NotFound for an unknown or dead id; InvalidArgument for a mask
+// without an online CPU or for an idle task (id 0). May block: not from IRQ context.
+lib::Status set_affinity(std::uint64_t id, CpuMask mask);
+lib::Result<CpuMask> get_affinity(std::uint64_t id);
+// One CPU's state and counters, for the shell's `cpus` and tests. NotFound for a CPU not online.
+struct CpuInfo {
+    unsigned index;
+    std::uint64_t mpidr;
+    std::size_t queued;           // ready tasks waiting in its run queue
+    std::uint64_t current_id;     // the task it runs (0: its idle task)
+    char current_name[kTaskNameMax];
+    std::uint64_t switches;       // context switches since it came up
+    std::uint64_t idle_ns;        // time spent in its idle task (sampled by the tick)
+    std::uint64_t migrations_in;  // tasks placed on it from another CPU, or pulled by it
+};
+lib::Result<CpuInfo> cpu_info(unsigned cpu);
 
 }  // namespace sched

@@ -22,6 +22,7 @@ namespace sched {
 // also guarded by its run-queue lock (for the CPUs that will enqueue on it remotely).
 struct Cpu {
     arch::SpinLock lock;              // the run-queue lock; first: the switch path addresses it with no offset
+    std::uint32_t index = 0;          // logical CPU number (arch::cpu_index() reads it here)
     Task* current = nullptr;          // lock for writes
     std::uint64_t switches = 0;       // lock; next to current: one paired store
     Task* idle = nullptr;
@@ -34,6 +35,9 @@ struct Cpu {
     Task* dead = nullptr;             // lock: an exited task, freed by the task switched to next...
     std::uint64_t dead_resume = 0;    // ...which then resumes here (its real saved lr)
     RunQueue rq;                      // lock
+    std::uint64_t mpidr = 0;
+    std::uint64_t idle_counts = 0;    // counter units its idle task ran (sampled by the tick)
+    std::uint64_t migrations_in = 0;  // lock
 };
 
 // Cpu is not standard-layout (its run queue holds policy objects), but it has no virtual base: GCC
@@ -41,6 +45,7 @@ struct Cpu {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
 static_assert(offsetof(Cpu, current) == kCpuCurrentOffset, "current() in scheduler.h reads it there");
+static_assert(offsetof(Cpu, index) == arch::kPerCpuIndexOffset, "arch::cpu_index() reads it there");
 #pragma GCC diagnostic pop
 
 static_assert(static_cast<unsigned>(TaskKind::Kernel) == 0, "the switch path tests both kinds with one add");
@@ -52,6 +57,11 @@ static_assert(static_cast<unsigned>(TaskKind::Kernel) == 0, "the switch path tes
     return c;
 }
 [[gnu::always_inline]] inline Cpu& this_cpu() { return *cpu_pointer(); }
+
+// Every CPU's state (online or not: slots of CPUs that never came up stay unconstructed), and which
+// are online (bit n: cpu_at(n) is constructed and runs tasks). Defined in scheduler.cpp.
+Cpu& cpu_at(unsigned index);
+extern CpuMask g_online;
 
 inline Task* task_of(SchedEntity* e) { return reinterpret_cast<Task*>(e); }  // sched is a Task's first member
 

@@ -61,6 +61,15 @@ void interrupt_masked(Cpu& cpu, Task* t) {
     cpu.lock.unlock();
 }
 
+// The live task with this id, or nullptr. s_tasks_lock held.
+Task* find_task_locked(std::uint64_t id) {
+    for (lib::ListNode* n = s_all_tasks->first(); n != s_all_tasks->end(); n = n->next) {
+        Task* c = lib::list_entry<Task, &Task::all_link>(n);
+        if (c->id == id) return c;
+    }
+    return nullptr;
+}
+
 TaskInfo info_of(const Task* t) {
     TaskInfo i{};
     i.id = t->id;
@@ -75,6 +84,8 @@ TaskInfo info_of(const Task* t) {
     i.involuntary = t->involuntary_switches;
     i.parent_id = t->parent_id;
     i.idle = t->is_idle;
+    i.cpu = t->cpu;
+    i.affinity = t->sched.affinity;
     return i;
 }
 
@@ -111,6 +122,7 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     if (opts.policy != PolicyKind::RoundRobin && opts.policy != PolicyKind::FixedPriority)
         return lib::Error::InvalidArgument;
     if (opts.kind != TaskKind::Kernel && opts.kind != TaskKind::User) return lib::Error::InvalidArgument;
+    if ((opts.affinity & online_cpus()) == 0) return lib::Error::InvalidArgument;
     Task* t = new Task;
     if (!t) return lib::Error::NoMemory;
     auto stack = platform::kernel_stack_alloc();
@@ -126,6 +138,7 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     t->detached = opts.detached;
     t->sched.policy = opts.policy;
     t->sched.priority = opts.priority;
+    t->sched.affinity = opts.affinity & kAllCpus;
     t->context.x19_x28[0] = reinterpret_cast<std::uint64_t>(entry);
     t->context.x19_x28[1] = reinterpret_cast<std::uint64_t>(arg);
     t->context.lr = reinterpret_cast<std::uint64_t>(&task_trampoline);
@@ -226,14 +239,7 @@ lib::Status kill(std::uint64_t id) {
         Cpu& cpu = this_cpu();
         // Held throughout, so the task cannot be reclaimed under us.
         s_tasks_lock.lock();
-        Task* t = nullptr;
-        for (lib::ListNode* n = s_all_tasks->first(); n != s_all_tasks->end(); n = n->next) {
-            Task* c = lib::list_entry<Task, &Task::all_link>(n);
-            if (c->id == id) {
-                t = c;
-                break;
-            }
-        }
+        Task* t = find_task_locked(id);
         if (!t || t->state == TaskState::Zombie) {
             s_tasks_lock.unlock();
             arch::irq_restore(daif);
@@ -302,11 +308,31 @@ std::size_t task_count() {
 
 lib::Result<TaskInfo> task_info(std::uint64_t id) {
     arch::IrqSpinGuard g(s_tasks_lock);
-    for (lib::ListNode* l = s_all_tasks->first(); l != s_all_tasks->end(); l = l->next) {
-        Task* t = lib::list_entry<Task, &Task::all_link>(l);
-        if (t->id == id) return info_of(t);
-    }
+    if (Task* t = find_task_locked(id)) return info_of(t);
     return lib::Error::NotFound;
+}
+
+}  // namespace sched
+
+namespace sched {
+
+lib::Status set_affinity(std::uint64_t id, CpuMask mask) {
+    if (id == 0 || (mask & online_cpus()) == 0) return lib::Error::InvalidArgument;
+    arch::IrqSpinGuard g(s_tasks_lock);
+    Task* t = find_task_locked(id);
+    if (!t || t->state == TaskState::Zombie) return lib::Error::NotFound;
+    Cpu& cpu = cpu_at(t->cpu);
+    arch::SpinGuardIrqsOff rq(cpu.lock);
+    t->sched.affinity = mask & kAllCpus;
+    return {};
+}
+
+lib::Result<CpuMask> get_affinity(std::uint64_t id) {
+    if (id == 0) return lib::Error::InvalidArgument;
+    arch::IrqSpinGuard g(s_tasks_lock);
+    Task* t = find_task_locked(id);
+    if (!t || t->state == TaskState::Zombie) return lib::Error::NotFound;
+    return t->sched.affinity;
 }
 
 }  // namespace sched

@@ -42,7 +42,15 @@ inline bool irqs_enabled() { return (read_sysreg(daif) & (1u << 7)) == 0; }
 
 inline unsigned current_el() { return static_cast<unsigned>((read_sysreg(CurrentEL) >> 2) & 3); }
 inline std::uint64_t mpidr() { return read_sysreg(mpidr_el1); }
-inline unsigned cpu_index() { return static_cast<unsigned>(read_sysreg(mpidr_el1) & 0xff); }
+// The logical CPU number (0 = the boot CPU, then device-tree order), not MPIDR's affinity fields, which
+// may be sparse (Aff1 clusters). TPIDR_EL1 points at the CPU's per-CPU block (the scheduler's
+// sched::Cpu), whose 32-bit word at kPerCpuIndexOffset holds it; TPIDR_EL1 is 0 only on the boot CPU
+// before the scheduler is up. Secondary CPUs set it before their first C++ instruction.
+inline constexpr unsigned kPerCpuIndexOffset = 4;
+inline unsigned cpu_index() {
+    const std::uint64_t block = read_sysreg(tpidr_el1);
+    return block ? *reinterpret_cast<const std::uint32_t*>(block + kPerCpuIndexOffset) : 0;
+}
 
 inline std::uint64_t frame_pointer() { return reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)); }
 inline std::uint64_t stack_pointer() {
