@@ -19,6 +19,7 @@
 #include "kernel/panic.h"
 #include "kernel/process.h"
 #include "kernel/shell.h"
+#include "kernel/smp.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "sched/scheduler.h"
@@ -215,6 +216,7 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     initramfs::init(p.initrd_start, p.initrd_end, p.has_initrd);
     process_init();
     hal::timer::start_tick();
+    smp::start_secondaries(g_boot.options.maxcpus);
 
     // The first task runs the tests, the benchmarks or the console shell; this context becomes idle.
     auto first = sched::spawn(g_boot.options.init.empty() ? "shell" : "start-init", main_task, nullptr);
