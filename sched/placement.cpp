@@ -1,5 +1,5 @@
-// sched placement and balancing decisions (see placement.h). Each load is read once per call: the
-// snapshot may be filled concurrently, and one decision must not see two values for one CPU.
+// sched placement and balancing decisions (see placement.h). Each load is read once per call, so one
+// decision never sees two values for one CPU, however racily the kernel filled the snapshot.
 #include "sched/placement.h"
 
 #include <bit>
