@@ -17,31 +17,19 @@ SchedPolicy& RunQueue::policy_for(const SchedEntity& e) {
     __builtin_unreachable();
 }
 
-SchedEntity* RunQueue::steal(unsigned dest) {
-    const auto allowed = [dest](lib::ListNode* n) { return (entity_of(n)->affinity & cpu_bit(dest)) != 0; };
-    const lib::IntrusiveList& rr = m_round_robin.m_queue;
-    for (lib::ListNode* n = rr.back(); n && n != rr.end(); n = n->prev) {
-        if (!allowed(n)) continue;
-        SchedEntity* e = entity_of(n);
-        dequeue(*e);
-        return e;
-    }
-    for (unsigned level = 0; level < kPriorityLevels; ++level) {
-        if (!(m_fixed_priority.level_bitmap() & (1u << level))) continue;
-        const lib::IntrusiveList& l = m_fixed_priority.m_levels[level].list;
-        for (lib::ListNode* n = l.back(); n && n != l.end(); n = n->prev) {
-            if (!allowed(n)) continue;
-            SchedEntity* e = entity_of(n);
-            dequeue(*e);
-            return e;
-        }
-    }
-    return nullptr;
-}
-
 void RunQueue::dequeue(SchedEntity& e) {
     policy_for(e).dequeue(e);
     --m_size;
+}
+
+// Out of line: balancing is rare, and the hot paths above stay as they were.
+SchedEntity* RunQueue::steal(unsigned dest) {
+    KASSERT(dest < kMaxCpus);
+    // Round robin runs after every fixed-priority level, so its tail is what would run last here.
+    SchedEntity* e = m_round_robin.steal(dest);
+    if (!e) e = m_fixed_priority.steal(dest);
+    if (e) --m_size;
+    return e;
 }
 
 }  // namespace sched
