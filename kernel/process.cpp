@@ -179,7 +179,7 @@ bool process_exists(int pid) {
 }
 
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent, ExecFailure* failure) {
+                                    Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
     const std::int64_t r = load_program(path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
     switch (-r) {
@@ -213,7 +213,10 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->set_fd(0, console);
     p->set_fd(1, console->get());
     p->set_fd(2, console->get());
+    // Init before it can run: on another CPU it may run, and exit, before this returns.
+    if (as_init) set_init_process(p);
     if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
+        if (as_init) set_init_process(nullptr);
         for (int i = 0; i < p->fd_end; ++i)
             if (p->fds[i]) p->fds[i]->put();
         unlink_new_process(p);

@@ -101,9 +101,10 @@ struct Process {
 static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
 
 // Creates pid 1 (or any process without a parent) running `path` from the initramfs. When the
-// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h).
+// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h). as_init:
+// it is the init process (set_init_process) from before it first runs.
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent, ExecFailure* failure = nullptr);
+                                    Process* parent, ExecFailure* failure = nullptr, bool as_init = false);
 // The calling task's process (null for a kernel task): through the task, so that it stays right
 // wherever the task migrates.
 inline Process* current_process() { return static_cast<Process*>(sched::current()->process); }
