@@ -237,18 +237,8 @@ void take_fp(FpCpu& f, Process* p, unsigned cpu) {
     set_fp_access_for(s_fp[cpu], n, cpu);
 }
 
-// prev's FP state to memory when this CPU's registers hold it (it may run elsewhere next).
-[[gnu::noinline]] void save_fp_of(Process* p) { fpsimd_save(&p->fp); }
-
-// Scheduler hook, IRQs masked, run-queue lock held: prev's FP state saved, the next space's ASID and
-// FP access. Makes no call on its common path (calls only in tail position).
-void on_switch(sched::Task* prev, sched::Task* next) {
-    const unsigned cpu = asid_cpu();
-    FpCpu& f = s_fp[cpu];
-    if (prev->kind == sched::TaskKind::User) {
-        Process* p = static_cast<Process*>(prev->process);
-        if (p && holds_fp_of(f, p, cpu)) save_fp_of(p);
-    }
+// The next task's space and FP access (IRQs masked, lock held). Calls only in tail position.
+[[gnu::always_inline]] inline void switch_in(FpCpu& f, sched::Task* next, unsigned cpu) {
     Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
     if (!n) return leave_space(cpu);
     if (mm::AddressSpace* as = n->space) {
@@ -259,6 +249,23 @@ void on_switch(sched::Task* prev, sched::Task* next) {
         leave_space(cpu);  // an exiting process, on the empty table: this CPU runs no space now
     }
     set_fp_access_for(f, n, cpu);
+}
+
+// prev owns this CPU's FP registers: its state goes to memory first (it may run elsewhere next).
+[[gnu::noinline]] void switch_saving_fp(FpCpu& f, Process* prev, sched::Task* next, unsigned cpu) {
+    fpsimd_save(&prev->fp);
+    switch_in(f, next, cpu);
+}
+
+// Scheduler hook, IRQs masked, run-queue lock held: prev's FP state saved, the next space's ASID and
+// FP access. Makes no call on its common path (calls only in tail position). The owner is never a
+// kernel task, whose process is null.
+void on_switch(sched::Task* prev, sched::Task* next) {
+    const unsigned cpu = asid_cpu();
+    FpCpu& f = s_fp[cpu];
+    Process* p = static_cast<Process*>(prev->process);
+    if (__builtin_expect(p == f.owner, 0) && p && p->fp_cpu == cpu) return switch_saving_fp(f, p, next, cpu);
+    switch_in(f, next, cpu);
 }
 
 }  // namespace
