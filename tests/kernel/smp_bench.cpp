@@ -97,20 +97,20 @@ int ipi_second(void* p) {
 // A wake-up on one CPU to the woken task running on another (in WFI until then).
 KBENCH(ipi) {
     if (!(sched::online_cpus() & sched::cpu_bit(1))) {
-        kernel::kprintf("bench ipi: needs a second CPU online (boot with -smp 2); not measured\n");
-        return 0;
+        kernel::kprintf("bench ipi: needs a second CPU online (boot with -smp 2)\n");
+        return kernel::bench::kNotMeasured;
     }
     IpiRun r;
     sched::SpawnOptions opts{sched::PolicyKind::FixedPriority, 20, true};
     opts.affinity = sched::cpu_bit(1);
     // The second task first, so that it is blocked in down() (its CPU in WFI) before the first wake-up.
-    if (!sched::spawn("ipi-second", ipi_second, &r, opts).ok()) return 0;
+    if (!sched::spawn("ipi-second", ipi_second, &r, opts).ok()) return kernel::bench::kNotMeasured;
     sched::sleep_ns(1'000'000);
     opts.affinity = sched::cpu_bit(0);
-    if (!sched::spawn("ipi-first", ipi_first, &r, opts).ok()) return 0;
+    if (!sched::spawn("ipi-first", ipi_first, &r, opts).ok()) return kernel::bench::kNotMeasured;
     while (r.exited.load() != 2) sched::sleep_ns(1'000'000);
     const std::uint64_t hz = counter_hz();
-    if (hz == 0 || r.measured == 0) return 0;
+    if (hz == 0 || r.measured == 0) return kernel::bench::kNotMeasured;
     // Ticks -> ns of virtual time (instructions under icount), rounded, per hand-off.
     const std::uint64_t ns = r.total_ticks * 1'000'000'000ull / hz;
     return (ns + static_cast<std::uint64_t>(r.measured) / 2) / static_cast<std::uint64_t>(r.measured);
