@@ -100,7 +100,7 @@ KTEST(smp, each_online_cpu_checks_in_once) {
 // per-CPU state is used. Pinned tasks check they never leave their CPU; unpinned ones may migrate
 // between increments, never inside one. Each slot must end at exactly what its users counted.
 namespace {
-constexpr unsigned kIncrements = 3000;
+constexpr unsigned kIncrements = 2000;
 struct alignas(64) Slot {
     std::uint64_t count;  // only touched by the CPU it belongs to, with preemption disabled
 };
@@ -111,7 +111,7 @@ struct CounterArg {
     Counters* counters;
     unsigned pinned_to;  // kMaxCpus: not pinned
     std::uint64_t mine[kMaxCpus];
-    unsigned wrong_cpu;
+    unsigned wrong_cpu, switched_inside;
 };
 int count_on_this_cpu(void* p) {
     auto* a = static_cast<CounterArg*>(p);
@@ -119,11 +119,14 @@ int count_on_this_cpu(void* p) {
         sched::preempt_disable();
         const unsigned cpu = sched::this_cpu_index();
         if (a->pinned_to != kMaxCpus && cpu != a->pinned_to) a->wrong_cpu++;
+        const std::uint64_t switches = sched::switch_count();  // this CPU's
         volatile std::uint64_t& count = a->counters->slot[cpu].count;
         const std::uint64_t v = count;
-        for (int k = 0; k < 50; ++k) asm volatile("");  // a window for a tick or a migration
+        // A long window (most of the test's time): ticks land in it, and must not switch this CPU.
+        for (int k = 0; k < 2000; ++k) asm volatile("");
         count = v + 1;
         a->mine[cpu]++;
+        if (sched::switch_count() != switches || sched::this_cpu_index() != cpu) a->switched_inside++;
         sched::preempt_enable();
         sched::yield();
     }
@@ -140,9 +143,9 @@ KTEST(smp, per_cpu_counters_are_exact) {
     for (unsigned c = 0; c < kMaxCpus; ++c) {
         if (!online(c)) continue;
         for (unsigned k = 0; k < kPerCpu; ++k) {
-            args[n] = {&counters, c, {}, 0};
+            args[n] = {&counters, c, {}, 0, 0};
             KT_ASSERT(crew.add("percpu-pin", count_on_this_cpu, &args[n++], cpu_bit(c)));
-            args[n] = {&counters, kMaxCpus, {}, 0};
+            args[n] = {&counters, kMaxCpus, {}, 0, 0};
             KT_ASSERT(crew.add("percpu-any", count_on_this_cpu, &args[n++], sched::kAllCpus));
         }
     }
@@ -159,6 +162,7 @@ KTEST(smp, per_cpu_counters_are_exact) {
     KT_EXPECT_EQ(total, std::uint64_t{n} * kIncrements);
     for (unsigned i = 0; i < n; ++i) {
         KT_EXPECT_EQ(args[i].wrong_cpu, 0);
+        KT_EXPECT_EQ(args[i].switched_inside, 0);
         if (args[i].pinned_to != kMaxCpus) KT_EXPECT_EQ(args[i].mine[args[i].pinned_to], kIncrements);
     }
 }
@@ -175,9 +179,11 @@ struct Hammer {
     CpuMask held_on = 0;        // the CPUs that held it, guarded the same way
 };
 constexpr unsigned kHammerRounds = 2000;
-void bump(Hammer& h) {
+void bump(Hammer& h, bool may_sleep) {
     const std::uint64_t v = h.counter;
     for (int k = 0; k < 100; ++k) asm volatile("");  // widen the race window
+    // A sleeping lock is held across a switch now and then: the others must wait, even on one CPU.
+    if (may_sleep) sched::yield();
     h.counter = v + 1;
     h.held_on |= cpu_bit(sched::this_cpu_index());
 }
@@ -187,21 +193,21 @@ int hammer(void* p) {
         switch (h.kind) {
         case LockKind::Mutex: {
             sched::MutexGuard g(h.mutex);
-            bump(h);
+            bump(h, i % 16 == 0);
             break;
         }
         case LockKind::SpinLock: {
             arch::IrqSpinGuard g(h.spin);
-            bump(h);
+            bump(h, false);
             break;
         }
         case LockKind::Semaphore:
             h.sem.down();
-            bump(h);
+            bump(h, i % 16 == 0);
             h.sem.up();
             break;
         }
-        if (i % 64 == 0) sched::yield();
+        if (i % 64 == 1) sched::yield();
     }
     return 0;
 }
