@@ -8,6 +8,7 @@
 
 #include "hal/timer.h"
 #include "kernel/ktest.h"
+#include "kernel/log.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 
@@ -64,7 +65,7 @@ public:
     bool add(const char* name, sched::TaskEntry entry, void* arg, sched::CpuMask affinity) {
         if (m_count == kMax) return false;
         Member& m = m_members[m_count];
-        m = {this, entry, arg, 0};
+        m = {this, entry, arg, 0, false};
         sched::SpawnOptions opts{};
         opts.affinity = affinity;
         auto t = sched::spawn(name, trampoline, &m, opts);
@@ -79,8 +80,34 @@ public:
     }
     // Until every member returned; false at the hang guard (a member stuck, or a lost wake-up).
     bool wait_all() {
-        return wait_while_progressing([&] { return m_finished.load() == m_count; },
-                                      [&] { return std::uint64_t{m_finished.load()}; });
+        return wait_all([&] { return std::uint64_t{m_finished.load()}; });
+    }
+    // The same, with the members' own measure of progress (a count they increase as they work).
+    template <typename P>
+    bool wait_all(P&& progress) {
+        const bool done = wait_while_progressing([&] { return m_finished.load() == m_count; },
+                                                 [&] { return progress() + m_finished.load(); });
+        if (!done) report_stragglers();
+        return done;
+    }
+    // Prints where the members that have not returned are, and what each CPU runs and queues.
+    void report_stragglers() const {
+        for (unsigned i = 0; i < m_count; ++i) {
+            if (__atomic_load_n(&m_members[i].done, __ATOMIC_ACQUIRE)) continue;
+            auto info = sched::task_info(m_members[i].id);
+            if (!info.ok()) {
+                kernel::kprintf("    task %lu: gone\n", m_members[i].id);
+                continue;
+            }
+            kernel::kprintf("    task %lu (%s): %s on cpu %u, mask 0x%x\n", m_members[i].id, info.value().name,
+                            sched::state_name(info.value().state), info.value().cpu, info.value().affinity);
+        }
+        for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
+            auto cpu = sched::cpu_info(c);
+            if (cpu.ok())
+                kernel::kprintf("    cpu %u: runs task %lu (%s), %zu queued, %lu switches\n", c, cpu.value().current_id,
+                                cpu.value().current_name, cpu.value().queued, cpu.value().switches);
+        }
     }
     unsigned size() const { return m_count; }
     unsigned finished() const { return m_finished.load(); }
@@ -92,12 +119,14 @@ private:
         sched::TaskEntry entry;
         void* arg;
         std::uint64_t id;
+        bool done;  // returned (written by the member, release)
     };
     static int trampoline(void* p) {
         auto* m = static_cast<Member*>(p);
         Crew* crew = m->crew;
         crew->m_gate.wait_until([&] { return crew->m_open; });
         const int status = m->entry(m->arg);
+        __atomic_store_n(&m->done, true, __ATOMIC_RELEASE);
         crew->m_finished++;  // the last touch of the crew: it may be gone right after
         return status;
     }

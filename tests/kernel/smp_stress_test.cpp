@@ -48,11 +48,16 @@ struct Snapshot {
 namespace {
 constexpr unsigned kHerd = 1000;
 struct Herd {
+    sched::WaitQueue gate;
+    bool open = false;  // guarded by gate's lock
     std::atomic<bool> release{false};
     std::atomic<unsigned> started{0}, exited{0};
 };
 int graze(void* p) {
     auto* h = static_cast<Herd*>(p);
+    // Blocked until all are spawned: yielding meanwhile, they would leave the spawning test a
+    // thousandth of its CPU.
+    h->gate.wait_until([&] { return h->open; });
     h->started++;
     while (!h->release.load(std::memory_order_relaxed)) sched::yield();
     h->exited++;
@@ -67,6 +72,8 @@ KTEST(smp, a_thousand_tasks_spread_evenly_over_the_cpus) {
     for (; spawned < kHerd; ++spawned)
         if (!sched::spawn("herd", graze, &herd).ok()) break;
     KT_EXPECT_EQ(spawned, kHerd);
+    herd.gate.with_lock([&] { return herd.open = true; });
+    herd.gate.wake_all();
     KT_EXPECT(wait_for([&] { return herd.started.load() == spawned; }));
     // A CPU's load: the tasks queued on it, and the one it runs unless that is its idle task (this
     // test's own task counts where it runs, as the balancer sees it). Balancing is eventual: look
