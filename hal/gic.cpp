@@ -89,7 +89,11 @@ private:
     // GICD_ITARGETSR0-7 are banked and read-only: each byte reads as the calling CPU's own interface
     // bit (IHI 0048B 4.3.12), which is what SGIR's target list and the SPI targets use. Not MPIDR:
     // the GIC numbers its (at most 8) interfaces its own way.
-    std::uint32_t own_target() { return m_dist.read32(kGicdItargetsr) & 0xff; }
+    // A uniprocessor GIC (QEMU with one CPU) has them RAZ: its one interface is bit 0.
+    std::uint32_t own_target() {
+        const std::uint32_t t = m_dist.read32(kGicdItargetsr) & 0xff;
+        return t != 0 ? t : 1;
+    }
     std::uint8_t m_targets[kMaxCpus] = {};
     static constexpr std::uint64_t kGiccCtlr = 0x00;
     static constexpr std::uint64_t kGiccPmr = 0x04;

@@ -163,14 +163,17 @@ void on_irq_exit(arch::TrapFrame& frame, bool from_user) {
 
 }  // namespace
 
-// The task may migrate between reading the flags and yielding: then it yields on the other CPU,
-// which costs a switch at most.
+// Without masking IRQs on the common path: a task that migrates between reading the block and the
+// flags reads the new CPU's, where its own preempt_count is just as much 0 (a task that has
+// disabled preemption cannot migrate). The flag is cleared with IRQs masked, on the CPU it is then on.
 void maybe_preempt() {
     Cpu& cpu = this_cpu();
-    if (need_resched(cpu) && cpu.preempt_count == 0 && arch::irqs_enabled()) {
-        set_need_resched(cpu, false);
-        yield();
+    if (!(need_resched(cpu) && cpu.preempt_count == 0 && arch::irqs_enabled())) return;
+    {
+        arch::IrqGuard masked;
+        set_need_resched(this_cpu(), false);
     }
+    yield();
 }
 
 bool make_ready_on(Cpu& from, Cpu& to, Task* t) {
