@@ -107,7 +107,7 @@ bool cmd_bench(const ParsedLine& line) {
 const Command kCommands[] = {
     {"help", "help", "list commands", cmd_help},
     {"uptime", "uptime", "time since boot and ticks", cmd_uptime},
-    {"ps", "ps", "processes by PID, then kernel tasks (kN); CPU: where", cmd_ps},
+    {"ps", "ps", "processes by PID, then kernel tasks (kN), with CPUs", cmd_ps},
     {"cpus", "cpus", "each CPU: current task, queue, switches, idle time", cmd_cpus},
     {"run", "run PROGRAM [ARGS] [&]", "a program; bare names from /bin /sbin /usr/bin", cmd_run},
     {"jobs", "jobs", "background jobs and their state", cmd_jobs},

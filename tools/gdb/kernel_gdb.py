@@ -2,10 +2,12 @@
 
 Loaded by tools/gdbinit (so by `make gdb`); by hand: `source tools/gdb/kernel_gdb.py`.
 
-  k-ps                 every task: id, pid, name, state, CPU, policy/priority, saved pc and function
+  k-ps                 every task: id, pid, name, state, CPU (* = running there), policy/priority,
+                       saved pc and function
   k-bt [-fp] ID        backtrace of task ID (`k-bt pid N` for a process): a running task's live
                        frames; a switched-out one from the context cpu_switch_to saved (x19-x30, sp)
-  k-runq               each CPU's current task and run queue, then the timer queue (sleepers)
+  k-runq [CPU]         each CPU's (or one CPU's) current task, run queue and timer queue (sleepers)
+  k-cpus               each online CPU: GDB thread, MPIDR, current task, queue length, switches
   k-log                the kernel log buffer, or what the console holds when there is none
 
 Everything is found by name through the symbols and DWARF types (fields by name, offsets from the
@@ -175,20 +177,29 @@ def task_at(addr):
 
 
 def cpus():
-    """(index, Cpu value) of each CPU whose scheduler state is set up (an idle task assigned).
-    Today the slots are raw storage (s_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed per CPU."""
+    """(index, Cpu value) of each online CPU (bit n of sched::g_online: cpu_at(n) is constructed
+    and runs tasks). The slots are raw storage (s_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed
+    per CPU. Before the boot CPU goes online (g_online still 0) or in a kernel without g_online:
+    the slots with an idle task assigned."""
     cpu_type = find_type("sched", "Cpu")
     storage = find_var("sched", "s_cpu_storage")
     t = storage.type.strip_typedefs()
     count = t.range()[1] + 1 if t.code == gdb.TYPE_CODE_ARRAY else 1
     stride = t.target().sizeof if t.code == gdb.TYPE_CODE_ARRAY else t.sizeof
     base = u64(storage.address)
+    online_var = find_var("sched", "g_online", required=False)
+    online = u64(online_var) if online_var is not None else 0
     result = []
     for i in range(count):
         cpu = gdb.Value(base + i * stride).cast(cpu_type.pointer()).dereference()
-        if u64(cpu["idle"]) != 0:
+        if (online >> i) & 1 if online else u64(cpu["idle"]) != 0:
             result.append((i, cpu))
     return result
+
+
+def online_mask():
+    v = find_var("sched", "g_online", required=False)
+    return u64(v) if v is not None else None
 
 
 def all_tasks():
@@ -268,12 +279,25 @@ class KernelCommand(gdb.Command):
 
 # ---- k-ps
 
+def cpu_column(task, running_cpu):
+    """Task::cpu (where it runs, last ran or is queued), with a '*' when it is that CPU's current
+    task. A task some CPU runs that does not name it (never, unless read mid-update) shows both."""
+    named = int(task["cpu"]) if has_field(task, "cpu") else None
+    if running_cpu is None:
+        return "-" if named is None else str(named)
+    if named is None or named == running_cpu:
+        return f"{running_cpu}*"
+    return f"{running_cpu}*(names {named})"
+
+
 class KPs(KernelCommand):
     """List every kernel task: id, pid (user tasks), name, state, CPU, policy and priority, saved pc.
 Usage: k-ps
-STATE is the scheduler's: running (some CPU's current task; its CPU in CPU), ready, blocked (on a
-wait queue), sleeping (blocked on the timer queue alone), zombie, init. PC is where the task resumes:
-the live pc of a running task's CPU, else the return address cpu_switch_to saved."""
+STATE is the scheduler's: running (some CPU's current task), ready, blocked (on a wait queue),
+sleeping (blocked on the timer queue alone), zombie, init. CPU is Task::cpu: the CPU it runs on,
+last ran on or is queued on; '*' marks each CPU's current task (every CPU has an idle task, id 0).
+PC is where the task resumes: the live pc of a running task's CPU (its GDB thread), else the return
+address cpu_switch_to saved."""
 
     def __init__(self):
         super().__init__("k-ps")
@@ -290,7 +314,7 @@ the live pc of a running task's CPU, else the return address cpu_switch_to saved
             pid = pid_of(t)
             policy = "fixed" if enum_name(t["sched"]["policy"]) == "FixedPriority" else "rr"
             rows.append((str(int(t["id"])), "-" if pid is None else str(pid), cstr(t["name"]),
-                         state_text(t, cpu_of), "-" if cpu is None else str(cpu),
+                         state_text(t, cpu_of), cpu_column(t, cpu),
                          f"{policy}/{int(t['sched']['priority'])}", f"{pc:#018x}", symbolize(pc),
                          f"{addr:#x}"))
         header = ("ID", "PID", "NAME", "STATE", "CPU", "PRIO", "PC", "FUNCTION", "TASK")
@@ -434,24 +458,50 @@ def backtrace_from_context(ctx):
                                ", ".join(f"{r}={saved[r]:#x}" for r in names) + ". Do not continue.")
 
 
-# ---- k-runq
+# ---- k-runq and k-cpus
+
+def parse_cpu_arg(arg, usage):
+    """None for every CPU, else the CPU number given (which must be online)."""
+    words = arg.split()
+    if not words:
+        return None
+    if len(words) != 1 or not words[0].isdigit():
+        raise gdb.GdbError(f"usage: {usage}")
+    n = int(words[0])
+    online = [i for i, _ in cpus()]
+    if n not in online:
+        raise gdb.GdbError(f"CPU {n} is not online (online: {', '.join(map(str, online))})")
+    return n
+
+
+def timer_queue_of(cpu):
+    """A CPU's timer queue (Cpu::timers), or the single global one of a one-CPU kernel."""
+    if has_field(cpu, "timers"):
+        return cpu["timers"]
+    return find_var("sched", "s_timers")
+
 
 class KRunq(KernelCommand):
-    """Print each CPU's scheduler state and run queue, then the timer queue.
-Usage: k-runq
-Run queues list ready tasks in the order they will run: FixedPriority levels from the highest, then
-RoundRobin. The timer queue lists armed timed wake-ups by deadline (counter units; the distance from
-the CPU's last tick in ms when the counter frequency is known)."""
+    """Print each CPU's scheduler state, run queue and timer queue.
+Usage: k-runq [CPU]
+Without CPU: every online CPU. Run queues list ready tasks in the order they will run:
+FixedPriority levels from the highest, then RoundRobin. Each CPU's timer queue lists the timed
+wake-ups of the tasks that slept on it, by deadline (counter units; the distance from that CPU's
+last tick in ms when the counter frequency is known)."""
 
     def __init__(self):
         super().__init__("k-runq")
 
     @command_errors
     def invoke(self, arg, from_tty):
+        only = parse_cpu_arg(arg, "k-runq [CPU]")
         task_t = task_type()
         entity_to_task = field_offset(task_t, "sched") + field_offset(find_type("sched", "SchedEntity"), "run_link")
+        per_cpu_timers = False
         last_tick = 0
         for i, cpu in cpus():
+            if only is not None and i != only:
+                continue
             cur = task_at(u64(cpu["current"]))
             last_tick = u64(cpu["last_tick"])
             rq = cpu["rq"]
@@ -475,7 +525,52 @@ the CPU's last tick in ms when the counter frequency is known)."""
                 queued += len(nodes)
             if queued == 0:
                 print("  run queue empty")
-        print_timer_queue(task_t, last_tick)
+            if has_field(cpu, "timers"):
+                per_cpu_timers = True
+                print_timer_queue(task_t, cpu["timers"], last_tick, f"  CPU {i} timer queue")
+        if not per_cpu_timers:
+            print_timer_queue(task_t, find_var("sched", "s_timers"), last_tick, "timer queue")
+
+
+class KCpus(KernelCommand):
+    """List each online CPU: its GDB thread, MPIDR, current task, queue length and counters.
+Usage: k-cpus
+One line per CPU of sched::g_online (the scheduler's per-CPU state), then its live pc from GDB's
+thread for it (QEMU shows CPU n as thread n+1: `thread N` selects it, `info threads` lists them).
+QUEUED counts ready tasks waiting in its run queue (not the current one); SWITCHES its context
+switches since it came up; IDLE its idle task's time in counter units; MIGR-IN tasks placed on it
+from another CPU or pulled by it; TIMERS its armed timed wake-ups."""
+
+    def __init__(self):
+        super().__init__("k-cpus")
+
+    @command_errors
+    def invoke(self, arg, from_tty):
+        if arg.split():
+            raise gdb.GdbError("usage: k-cpus")
+        online = online_mask()
+        live = live_pcs()
+        threads = {}
+        for th in gdb.selected_inferior().threads():
+            threads[cpu_index(th)] = th.num
+        rows = []
+        for i, cpu in cpus():
+            cur = task_at(u64(cpu["current"]))
+            name = f"{int(cur['id'])} {cstr(cur['name'])}"
+            pid = pid_of(cur)
+            if pid is not None:
+                name += f" (pid {pid})"
+            counter = lambda f: str(u64(cpu[f])) if has_field(cpu, f) else "-"  # noqa: E731
+            pc = live.get(i)
+            rows.append((str(i), str(threads.get(i, "-")), f"{u64(cpu['mpidr']):#x}" if has_field(cpu, "mpidr") else "-",
+                         name, str(int(cpu["rq"]["m_size"])), str(int(cpu["switches"])), counter("idle_counts"),
+                         counter("migrations_in"), str(int(timer_queue_of(cpu)["m_size"])),
+                         "-" if pc is None else f"{pc:#018x} {symbolize(pc)}"))
+        print(f"online CPUs: {len(rows)}" + (f" (g_online {online:#x})" if online is not None else ""))
+        header = ("CPU", "THREAD", "MPIDR", "CURRENT", "QUEUED", "SWITCHES", "IDLE", "MIGR-IN", "TIMERS", "PC")
+        widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+        for r in [header] + rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def describe(task_addr):
@@ -499,14 +594,15 @@ def timer_entries(root):
     return out
 
 
-def print_timer_queue(task_t, now):
-    q = find_var("sched", "s_timers")
+def print_timer_queue(task_t, q, now, title):
     entries = sorted(timer_entries(q["m_root"]), key=lambda e: (u64(e["deadline"]), u64(e["seq"])))
     freq = None
-    timer_state = find_var("hal::timer", "s", required=False)
-    if timer_state is not None and has_field(timer_state, "freq"):
-        freq = u64(timer_state["freq"]) or None
-    print(f"timer queue: {int(q['m_size'])} armed")
+    for name in ("g", "s"):  # the timer driver's state block (hal/timer.cpp), as it is named now or was
+        timer_state = find_var("hal::timer", name, required=False)
+        if timer_state is not None and has_field(timer_state, "freq"):
+            freq = u64(timer_state["freq"]) or None
+            break
+    print(f"{title}: {int(q['m_size'])} armed")
     timer_off = field_offset(task_t, "timer")
     for e in entries:
         deadline = u64(e["deadline"])
@@ -518,7 +614,7 @@ def print_timer_queue(task_t, now):
         # Tasks embed their TimerEntry as Task::timer; another owner would not be a task.
         t = task_at(owner)
         who = describe(owner) if u64(t["timer"].address) == u64(e.address) else f"entry {u64(e.address):#x}"
-        print(f"  deadline {deadline}{when}: task {who}")
+        print(f"    deadline {deadline}{when}: task {who}")
 
 
 # ---- k-log
@@ -560,4 +656,5 @@ Usage: k-log"""
 KPs()
 KBt()
 KRunq()
+KCpus()
 KLog()
