@@ -92,18 +92,23 @@ enum class Halt : std::uint32_t { Running, Stopped, PanickedToo };
 struct Halted {
     char task[40];       // what it ran: "NAME (id N)", written before `how`
     std::uint32_t how;   // Halt, stored with release once task is written
-    bool parking;        // this CPU's own: a fault while recording (a corrupt task) must not recurse
+    Halt parking;        // this CPU's own: Running until park() is entered, then why
 };
 Halted s_halted[sched::kMaxCpus];
 
 // Records what this CPU ran and parks it for good, IRQs masked (the interrupted context is never
-// resumed: the SGI is never acknowledged to the end, which no longer matters).
+// resumed, and the SGI that brought it here never gets its end of interrupt: nothing will run here).
 [[noreturn]] void park(Halt how) {
     arch::irq_disable();
     Halted& me = s_halted[arch::cpu_index()];
-    if (me.parking)  // faulted while recording below: came back here through the panic path
+    if (me.parking != Halt::Running) {
+        // Faulted while recording below (a corrupt task) and came back through the panic path: say
+        // so rather than recurse, keeping the first reason.
+        lib::snformat(me.task, sizeof me.task, "a task it could not read");
+        __atomic_store_n(&me.how, static_cast<std::uint32_t>(me.parking), __ATOMIC_RELEASE);
         for (;;) arch::wfi();
-    me.parking = true;
+    }
+    me.parking = how;
     const sched::Task* t = sched::current();
     if (t) lib::snformat(me.task, sizeof me.task, "%s (id %llu)", t->name, static_cast<unsigned long long>(t->id));
     else lib::snformat(me.task, sizeof me.task, "no task");
