@@ -179,11 +179,11 @@ def task_at(addr):
 
 def cpus():
     """(index, Cpu value) of each online CPU (bit n of sched::g_online: cpu_at(n) is constructed
-    and runs tasks). The slots are raw storage (s_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed
+    and runs tasks). The slots are raw storage (g_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed
     per CPU. Before the boot CPU goes online (g_online still 0) or in a kernel without g_online:
     the slots with an idle task assigned."""
     cpu_type = find_type("sched", "Cpu")
-    storage = find_var("sched", "s_cpu_storage")
+    storage = find_var("sched", "g_cpu_storage")
     t = storage.type.strip_typedefs()
     count = t.range()[1] + 1 if t.code == gdb.TYPE_CODE_ARRAY else 1
     stride = t.target().sizeof if t.code == gdb.TYPE_CODE_ARRAY else t.sizeof

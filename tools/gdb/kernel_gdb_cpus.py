@@ -111,7 +111,7 @@ from another CPU or pulled by it; TIMERS its armed timed wake-ups."""
             counter = lambda f: str(u64(cpu[f])) if has_field(cpu, f) else "-"  # noqa: E731
             pc = live.get(i)
             rows.append((str(i), str(threads.get(i, "-")), f"{u64(cpu['mpidr']):#x}" if has_field(cpu, "mpidr") else "-",
-                         name, str(int(cpu["rq"]["m_size"])), str(int(cpu["switches"])), counter("idle_counts"),
+                         name, str(int(cpu["rq"]["m_size"])), str(int(cpu["switches"])), str(u64(task_at(u64(cpu["idle"]))["cpu_counts"])),
                          counter("migrations_in"), str(int(timer_queue_of(cpu)["m_size"])),
                          "-" if pc is None else f"{pc:#018x} {symbolize(pc)}"))
         print(f"online CPUs: {len(rows)}" + (f" (g_online {online:#x})" if online is not None else ""))
