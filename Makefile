@@ -32,7 +32,7 @@ BENCH_KERNEL = $(if $(filter all,$(BENCH_WORDS)),all,$(subst $(space),$(comma),$
 BENCH_USER = $(if $(filter all,$(BENCH_WORDS)),all,$(filter $(USER_BENCHES),$(BENCH_WORDS)))
 BENCH_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --config $(BENCH_CONFIG) $(QEMU_MACHINE) --check bench --timeout 600
 
-.PHONY: all kernel run test host-test kernel-test bench debug gdb clean setup help
+.PHONY: all kernel run test host-test kernel-test bench soak debug gdb clean setup help
 
 all: kernel
 
@@ -44,6 +44,7 @@ help:
 	@echo "  make host-test    host tests only ($(HOST_BUILD))"
 	@echo "  make kernel-test  kernel, user-space and GDB tests under QEMU only (CTest in $(BUILD))"
 	@echo "  make bench        benchmarks under -icount shift=0 (instruction-exact), kernel then user space"
+	@echo "  make soak         60 s of fork/pipe/exit load on 4 CPUs in real time (/bin/soak as init), then poweroff"
 	@echo "  make debug        boot halted at reset with a GDB server on localhost:1234"
 	@echo "  make gdb          gdb-multiarch with tools/gdbinit (k-ps, k-bt, k-runq, k-log), attached to make debug"
 	@echo "  make setup        install the build tools (tools/setup.sh)"
@@ -88,6 +89,12 @@ bench: kernel
 	@$(SETUP) run
 	$(if $(BENCH_KERNEL),$(BENCH_RUN) --append "bench=$(BENCH_KERNEL) $(APPEND)")
 	$(if $(BENCH_USER),$(BENCH_RUN) --initrd $(INITRD) --append "init=/bin/bench $(filter-out all,$(BENCH_USER))")
+
+# The full soak: /bin/soak as init for 60 seconds on 4 CPUs, real time (512M unless MEM says otherwise).
+soak: kernel
+	@$(SETUP) run
+	$(QEMU_RUN) --smp 4 $(if $(MEM),,--memory 512M) --append "init=/bin/soak 60 $(APPEND)" --check exit --timeout 600 \
+	    --expect "^soak: 60 seconds, [0-9]+ rounds, [0-9]+ forks, [0-9]+ pipe messages: ok$$" --forbid FAILED
 
 debug: kernel
 	@$(SETUP) run
