@@ -293,7 +293,7 @@ namespace {
 // the others starves. A spinner that never runs at all fails the same way, unless none run, which
 // leaves the parent blocked in read until the runner's timeout.
 void spinners_all_progress(bool pinned) {
-    constexpr long kReports = 20, kMaxGap = 5000;
+    constexpr long kReports = 20, kMaxGap = 50000;
     const CpuSet all = affinity_of();
     const unsigned n = all.count();
     REQUIRE(n >= 1 && n <= 64);
