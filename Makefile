@@ -6,6 +6,7 @@ HOST_BUILD ?= $(BUILD)/host
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 QEMU_CONFIG ?= a53-gicv2
 MEM ?=
+SMP ?= 2
 APPEND ?=
 INITRD ?= $(BUILD)/initramfs.cpio
 UBOOT ?=
@@ -17,7 +18,7 @@ SETUP = tools/setup.sh
 MAKEFLAGS += --no-print-directory
 
 QEMU_MACHINE = $(if $(MEM),--memory $(MEM)) $(if $(UBOOT),--uboot $(UBOOT))
-QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(QEMU_CONFIG) $(QEMU_MACHINE)
+QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(QEMU_CONFIG) $(QEMU_MACHINE) --smp $(SMP)
 
 # make bench: the bench machine (cortex-a53, 512M) unless QEMU_CONFIG is given on the command line or
 # in the environment. BENCH picks benchmarks by name (space- or comma-separated, "all" for every
@@ -54,6 +55,7 @@ help:
 	@echo "  INITRD=file       initramfs for run/debug (default $(BUILD)/initramfs.cpio; $(BUILD)/glibc_initramfs.cpio has the glibc programs)"
 	@echo "  QEMU_CONFIG=name  machine for run/debug/bench (a53-gicv2 a57-gicv3 a72-gicv3-el2 max-gicv2-el2-2g bench; see tools/qemu_run.py)"
 	@echo "  MEM=size          RAM size, e.g. MEM=2G (default: the configuration's)"
+	@echo "  SMP=n             CPUs for run/debug (default 2; the kernel starts at most 8; maxcpus= in APPEND limits it)"
 	@echo "  UBOOT=u-boot.bin  boot through U-Boot's booti, e.g. UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin"
 	@echo "  BENCH=names       benchmarks for make bench, e.g. BENCH=boot or BENCH=syscall,fork (default all)"
 	@echo "  BUILD=dir         build directory (default build); JOBS=n parallel build jobs (default nproc)"

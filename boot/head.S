@@ -1,7 +1,9 @@
 // The kernel's entry: the arm64 Linux Image header, then the boot CPU's path from the bootloader
 // (MMU off, at EL2 or EL1, x0 = device-tree PA) to kmain() in the upper half. Secondary CPUs that enter
 // here are parked. Nothing here may use an absolute address before the MMU is on: adrp/add only.
+#include "arch/aarch64/cpu_context.h"
 #include "arch/aarch64/sysreg_bits.h"
+#include "boot/secondary_boot.h"
 
 .macro adr_l reg, sym
     adrp \reg, \sym
@@ -41,7 +43,6 @@ primary_entry:
     mrs     x26, sctlr_el2
     bl      el2_to_el1
 1:  msr     daifset, #0xf           // all exceptions masked until the vectors are installed
-    msr     tpidr_el1, xzr          // no per-CPU data yet: sched::current() reads null until init
     ldr     x0, =SCTLR_EL1_MMU_OFF
     msr     sctlr_el1, x0           // known state: MMU and caches off, whatever the loader left
     isb
@@ -119,6 +120,9 @@ upper_half_entry:
     .cfi_undefined x30              // for debuggers: the outermost frame, no caller to unwind to
     ldr     x0, =boot_stack_top
     mov     sp, x0                  // the same stack, now through its upper-half address
+    ldr     x0, =boot_percpu
+    msr     tpidr_el1, x0           // per-CPU block until sched::init: CPU 0
+    msr     sp_el0, xzr             // no current task yet (sched::current)
     mov     x29, xzr                // the backtrace ends here
     mov     x30, xzr
     ldr     x0, =exception_vectors
@@ -167,10 +171,65 @@ el2_to_el1:
     msr     elr_el2, x30            // "return" to our caller, at EL1
     eret
 
-// Secondary CPUs entered through the image (spin-table loaders): wait; SMP will start them via PSCI.
+// Secondary CPUs entered through the image (spin-table loaders): wait; the kernel starts the CPUs
+// it uses through PSCI CPU_ON at secondary_entry instead.
 park:
     wfe
     b       park
+
+// A secondary CPU, started by PSCI CPU_ON (kernel/smp.cpp): MMU off, at EL2 or EL1 (as the boot
+// CPU was), x0 = the physical address of its SecondaryBoot record (boot/secondary_boot.h). The same
+// EL1 set-up as the boot CPU's, then the MMU on with the boot identity map in TTBR0 (to survive the
+// switch) and the kernel's own table in TTBR1, and into C++ in the upper half on its idle stack.
+    .globl secondary_entry
+secondary_entry:
+    mov     x19, x0
+    mrs     x0, CurrentEL
+    lsr     x0, x0, #2
+    cmp     x0, #2
+    b.ne    1f
+    bl      el2_to_el1
+1:  msr     daifset, #0xf
+    ldr     x0, =SCTLR_EL1_MMU_OFF
+    msr     sctlr_el1, x0
+    isb
+    ldr     x0, =CPACR_FPEN_ALL
+    msr     cpacr_el1, x0
+    // Everything is read from the record now, with the MMU off (the boot CPU cleaned it to memory).
+    ldp     x0, x1, [x19, #SB_MAIR]
+    msr     mair_el1, x0
+    msr     tcr_el1, x1
+    ldp     x0, x1, [x19, #SB_TTBR0]
+    msr     ttbr0_el1, x0
+    msr     ttbr1_el1, x1
+    ldp     x20, x21, [x19, #SB_SP]     // x20 = sp, x21 = per-CPU block
+    ldr     x22, [x19, #SB_ENTRY]
+    isb
+    tlbi    vmalle1                 // nothing from before this boot may survive (local: only ours)
+    dsb     nsh
+    isb
+    ldr     x0, =SCTLR_EL1_KERNEL
+    msr     sctlr_el1, x0
+    isb
+    ldr     x0, =secondary_upper_half
+    br      x0
+
+secondary_upper_half:
+    .cfi_startproc
+    .cfi_undefined x30              // for debuggers: the outermost frame of this CPU
+    mov     sp, x20
+    msr     tpidr_el1, x21
+    msr     sp_el0, xzr             // its idle task is made current in C++
+    mov     x29, xzr
+    mov     x30, xzr
+    ldr     x0, =exception_vectors
+    msr     vbar_el1, x0
+    isb
+    mov     x0, x21
+    blr     x22                     // never returns
+2:  wfe
+    b       2b
+    .cfi_endproc
 
     .ltorg
 
@@ -184,6 +243,13 @@ boot_stack_bottom:
     .skip   32768
     .globl boot_stack_top
 boot_stack_top:
+
+// The boot CPU's per-CPU block until sched::init gives it its own: logical CPU 0 (arch::cpu_index
+// reads PERCPU_INDEX), no current task.
+    .section .bss.boot_percpu, "aw", %nobits
+    .balign 16
+boot_percpu:
+    .skip   16
 
 // What the loader handed over (kernel/boot_info.h, BootEntryState): x1, x2, x3, DAIF, SCTLR.
     .section .bss.boot_entry, "aw", %nobits

@@ -134,6 +134,12 @@ add_test(NAME qemu.user-asid8.test_process COMMAND ${QEMU_RUN} --config a57-gicv
     --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "asid_bits=8 init=/bin/test_process" --check tests
     --expect "ASIDs \\(8 bits\\): [1-9][0-9]* rollovers" --timeout 240)
 set_tests_properties(qemu.user-asid8.test_process PROPERTIES TIMEOUT 300)
+# ... and with four CPUs in real time: spaces move between CPUs and roll over while every CPU is
+# busy (each CPU's running slot taken at the rollover, a CPU that left a space publishing it).
+add_test(NAME qemu.user-asid8-smp4.test_process COMMAND ${QEMU_RUN} --config a72-gicv3-el2 --smp 4 --memory 512M
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "asid_bits=8 init=/bin/test_process" --check tests
+    --expect "ASIDs \\(8 bits\\): [1-9][0-9]* rollovers" --timeout 240)
+set_tests_properties(qemu.user-asid8-smp4.test_process PROPERTIES TIMEOUT 300)
 
 # Console writes from several processes never interleave: three writers print 6000-byte lines of one
 # letter each (longer than the console's 4 KiB pieces, with write and a two-vector writev) with a 1 ms

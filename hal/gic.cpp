@@ -6,6 +6,7 @@
 #include <new>
 
 #include "arch/aarch64/cpu.h"
+#include "hal/device_tree.h"
 
 namespace hal {
 
@@ -50,6 +51,7 @@ public:
     void init_distributor() override {
         m_dist.write32(kGicdCtlr, 0);
         const unsigned lines = line_count(m_dist);
+        const std::uint32_t target_byte = own_target();
         for (unsigned i = 32; i < lines; i += 32) {
             m_dist.write32(kGicdIcenabler + i / 8, 0xffffffff);
             m_dist.write32(kGicdIcpendr + i / 8, 0xffffffff);
@@ -57,11 +59,12 @@ public:
         }
         for (unsigned i = 32; i < lines; i += 4) {
             m_dist.write32(kGicdIpriorityr + i, 0xa0a0a0a0);
-            m_dist.write32(kGicdItargetsr + i, 0x01010101);  // every SPI to CPU 0 until SMP
+            m_dist.write32(kGicdItargetsr + i, target_byte * 0x01010101u);  // every SPI to the boot CPU
         }
         m_dist.write32(kGicdCtlr, 1);  // forward Group 0
     }
     void init_cpu() override {
+        m_targets[arch::cpu_index()] = static_cast<std::uint8_t>(own_target());
         m_dist.write32(kGicdIgroupr, 0);  // banked: this CPU's SGIs and PPIs in Group 0
         m_cpu.write32(kGiccPmr, 0xff);     // every priority passes the mask
         m_cpu.write32(kGiccBpr, 0);        // no preemption grouping subtleties
@@ -76,13 +79,22 @@ public:
     void set_edge_triggered(std::uint32_t id, bool edge) override { if (id >= 32) set_config_bits(m_dist, id, edge); }
     std::uint32_t acknowledge() override { return m_cpu.read32(kGiccIar) & 0x3ff; }
     void end_of_interrupt(std::uint32_t id) override { m_cpu.write32(kGiccEoir, id); }
-    void send_sgi(std::uint32_t id, std::uint64_t target_mpidr) override {
+    void send_sgi(std::uint32_t id, unsigned cpu) override {
         arch::dsb_ishst();  // data the target will read is visible before the SGI is
-        m_dist.write32(kGicdSgir, (1u << (16 + (target_mpidr & 7))) | (id & 0xf));
+        m_dist.write32(kGicdSgir, (std::uint32_t{m_targets[cpu]} << 16) | (id & 0xf));
     }
     unsigned version() const override { return 2; }
 
 private:
+    // GICD_ITARGETSR0-7 are banked and read-only: each byte reads as the calling CPU's own interface
+    // bit (IHI 0048B 4.3.12), which is what SGIR's target list and the SPI targets use. Not MPIDR:
+    // the GIC numbers its (at most 8) interfaces its own way.
+    // A uniprocessor GIC (QEMU with one CPU) has them RAZ: its one interface is bit 0.
+    std::uint32_t own_target() {
+        const std::uint32_t t = m_dist.read32(kGicdItargetsr) & 0xff;
+        return t != 0 ? t : 1;
+    }
+    std::uint8_t m_targets[kMaxCpus] = {};
     static constexpr std::uint64_t kGiccCtlr = 0x00;
     static constexpr std::uint64_t kGiccPmr = 0x04;
     static constexpr std::uint64_t kGiccBpr = 0x08;
@@ -116,14 +128,18 @@ public:
     }
 
     void init_cpu() override {
-        find_my_redistributor();
+        const unsigned cpu = arch::cpu_index();
+        const MmioRegion rd = find_my_redistributor();
+        m_sgi[cpu] = MmioRegion(rd.base() + kSgiFrame);
+        m_sgi1r[cpu] = sgi1r_target(arch::mpidr());
+        const MmioRegion& sgi = m_sgi[cpu];
         // Wake the redistributor: clear ProcessorSleep, wait until ChildrenAsleep reads 0.
-        std::uint32_t waker = m_rd.read32(kGicrWaker);
-        m_rd.write32(kGicrWaker, waker & ~(1u << 1));
-        while (m_rd.read32(kGicrWaker) & (1u << 2)) arch::cpu_relax();
-        m_sgi.write32(kGicrIgroupr0, 0xffffffff);   // SGIs and PPIs in Group 1
-        m_sgi.write32(kGicrIcenabler0, 0xffffffff);
-        for (unsigned i = 0; i < 32; i += 4) m_sgi.write32(kGicrIpriorityr + i, 0xa0a0a0a0);
+        std::uint32_t waker = rd.read32(kGicrWaker);
+        rd.write32(kGicrWaker, waker & ~(1u << 1));
+        while (rd.read32(kGicrWaker) & (1u << 2)) arch::cpu_relax();
+        sgi.write32(kGicrIgroupr0, 0xffffffff);   // SGIs and PPIs in Group 1
+        sgi.write32(kGicrIcenabler0, 0xffffffff);
+        for (unsigned i = 0; i < 32; i += 4) sgi.write32(kGicrIpriorityr + i, 0xa0a0a0a0);
         // System-register interface on, then accept every priority and enable Group 1.
         std::uint64_t sre = read_sysreg(icc_sre_el1);
         write_sysreg(icc_sre_el1, sre | 1);
@@ -136,19 +152,19 @@ public:
     }
 
     void enable(std::uint32_t id) override {
-        if (id < 32) m_sgi.write32(kGicrIsenabler0, 1u << id);
+        if (id < 32) sgi_frame().write32(kGicrIsenabler0, 1u << id);
         else m_dist.write32(kGicdIsenabler + (id / 32) * 4, 1u << (id % 32));
     }
     void disable(std::uint32_t id) override {
-        if (id < 32) m_sgi.write32(kGicrIcenabler0, 1u << id);
+        if (id < 32) sgi_frame().write32(kGicrIcenabler0, 1u << id);
         else m_dist.write32(kGicdIcenabler + (id / 32) * 4, 1u << (id % 32));
     }
     bool is_enabled(std::uint32_t id) override {
-        const std::uint32_t v = id < 32 ? m_sgi.read32(kGicrIsenabler0) : m_dist.read32(kGicdIsenabler + (id / 32) * 4);
+        const std::uint32_t v = id < 32 ? sgi_frame().read32(kGicrIsenabler0) : m_dist.read32(kGicdIsenabler + (id / 32) * 4);
         return (v >> (id % 32)) & 1;
     }
     void set_priority(std::uint32_t id, std::uint8_t p) override {
-        if (id < 32) set_priority_byte(m_sgi, kGicrIpriorityr, id, p);
+        if (id < 32) set_priority_byte(sgi_frame(), kGicrIpriorityr, id, p);
         else set_priority_byte(m_dist, kGicdIpriorityr, id, p);
     }
     void set_edge_triggered(std::uint32_t id, bool edge) override { if (id >= 32) set_config_bits(m_dist, id, edge); }
@@ -157,11 +173,8 @@ public:
         return static_cast<std::uint32_t>(id & 0xffffff);
     }
     void end_of_interrupt(std::uint32_t id) override { write_sysreg(icc_eoir1_el1, id); }
-    void send_sgi(std::uint32_t id, std::uint64_t mpidr) override {
-        // ICC_SGI1R_EL1: Aff3 [55:48], Aff2 [39:32], INTID [27:24], Aff1 [23:16], TargetList [15:0].
-        const std::uint64_t v = (((mpidr >> 32) & 0xff) << 48) | (((mpidr >> 16) & 0xff) << 32) |
-                                (std::uint64_t{id & 0xf} << 24) | (((mpidr >> 8) & 0xff) << 16) |
-                                (1u << (mpidr & 0xf));
+    void send_sgi(std::uint32_t id, unsigned cpu) override {
+        const std::uint64_t v = m_sgi1r[cpu] | (std::uint64_t{id & 0xf} << 24);
         arch::dsb_ishst();  // data the target will read is visible before the SGI is
         write_sysreg(icc_sgi1r_el1, v);
         arch::isb();
@@ -178,30 +191,36 @@ private:
     static constexpr std::uint64_t kGicrIcenabler0 = 0x180;
     static constexpr std::uint64_t kGicrIpriorityr = 0x400;
 
+    // ICC_SGI1R_EL1 naming one CPU: Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], TargetList [15:0] (one
+    // bit per Aff0 value 0-15 within the Aff3.Aff2.Aff1 cluster); INTID [27:24] is added per SGI.
+    static std::uint64_t sgi1r_target(std::uint64_t mpidr) {
+        return (((mpidr >> 32) & 0xff) << 48) | (((mpidr >> 16) & 0xff) << 32) | (((mpidr >> 8) & 0xff) << 16) |
+               (std::uint64_t{1} << (mpidr & 0xf));
+    }
+    // The calling CPU's SGI/PPI frame (set by its init_cpu).
+    const MmioRegion& sgi_frame() const { return m_sgi[arch::cpu_index()]; }
+
     static std::uint64_t affinity_route(std::uint64_t mpidr) {
         return (mpidr & 0xffffff) | (((mpidr >> 32) & 0xff) << 32);
     }
     void wait_rwp() { while (m_dist.read32(kGicdCtlr) & (1u << 31)) arch::cpu_relax(); }
 
     // GICR_TYPER[63:32] holds the affinity of the CPU a redistributor serves; bit 4 marks the last.
-    void find_my_redistributor() {
+    MmioRegion find_my_redistributor() {
         const std::uint64_t mpidr = arch::mpidr();
         const std::uint32_t want = static_cast<std::uint32_t>((mpidr & 0xffffff) | (((mpidr >> 32) & 0xff) << 24));
         for (std::uint64_t off = 0;; off += kRedistStride) {
             MmioRegion rd(m_redist_region.base() + off);
             const std::uint64_t typer = rd.read64(kGicrTyper);
-            if (static_cast<std::uint32_t>(typer >> 32) == want) {
-                m_rd = rd;
-                m_sgi = MmioRegion(rd.base() + kSgiFrame);
-                return;
-            }
+            if (static_cast<std::uint32_t>(typer >> 32) == want) return rd;
             if (typer & (1u << 4)) break;
         }
-        m_rd = m_redist_region;  // not found: fall back to the first frame (single-CPU QEMU)
-        m_sgi = MmioRegion(m_rd.base() + kSgiFrame);
+        return m_redist_region;  // not found: fall back to the first frame (single-CPU QEMU)
     }
 
-    MmioRegion m_dist, m_redist_region, m_rd, m_sgi;
+    MmioRegion m_dist, m_redist_region;
+    MmioRegion m_sgi[kMaxCpus];        // each CPU's SGI/PPI frame, by logical number
+    std::uint64_t m_sgi1r[kMaxCpus] = {};
 };
 
 alignas(GicV2) unsigned char s_gic_storage[sizeof(GicV2) > sizeof(GicV3) ? sizeof(GicV2) : sizeof(GicV3)];

@@ -14,7 +14,11 @@ inline constexpr std::uint8_t kDefaultPriority = 0xa0;
 class Gic {
 public:
     virtual void init_distributor() = 0;
-    virtual void init_cpu() = 0;   // this CPU's interface (and GICv3 redistributor)
+    // The calling CPU's interface (and GICv3 redistributor), as logical CPU arch::cpu_index(): each
+    // CPU calls it once, before it takes interrupts; it also records how send_sgi reaches the CPU.
+    // SGIs and PPIs (INTIDs below 32) are banked: enable and set_priority on them act on the calling
+    // CPU only.
+    virtual void init_cpu() = 0;
     virtual void enable(std::uint32_t intid) = 0;
     virtual void disable(std::uint32_t intid) = 0;
     // Whether the enable bit reads back set: it does not when the GIC keeps the interrupt in a group
@@ -24,7 +28,9 @@ public:
     virtual void set_edge_triggered(std::uint32_t intid, bool edge) = 0;    // SPIs only
     virtual std::uint32_t acknowledge() = 0;        // returns kSpuriousIntid when nothing pends
     virtual void end_of_interrupt(std::uint32_t intid) = 0;  // never for the spurious ID
-    virtual void send_sgi(std::uint32_t intid, std::uint64_t target_mpidr) = 0;
+    // Raises SGI intid (0-15) on logical CPU `cpu`, which has run init_cpu. Stores before the call
+    // are visible to the target's handler.
+    virtual void send_sgi(std::uint32_t intid, unsigned cpu) = 0;
     virtual unsigned version() const = 0;
 
 protected:

@@ -20,7 +20,7 @@ bool parse_uint(StrView v, std::uint64_t max, std::uint64_t& out) {
 }  // namespace
 
 bool is_kernel_option(StrView key) {
-    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits"})
+    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits", "maxcpus"})
         if (key.equals(k)) return true;
     return false;
 }
@@ -53,6 +53,10 @@ BootOptions parse_boot_options(const char* s, std::size_t len, void (*warn)(cons
         } else if (key.equals("asid_bits")) {
             if (has_value && parse_uint(val, 16, n) && (n == 8 || n == 16)) o.asid_bits = static_cast<unsigned>(n);
             else if (warn) warn("bad value (8 or 16), using the CPU's", tok, ctx);
+        } else if (key.equals("maxcpus")) {
+            // As Linux: maxcpus=0 also means the boot CPU alone.
+            if (has_value && parse_uint(val, 4096, n)) o.maxcpus = n == 0 ? 1 : static_cast<unsigned>(n);
+            else if (warn) warn("bad value (a number of CPUs), starting all", tok, ctx);
         } else if (warn) {
             warn("unknown option ignored", tok, ctx);
         }

@@ -20,6 +20,7 @@ struct BootOptions {
     std::uint32_t hz = 100;  // hz=N timer tick rate, 1..10000
     int loglevel = 2;        // loglevel=0..3
     unsigned asid_bits = 0;  // asid_bits=8|16: ASID width, at most what the CPU has (0: all it has)
+    unsigned maxcpus = 0;    // maxcpus=N: start at most N CPUs, the boot CPU included (0: all)
 };
 
 // Whether `key` (the part before '=') is an option the kernel reads itself. With init=, Linux's rule

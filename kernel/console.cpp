@@ -48,7 +48,10 @@ void handle_irq() {
     }
 }
 
-bool try_read(char& c) { return s_uart.read(c); }
+// The ring has one consumer side: readers on any CPU take it under the readers' queue lock.
+bool try_read(char& c) {
+    return s_readers.with_lock([&] { return s_uart.read(c); });
+}
 
 char read_blocking() {
     char c;

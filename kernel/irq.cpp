@@ -38,14 +38,25 @@ void register_handler(std::uint32_t intid, Handler h) {
               "group (QEMU -M secure=on needs EL3 firmware that configures the GIC, e.g. TF-A)", intid);
 }
 
+void init_cpu() {
+    s.gic->init_cpu();
+    for (std::uint32_t intid = 0; intid < 32; ++intid) {
+        if (!s.slots[intid].handler) continue;
+        s.gic->set_priority(intid, hal::kDefaultPriority);
+        s.gic->enable(intid);
+    }
+}
+
 void unregister_handler(std::uint32_t intid) {
     if (intid >= kMaxIntid) return;
     s.gic->disable(intid);
     s.slots[intid].handler = nullptr;
 }
 
-std::uint64_t count(std::uint32_t intid) { return intid < kMaxIntid ? s.slots[intid].count : 0; }
-std::uint64_t spurious_count() { return s.spurious; }
+std::uint64_t count(std::uint32_t intid) {
+    return intid < kMaxIntid ? __atomic_load_n(&s.slots[intid].count, __ATOMIC_RELAXED) : 0;
+}
+std::uint64_t spurious_count() { return __atomic_load_n(&s.spurious, __ATOMIC_RELAXED); }
 
 namespace {
 [[noreturn, gnu::noinline, gnu::cold]] void unexpected(std::uint32_t intid) {
@@ -60,13 +71,13 @@ void dispatch(arch::TrapFrame& frame, bool from_user) {
     const std::uint32_t intid = gic->acknowledge();
     if (__builtin_expect(intid < kMaxIntid, 1)) {
         Slot& slot = s.slots[intid];
-        ++slot.count;
+        __atomic_fetch_add(&slot.count, 1, __ATOMIC_RELAXED);  // every CPU counts here
         const Handler h = slot.handler;
         if (__builtin_expect(h == nullptr, 0)) unexpected(intid);
         h(intid);
         gic->end_of_interrupt(intid);
     } else {  // 1020-1023: spurious or special; never EOI'd
-        ++s.spurious;
+        __atomic_fetch_add(&s.spurious, 1, __ATOMIC_RELAXED);
     }
     if (s.exit_hook) s.exit_hook(frame, from_user);
 }

@@ -12,8 +12,12 @@ using Handler = void (*)(std::uint32_t intid);
 
 void init(hal::Gic* gic);
 hal::Gic* gic();
-// Registers and enables the interrupt at the default priority. One handler per INTID.
+// Registers and enables the interrupt at the default priority. One handler per INTID. An SGI or PPI
+// (below 32) is banked per CPU: enabled here on the calling CPU, and on each CPU that comes up later
+// (init_cpu); one registered after the secondary CPUs started is enabled on the calling CPU only.
 void register_handler(std::uint32_t intid, Handler h);
+// A secondary CPU coming up: its GIC interface, then every registered SGI and PPI enabled on it.
+void init_cpu();
 void unregister_handler(std::uint32_t intid);
 std::uint64_t count(std::uint32_t intid);
 std::uint64_t spurious_count();

@@ -19,6 +19,7 @@
 #include "kernel/panic.h"
 #include "kernel/process.h"
 #include "kernel/shell.h"
+#include "kernel/smp.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "sched/scheduler.h"
@@ -141,9 +142,8 @@ int start_init() {
         if (!overridden) envp[envc++] = d;
     }
     envp[envc] = nullptr;
-    sched::preempt_disable();  // init must not run (and exit) before it is known as init
     ExecFailure failure;
-    auto p = spawn_process(path, argv, envp, nullptr, &failure);
+    auto p = spawn_process(path, argv, envp, nullptr, &failure, /*as_init=*/true);
     if (!p.ok()) {
         // As Linux: say what was tried and why it failed, then stop. Nothing can run without init,
         // so the run ends here with a failing status (through semihosting under tests, where a
@@ -153,8 +153,7 @@ int start_init() {
         panic("Requested init %s failed (error -%d, %s: %s%s%s). No working init found.", path, failure.err,
               errno_name(failure.err), failure.why, other ? ", in " : "", other ? failure.file : "");
     }
-    set_init_process(p.value());
-    sched::preempt_enable();
+    // init may have run, even exited (powering off), on another CPU already; its Process is never freed.
     log_info("started %s as pid %d", path, p.value()->pid);
     return 0;
 }
@@ -215,6 +214,7 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     initramfs::init(p.initrd_start, p.initrd_end, p.has_initrd);
     process_init();
     hal::timer::start_tick();
+    smp::start_secondaries(g_boot.options.maxcpus);
 
     // The first task runs the tests, the benchmarks or the console shell; this context becomes idle.
     auto first = sched::spawn(g_boot.options.init.empty() ? "shell" : "start-init", main_task, nullptr);

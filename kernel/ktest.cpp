@@ -4,6 +4,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "lib/string.h"
+#include "sched/scheduler.h"
 
 extern "C" const kernel::ktest::Case __ktests_start[], __ktests_end[];
 
@@ -49,6 +50,11 @@ unsigned run(const char* selection, std::uint64_t len) {
         while (next_list_item(sel, pos, item)) want = want || selected(*c, item);
         if (!want) continue;
         if (c->expect_panic) kprintf("[ RUN  ] %s.%s (expects a panic)\n", c->suite, c->name);
+        // The suites written for one CPU (their tasks' order, fairness and counts) run on CPU 0, where
+        // the kernel tasks they spawn inherit it; the smp suite spreads over every CPU. User
+        // processes they start run anywhere, as processes do.
+        const bool spread = lib::compare_bytes(c->suite, "smp", 4) == 0;
+        (void)sched::set_affinity(sched::current()->id, spread ? sched::online_cpus() : sched::cpu_bit(0));
         Context ctx;
         c->fn(ctx);
         if (c->expect_panic) {

@@ -11,6 +11,7 @@
 #include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/extable.h"
+#include "kernel/smp.h"
 #include "kernel/symbols.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
@@ -88,6 +89,7 @@ void begin(const arch::TrapFrame& f) {
     char task[64] = "boot (no scheduler yet)";
     if (s_describe_task) s_describe_task(task, sizeof task);
     out(", task: %s\n", task);
+    smp::stop_others_for_panic();  // one line per other CPU: what it ran when it stopped
 }
 
 // One backtrace line; a return address is printed as its call instruction (lr - 4).

@@ -130,24 +130,25 @@ const char* basename(const char* path) {
     return b;
 }
 
-lib::Status start_task(Process* p) {
+// The task runs on the CPUs `affinity` allows: a fork child's are its parent's, as on Linux.
+lib::Status start_task(Process* p, sched::CpuMask affinity) {
     sched::SpawnOptions o;
+    o.affinity = affinity;
     o.kind = sched::TaskKind::User;
     o.detached = false;
-    // No preemption until the task knows its process: the switch hook reads it on the first switch.
-    sched::preempt_disable();
+    // Created suspended: it may run on another CPU the moment it is started, and the switch hook
+    // reads its process on the first switch.
+    o.suspended = true;
     auto t = sched::spawn(p->name, user_task_entry, p, o);
-    if (t.ok()) {
-        p->task = t.value();
-        p->task->process = p;
-        // Complete: now lookups by pid may find it. (If it already exited, it is published as the
-        // zombie it is, and its parent, busy here, will find it when it waits.)
-        arch::IrqSpinGuard g(s_tree_lock);
-        if (p->parent) p->parent->children.push_back(p->sibling_link);
-        s_all->push_back(p->all_link);
-    }
-    sched::preempt_enable();
     if (!t.ok()) return t.error();
+    p->task = t.value();
+    p->task->process = p;
+    sched::start(p->task);
+    // Complete: now lookups by pid may find it. (If it already exited, it is published as the
+    // zombie it is, and its parent, busy here, will find it when it waits.)
+    arch::IrqSpinGuard g(s_tree_lock);
+    if (p->parent) p->parent->children.push_back(p->sibling_link);
+    s_all->push_back(p->all_link);
     return {};
 }
 
@@ -171,7 +172,6 @@ void set_init_process(Process* p) {
     s_init = p;
 }
 
-Process* g_current_process[8] = {};
 
 bool process_exists(int pid) {
     arch::IrqSpinGuard g(s_tree_lock);
@@ -179,7 +179,7 @@ bool process_exists(int pid) {
 }
 
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent, ExecFailure* failure) {
+                                    Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
     const std::int64_t r = load_program(path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
     switch (-r) {
@@ -213,7 +213,10 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->set_fd(0, console);
     p->set_fd(1, console->get());
     p->set_fd(2, console->get());
-    if (auto s = start_task(p); !s.ok()) {
+    // Init before it can run: on another CPU it may run, and exit, before this returns.
+    if (as_init) set_init_process(p);
+    if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
+        if (as_init) set_init_process(nullptr);
         for (int i = 0; i < p->fd_end; ++i)
             if (p->fds[i]) p->fds[i]->put();
         unlink_new_process(p);
@@ -258,7 +261,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     for (int i = 0; i < self->fd_end; ++i) child->set_fd(i, self->fds[i] ? self->fds[i]->get() : nullptr);
     child->cloexec = self->cloexec;
     const int pid = child->pid;
-    if (!start_task(child).ok()) {
+    if (!start_task(child, self->task->sched.affinity).ok()) {
         for (int i = 0; i < child->fd_end; ++i)
             if (child->fds[i]) child->fds[i]->put();
         unlink_new_process(child);

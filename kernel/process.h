@@ -12,6 +12,7 @@
 #include "lib/result.h"
 #include "mm/address_space.h"
 #include "sched/task.h"
+#include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 
 namespace kernel {
@@ -29,6 +30,8 @@ inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymou
 // Where a static PIE (ET_DYN without an interpreter) is loaded: far below the maps and the stack,
 // with its brk growing up from its end (x86-64 Linux's ELF_ET_DYN_BASE; no randomisation yet).
 inline constexpr std::uint64_t kPieLoadBase = 0x0000'5555'5555'4000ull;
+
+inline constexpr unsigned kNoFpCpu = ~0u;
 
 struct FpState {
     std::uint64_t q[64];  // q0..q31, 128 bits each
@@ -78,6 +81,7 @@ struct Process {
     // FP/SIMD: until the program's first FP instruction fp_used is false and its registers are zero
     // (as after exec on Linux); fp is then neither read nor copied, so fork and exec skip its 528 bytes.
     bool fp_used = false;
+    unsigned fp_cpu = kNoFpCpu;  // the CPU whose registers hold its live FP state, if any (switch_state.cpp)
     FpState fp;
 
     File* fd_at(std::uint64_t n) const { return n < static_cast<std::uint64_t>(fd_end) ? fds[n] : nullptr; }
@@ -97,12 +101,13 @@ struct Process {
 static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
 
 // Creates pid 1 (or any process without a parent) running `path` from the initramfs. When the
-// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h).
+// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h). as_init:
+// it is the init process (set_init_process) from before it first runs.
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
-                                    Process* parent, ExecFailure* failure = nullptr);
-// The process each CPU runs (null for kernel tasks), kept by the scheduler's switch hook.
-extern Process* g_current_process[8];
-inline Process* current_process() { return g_current_process[arch::cpu_index() & 7]; }
+                                    Process* parent, ExecFailure* failure = nullptr, bool as_init = false);
+// The calling task's process (null for a kernel task): through the task, so that it stays right
+// wherever the task migrates.
+inline Process* current_process() { return static_cast<Process*>(sched::current()->process); }
 // Makes p the init process (init=): it adopts orphans, and the kernel powers off when it exits.
 void set_init_process(Process* p);
 // Whether a process with this pid exists (a zombie does, until it is reaped), as Linux's lookups by

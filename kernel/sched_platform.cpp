@@ -7,6 +7,7 @@
 #include "kernel/kernel_stack.h"
 #include "kernel/memory.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 
 namespace sched::platform {
 
@@ -25,6 +26,8 @@ void cancel_deadline() { hal::timer::cancel_deadline(); }
 void kernel_stack_free(const mm::KernelStack& s) { kernel::kernel_stack_free(s); }
 
 std::uint64_t empty_user_root() { return kernel::memory::empty_user_root(); }
+
+void send_resched_ipi(unsigned cpu) { kernel::smp::send_reschedule(cpu); }
 
 void set_tick_hook(Callback tick) { hal::timer::set_tick_hook(tick); }
 void set_irq_exit_hook(void (*hook)(arch::TrapFrame&, bool)) { kernel::irq::set_exit_hook(hook); }

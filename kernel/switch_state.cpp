@@ -24,6 +24,11 @@ constinit mm::AsidAllocator s_asids;
 
 // ---- ASIDs.
 //
+// With several CPUs a process may leave a CPU for another: the CPU it left switches to a kernel task
+// (or another space) and publishes that in its slot (leave_space), so that releasing the process's
+// ASID when it exits elsewhere finds no CPU still naming it. Its old TLB entries there are harmless:
+// every invalidation of the space (unmap, exit's destroy) is broadcast to all CPUs (TLBI ...IS).
+//
 // s_asids hands out ASIDs under s_asid_lock. A switch to a space whose context id is of the current
 // generation takes no lock (the scheme of Linux arm64's check_and_switch_context): each CPU publishes
 // the context id it runs in its running slot, and the allocator's own record of what each CPU runs
@@ -82,7 +87,8 @@ void sync_running_slots(bool take, unsigned skip) {
         if (c == skip) continue;
         const std::uint64_t ctx = take ? __atomic_exchange_n(&s_fast.running[c].ctx, 0, __ATOMIC_RELAXED)
                                        : __atomic_load_n(&s_fast.running[c].ctx, __ATOMIC_RELAXED);
-        if (s_asids.asid_of(ctx) != 0) s_asids.set_active(c, ctx);  // 0 and kNoSpace: already exact
+        if (ctx == kNoSpace) s_asids.set_active(c, 0);      // it left its space (leave_space)
+        else if (ctx != 0) s_asids.set_active(c, ctx);      // 0: taken before a rollover, already exact
     }
 }
 
@@ -125,6 +131,15 @@ void sync_running_slots(bool take, unsigned skip) {
     return true;
 }
 
+// This CPU switches to a kernel task: it runs no user space now (TTBR0 becomes the empty table).
+// Lock-free, like the fast path: a slot a rollover took (0) is left for the next locked switch.
+[[gnu::noinline]] void leave_space(unsigned cpu) {
+    std::uint64_t* slot = &s_fast.running[cpu].ctx;
+    std::uint64_t old = load_relaxed(*slot);
+    if (old != 0 && old != kNoSpace)
+        __atomic_compare_exchange_n(slot, &old, kNoSpace, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 }  // namespace
 
 std::uint64_t activate_space(mm::AddressSpace* as) {
@@ -158,59 +173,81 @@ std::uint64_t asid_rollovers(unsigned& bits) {
 
 namespace {
 
-// FP/SIMD registers are switched lazily: they hold the state of s_fp_owner (one CPU until SMP makes
-// this per CPU). A task that is not the owner runs with EL0 FP access trapped (CPACR_EL1.FPEN = 01);
-// its first FP instruction traps, and only then are the owner's registers saved and its own loaded.
-// Programs that never use FP (most system-call-bound ones) never pay for the 32 vector registers.
-// s_el0_fp_open mirrors CPACR_EL1 (per CPU with SMP, like the owner): a switch writes the register
-// (and pays the ISB) only when the access changes, which between two non-owners it never does.
-Process* s_fp_owner = nullptr;
-bool s_el0_fp_open = true;  // as boot/head.S leaves it; the first switch to a User task closes it
+// FP/SIMD registers are loaded lazily and saved eagerly, per CPU. Each CPU's registers hold the state
+// of its `owner` (the last process that used FP there) when that process's fp_cpu names the CPU. A
+// task that is not the owner runs with EL0 FP access trapped (CPACR_EL1.FPEN = 01); its first FP
+// instruction traps, and only then are its registers loaded. Programs that never use FP (most
+// system-call-bound ones) never pay for the 32 vector registers.
+// The save is eager: the owner's registers are written to its Process when it is switched out, so a
+// process that moves to another CPU finds its state in memory there; a process that comes back to a
+// CPU whose registers still hold its state (owner, and fp_cpu still that CPU) skips the reload.
+// fp_cpu is what makes a stale owner harmless: a process that ran FP elsewhere since, or a new
+// process at a freed one's address (fp_cpu starts at kNoFpCpu), never matches.
+// el0_open mirrors this CPU's CPACR_EL1: a switch writes the register (and pays the ISB) only when
+// the access changes, which between two non-owners it never does.
+struct alignas(64) FpCpu {
+    Process* owner = nullptr;
+    bool el0_open = true;  // as boot/head.S leaves it; the first switch to a User task closes it
+};
+FpCpu s_fp[kAsidCpus];
 
 constexpr std::uint64_t kCpacrFpenAll = 3ull << 20;   // EL0 and EL1 FP access
 constexpr std::uint64_t kCpacrFpenEl1 = 1ull << 20;   // EL1 only: EL0 FP traps (EC 0x07)
 
-// IRQs masked (the mirror and the register change together).
-void set_el0_fp_access(bool on) {
-    write_sysreg(cpacr_el1, on ? kCpacrFpenAll : kCpacrFpenEl1);
-    arch::isb();  // the new trap setting applies to the next EL0 instruction
-    s_el0_fp_open = on;
+// Whether this CPU's registers hold p's current FP state (IRQs masked).
+[[gnu::always_inline]] inline bool holds_fp_of(const FpCpu& f, const Process* p, unsigned cpu) {
+    return f.owner == p && p->fp_cpu == cpu;
 }
 
-// Makes the registers hold p's state (IRQs masked).
-void take_fp(Process* p) {
+// IRQs masked (the mirror and the register change together).
+void set_el0_fp_access(FpCpu& f, bool on) {
+    write_sysreg(cpacr_el1, on ? kCpacrFpenAll : kCpacrFpenEl1);
+    arch::isb();  // the new trap setting applies to the next EL0 instruction
+    f.el0_open = on;
+}
+
+// Makes this CPU's registers hold p's state (IRQs masked). The previous owner's were saved when it
+// was switched out (or it is p itself, running: fp_trap only comes from p).
+void take_fp(FpCpu& f, Process* p, unsigned cpu) {
     static constexpr FpState kZeroFp{};  // a program's registers before its first FP instruction
-    if (s_fp_owner == p) return;
-    if (s_fp_owner) fpsimd_save(&s_fp_owner->fp);
+    if (holds_fp_of(f, p, cpu)) return;
     fpsimd_load(p->fp_used ? &p->fp : &kZeroFp);
     p->fp_used = true;
-    s_fp_owner = p;
+    p->fp_cpu = cpu;
+    f.owner = p;
 }
 
 // The FP/SIMD access the next task needs at EL0 (IRQs masked).
-[[gnu::always_inline]] inline void set_fp_access_for(Process* n) {
-    const bool owner = s_fp_owner == n;
-    if (owner != s_el0_fp_open) set_el0_fp_access(owner);
+[[gnu::always_inline]] inline void set_fp_access_for(FpCpu& f, Process* n, unsigned cpu) {
+    const bool owner = holds_fp_of(f, n, cpu);
+    if (owner != f.el0_open) set_el0_fp_access(f, owner);
 }
 
 [[gnu::noinline]] void on_switch_locked(sched::Task* next, Process* n, mm::AddressSpace* as, unsigned cpu) {
     next->context.ttbr0 = activate_space_locked(as, cpu);
-    set_fp_access_for(n);
+    set_fp_access_for(s_fp[cpu], n, cpu);
 }
 
-// Scheduler hook, IRQs masked, run-queue lock held: the next space's ASID and FP access. Makes no call
-// on its common path (calls only in tail position).
-void on_switch(sched::Task*, sched::Task* next) {
+// prev's FP state to memory when this CPU's registers hold it (it may run elsewhere next).
+[[gnu::noinline]] void save_fp_of(Process* p) { fpsimd_save(&p->fp); }
+
+// Scheduler hook, IRQs masked, run-queue lock held: prev's FP state saved, the next space's ASID and
+// FP access. Makes no call on its common path (calls only in tail position).
+void on_switch(sched::Task* prev, sched::Task* next) {
     const unsigned cpu = asid_cpu();
+    FpCpu& f = s_fp[cpu];
+    if (prev->kind == sched::TaskKind::User) {
+        Process* p = static_cast<Process*>(prev->process);
+        if (p && holds_fp_of(f, p, cpu)) save_fp_of(p);
+    }
     Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
-    g_current_process[cpu] = n;
-    if (!n) return;
+    if (!n) return leave_space(cpu);
     if (mm::AddressSpace* as = n->space) {
         std::uint64_t ttbr0;
         if (!activate_space_fast(as, cpu, ttbr0)) return on_switch_locked(next, n, as, cpu);
         next->context.ttbr0 = ttbr0;
     }
-    set_fp_access_for(n);
+    set_fp_access_for(f, n, cpu);
 }
 
 }  // namespace
@@ -223,17 +260,21 @@ void switch_state_init(unsigned asid_bits) {
 }
 
 void fp_trap(Process* p) {
-    take_fp(p);
-    set_el0_fp_access(true);
+    const unsigned cpu = asid_cpu();
+    take_fp(s_fp[cpu], p, cpu);
+    set_el0_fp_access(s_fp[cpu], true);
 }
 
 void fp_sync(Process* p) {
-    if (s_fp_owner == p) fpsimd_save(&p->fp);
+    const unsigned cpu = asid_cpu();
+    if (holds_fp_of(s_fp[cpu], p, cpu)) fpsimd_save(&p->fp);
 }
 
 void fp_drop(Process* p, bool close_access) {
-    if (s_fp_owner == p) s_fp_owner = nullptr;  // the registers' contents are not kept
-    if (close_access) set_el0_fp_access(false);
+    const unsigned cpu = asid_cpu();
+    p->fp_cpu = kNoFpCpu;  // no CPU's registers count as its state any more
+    if (s_fp[cpu].owner == p) s_fp[cpu].owner = nullptr;
+    if (close_access) set_el0_fp_access(s_fp[cpu], false);
 }
 
 }  // namespace kernel

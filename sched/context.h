@@ -20,6 +20,7 @@ struct Task;
 extern "C" void cpu_switch_to(sched::Task* prev, sched::Task* next);
 // Where a new task's first switch lands: x19 = entry, x20 = argument (see scheduler.cpp).
 extern "C" void task_trampoline();
-// Where a task switched to by an exiting one lands first (exit() stores this in its saved lr): calls
-// sched_reap_dead(), then continues at the real resume address that returns.
-extern "C" void sched_resume_after_exit();
+// Where a task switched to lands first when the switching task must be finished off (exit() and
+// migrate_out() store this in its saved lr): calls sched_finish_handoff(), then continues at the
+// real resume address that returns.
+extern "C" void sched_resume_after_handoff();

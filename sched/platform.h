@@ -35,6 +35,10 @@ void kernel_stack_free(const mm::KernelStack& s);
 // The physical address of an all-invalid root table: the TTBR0 of tasks without user space.
 std::uint64_t empty_user_root();
 
+// A reschedule IPI to logical CPU `cpu` (its interrupt exit then looks at need_resched, or its idle
+// loop at its queue). IRQs masked or not; never to the calling CPU.
+void send_resched_ipi(unsigned cpu);
+
 // Registered once by sched::init(): the periodic tick (IRQ context, IRQs masked), the end of every
 // interrupt (before it returns, IRQs masked), and the panic report's "running task" line.
 void set_tick_hook(Callback tick);

@@ -24,6 +24,10 @@ public:
     virtual bool tick(SchedEntity& running) = 0;
     // Whether waking `woken` should preempt `running` right away (both of this policy).
     virtual bool should_preempt(const SchedEntity& running, const SchedEntity& woken) const = 0;
+    // Migration: remove and return the queued entity best given away to CPU dest, one whose affinity
+    // includes dest and that would run last here (the policy's own order); nullptr when none may go.
+    // O(queued) at worst: balancing only, never the switch or tick path.
+    virtual SchedEntity* steal(unsigned dest) = 0;
     virtual std::size_t size() const = 0;
     virtual const char* name() const = 0;
 

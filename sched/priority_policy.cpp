@@ -23,6 +23,26 @@ void FixedPriority::dequeue(SchedEntity& e) {
     e.queued = false;
 }
 
+SchedEntity* FixedPriority::steal(unsigned dest) {
+    KASSERT(dest < kMaxCpus);
+    const CpuMask bit = cpu_bit(dest);
+    // Lowest set bit first: only the non-empty levels are visited.
+    for (std::uint32_t levels = m_bitmap; levels != 0; levels &= levels - 1) {
+        const auto p = static_cast<unsigned>(std::countr_zero(levels));
+        lib::IntrusiveList& level = m_levels[p].list;
+        for (lib::ListNode* n = level.end()->prev; n != level.end(); n = n->prev) {
+            SchedEntity* e = entity_of(n);
+            if (!(e->affinity & bit)) continue;
+            level.remove(*n);
+            if (level.empty()) m_bitmap &= ~(1u << p);
+            --m_size;
+            e->queued = false;
+            return e;
+        }
+    }
+    return nullptr;
+}
+
 std::size_t FixedPriority::level_size(std::uint8_t priority) const {
     KASSERT(priority <= kMaxPriority);
     return m_levels[priority].list.size();

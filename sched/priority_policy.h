@@ -28,6 +28,9 @@ public:
     bool tick(SchedEntity& running) override;
     // Only a strictly higher priority preempts; equals wait for the running slice to end.
     bool should_preempt(const SchedEntity& running, const SchedEntity& woken) const override;
+    // From the lowest non-empty level up, each level from its tail towards its head: the first entity
+    // allowed on dest (the lowest priority, and the last of its level to run here).
+    SchedEntity* steal(unsigned dest) override;
     std::size_t size() const override { return m_size; }
     const char* name() const override { return "fixed-priority"; }
 

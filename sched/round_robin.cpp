@@ -14,4 +14,18 @@ void RoundRobin::dequeue(SchedEntity& e) {
     e.queued = false;
 }
 
+SchedEntity* RoundRobin::steal(unsigned dest) {
+    KASSERT(dest < kMaxCpus);
+    const CpuMask bit = cpu_bit(dest);
+    // The list is a ring through its sentinel, end(): walk prev from the tail until it comes round.
+    for (lib::ListNode* n = m_queue.end()->prev; n != m_queue.end(); n = n->prev) {
+        SchedEntity* e = entity_of(n);
+        if (!(e->affinity & bit)) continue;
+        m_queue.remove(*n);
+        e->queued = false;
+        return e;
+    }
+    return nullptr;
+}
+
 }  // namespace sched

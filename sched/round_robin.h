@@ -25,6 +25,8 @@ public:
     bool tick(SchedEntity& running) override;
     // Never: a woken round-robin entity waits for the running one's slice to end.
     bool should_preempt(const SchedEntity& running, const SchedEntity& woken) const override;
+    // From the tail towards the head: the first entity allowed on dest (the one that waits longest here).
+    SchedEntity* steal(unsigned dest) override;
     std::size_t size() const override { return m_queue.size(); }
     const char* name() const override { return "round-robin"; }
 

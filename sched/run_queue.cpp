@@ -22,4 +22,14 @@ void RunQueue::dequeue(SchedEntity& e) {
     --m_size;
 }
 
+// Out of line: balancing is rare, and the hot paths above stay as they were.
+SchedEntity* RunQueue::steal(unsigned dest) {
+    KASSERT(dest < kMaxCpus);
+    // Round robin runs after every fixed-priority level, so its tail is what would run last here.
+    SchedEntity* e = m_round_robin.steal(dest);
+    if (!e) e = m_fixed_priority.steal(dest);
+    if (e) --m_size;
+    return e;
+}
+
 }  // namespace sched

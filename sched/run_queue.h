@@ -39,6 +39,11 @@ public:
     // Whether waking `woken` must preempt `running` now: a FixedPriority entity preempts any
     // RoundRobin one, and a FixedPriority one of strictly lower priority; nothing else preempts.
     bool should_preempt(const SchedEntity& running, const SchedEntity& woken) const;
+    // Removes and returns the queued entity best moved to CPU dest: one whose affinity includes dest,
+    // the one that would run last here (RoundRobin from its tail towards its head first; then
+    // FixedPriority from the lowest non-empty level up, each level from its tail). nullptr when no
+    // queued entity may run on dest. O(queued) at worst; the kernel calls it with both CPUs' locks held.
+    SchedEntity* steal(unsigned dest);
     std::size_t size() const { return m_size; }  // both policies' entities
 
     const RoundRobin& round_robin() const { return m_round_robin; }

@@ -1,12 +1,10 @@
 // The scheduler. Per-CPU state (Cpu, reached through TPIDR_EL1) holds the run queue, the running task
-// and the idle task.
+// and the idle task; scheduler_internal.h states the lock order and the hand-over between CPUs.
 //
-// Locks, in the order they nest:  task-list lock  ->  a wait queue's lock  ->  the run-queue lock
-//   (memory and console locks are leaves below all of them).
 // The run-queue lock is held, with IRQs masked, across cpu_switch_to: the task switched to releases
 // it (after its own cpu_switch_to returns, or in task_trampoline when it is new). A task switched to
-// by an exiting one first frees that one (exit() points its resume address at sched_resume_after_exit),
-// so the common switch pays nothing for exits.
+// by an exiting or migrating one first finishes that one off (exit() and migrate_out() point its
+// resume address at sched_resume_after_handoff), so the common switch pays nothing for either.
 //
 // Every switch (yield, preemption, blocking, exit) inlines the same short sequence: a rotation of the
 // run queue when the current task just goes behind the others of its level, the general enqueue and
@@ -100,26 +98,38 @@ void reschedule_locked(Cpu& cpu) {
 // ---- Interrupt paths.
 
 // The tick (IRQ context, IRQs masked). Lock-free: it touches only this CPU's state (the running task's
-// slice and accounting, need_resched) and reads the queue's size, which only this CPU changes today;
-// the switch itself is decided again under the lock at IRQ exit. CPU time is sampled: the task found
-// running is charged the whole time since the previous tick, so switches pay nothing for it. While
-// nothing else is ready there is no slice to account: the running task keeps the CPU either way.
+// slice and accounting, need_resched) and reads the queue's size without the lock (other CPUs may be
+// changing it: a stale size delays a switch by a tick at most); the switch itself is decided again
+// under the lock at IRQ exit. CPU time is sampled: the task found running is charged the whole time
+// since the previous tick, so switches pay nothing for it. While nothing else is ready there is no
+// slice to account: the running task keeps the CPU either way. With several CPUs online, every
+// fourth tick also asks for a balance pass (cpus.cpp), which costs a few loads when balanced.
 void on_tick() {
     Cpu& cpu = this_cpu();
     Task* cur = cpu.current;
     const std::uint64_t now = read_sysreg(cntvct_el0);
-    if (cur->is_idle) cpu.idle_counts += now - cpu.last_tick;
-    cur->cpu_counts += now - cpu.last_tick;
+    const std::uint64_t ran = now - cpu.last_tick;
+    cur->cpu_counts += ran;
     ++cur->ticks;
     cpu.last_tick = now;
+    if (cur->is_idle) cpu.idle_counts += ran;
+    // An idle CPU pulls from its idle loop after every interrupt; a busy one every fourth tick.
+    if ((++cpu.ticks & 3) == 0 && !single_cpu()) cpu.balance_due = true;
     if (cpu.rq.size() == 0) return;
-    if (cur->is_idle || cpu.rq.tick(cur->sched)) cpu.need_resched = true;
+    if (cur->is_idle || cpu.rq.tick(cur->sched)) set_need_resched(cpu, true);
 }
 
 [[gnu::noinline]] void preempt(Cpu& cpu) {
     cpu.lock.lock();
-    cpu.need_resched = false;
+    set_need_resched(cpu, false);
     Task* prev = cpu.current;
+    // Its affinity no longer allows this CPU (set_affinity from another CPU): it leaves for one that
+    // it allows instead of going back on this queue.
+    if (__builtin_expect(!(prev->sched.affinity & cpu_bit(cpu.index)), 0) && !prev->is_idle) {
+        ++prev->involuntary_switches;
+        migrate_out(cpu, prev);  // returns on the new CPU, its lock held
+        return finish_switch();
+    }
     if (Task* next = next_after_runnable(cpu, prev)) {
         if (!prev->is_idle) ++prev->involuntary_switches;
         switch_to(cpu, prev, next);
@@ -128,29 +138,48 @@ void on_tick() {
 }
 
 // Returning from an interrupt: preempt if the tick (or a wake-up) asked for it; then, on the way back
-// to EL0, let the process layer act on a pending kill.
+// to EL0, let the process layer act on a pending kill. IRQs masked; no lock held.
 [[gnu::noinline]] void on_irq_exit_slow(Cpu& cpu, arch::TrapFrame& frame, bool from_user) {
-    if (cpu.need_resched && cpu.preempt_count == 0) preempt(cpu);
+    if (cpu.balance_due) {
+        cpu.balance_due = false;
+        if (pull_task(cpu)) set_need_resched(cpu, true);
+    }
+    if (need_resched(cpu) && cpu.preempt_count == 0) {
+        // A kernel task killed while it ran (sched::kill from another CPU) ends at its next interrupt
+        // with preemption enabled, as a preempted one would be killed on one CPU.
+        Task* cur = cpu.current;
+        if (__builtin_expect(cur->kill_pending && cur->kind == TaskKind::Kernel, 0) && !cur->is_idle)
+            end_killed_kernel_task();
+        preempt(cpu);
+    }
     if (from_user && s_user_return_hook) s_user_return_hook(frame);
 }
 
 void on_irq_exit(arch::TrapFrame& frame, bool from_user) {
     Cpu& cpu = this_cpu();
-    if (__builtin_expect(cpu.need_resched || from_user, 0)) on_irq_exit_slow(cpu, frame, from_user);
+    if (__builtin_expect(need_resched(cpu) || cpu.balance_due || from_user, 0))
+        on_irq_exit_slow(cpu, frame, from_user);
 }
 
 }  // namespace
 
+// The task may migrate between reading the flags and yielding: then it yields on the other CPU,
+// which costs a switch at most.
 void maybe_preempt() {
     Cpu& cpu = this_cpu();
-    if (cpu.need_resched && cpu.preempt_count == 0 && arch::irqs_enabled()) {
-        cpu.need_resched = false;
+    if (need_resched(cpu) && cpu.preempt_count == 0 && arch::irqs_enabled()) {
+        set_need_resched(cpu, false);
         yield();
     }
 }
 
-// Blocked -> Ready, out of line (make_ready_inline, scheduler_internal.h, is the hot path's).
-void make_ready_locked(Cpu& cpu, Task* t) { make_ready_inline(cpu, t); }
+bool make_ready_on(Cpu& from, Cpu& to, Task* t) {
+    if (&from == &to) return make_ready_here(to, t);
+    if (t->timer.armed) cancel_sleep_timer(from, t);
+    set_task_cpu(t, to.index);
+    ++to.migrations_in;
+    return make_ready_here(to, t);
+}
 
 // First code of a new task (task_trampoline).
 extern "C" void sched_finish_switch() {
@@ -158,41 +187,59 @@ extern "C" void sched_finish_switch() {
     arch::irq_enable();
 }
 
-void init() {
-    init_task_list();
-    Cpu* cpu = new (s_cpu_storage[0]) Cpu();
-    cpu->index = 0;
-    cpu->mpidr = arch::mpidr();
-    write_sysreg(tpidr_el1, reinterpret_cast<std::uint64_t>(cpu));
-    __atomic_store_n(&g_online, cpu_bit(0), __ATOMIC_RELEASE);
-    Task* idle = &s_boot_idle;
+Cpu& construct_cpu(unsigned index, std::uint64_t mpidr, Task* idle) {
+    Cpu* cpu = new (s_cpu_storage[index]) Cpu();
+    cpu->index = index;
+    cpu->mpidr = mpidr;
     set_name(idle, "idle");
     idle->id = 0;
     idle->is_idle = true;
+    idle->cpu = index;
+    idle->sched.affinity = cpu_bit(index);
     // Never queued, and one level above the top, so RunQueue::rotate never matches it: the switch
     // path's rotation needs no idle test.
     idle->sched.policy = PolicyKind::FixedPriority;
     idle->sched.priority = kPriorityLevels;
     idle->state = TaskState::Ready;  // runnable; running while it is cpu->current
-    idle->context.ttbr0 = read_sysreg(ttbr0_el1);
     cpu->idle = cpu->current = idle;
-    cpu->last_tick = read_sysreg(cntvct_el0);
+    return *cpu;
+}
+
+// The calling CPU starts scheduling: its block in TPIDR_EL1, its idle task current (SP_EL0), online.
+void enter_cpu(Cpu& cpu) {
+    write_sysreg(tpidr_el1, reinterpret_cast<std::uint64_t>(&cpu));
+    write_sysreg(sp_el0, reinterpret_cast<std::uint64_t>(cpu.idle));
+    cpu.last_tick = read_sysreg(cntvct_el0);
+    __atomic_fetch_or(&g_online, cpu_bit(cpu.index), __ATOMIC_RELEASE);
+}
+
+void init() {
+    init_task_list();
+    s_boot_idle.context.ttbr0 = read_sysreg(ttbr0_el1);
+    enter_cpu(construct_cpu(0, arch::mpidr() & 0xff00ffffffull, &s_boot_idle));  // the affinity fields
     platform::set_tick_hook(on_tick);
     platform::set_irq_exit_hook(on_irq_exit);
     platform::set_current_task_describer(describe_current);
 }
 
+// Each CPU's idle task. need_resched is cleared and the queue looked at under the lock, so a task
+// queued by another CPU after the look finds need_resched clear and sends an IPI, which ends the WFI
+// (a pending IRQ wakes it even while masked; it is taken after the unmask). With nothing queued here,
+// an idle CPU first tries to pull work from a busier one.
 void run_idle() {
     Cpu& cpu = this_cpu();
     KASSERT(cpu.current == cpu.idle);
     arch::irq_enable();
     for (;;) {
         arch::irq_disable();
-        if (cpu.rq.size() > 0) {
-            cpu.lock.lock();
+        cpu.lock.lock();
+        set_need_resched(cpu, false);
+        const bool ready = cpu.rq.size() > 0;
+        if (ready) {
             reschedule_locked(cpu);
         } else {
-            arch::wfi();  // wakes on a pending IRQ even while masked; it is taken after the unmask
+            cpu.lock.unlock();
+            if (single_cpu() || !pull_task(cpu)) arch::wfi();
         }
         arch::irq_enable();
     }
@@ -242,10 +289,15 @@ void block_current(WaitQueue* wq, arch::SpinLock* release) {
 void wake(Task* t) {
     {
         const std::uint64_t daif = arch::irq_save();
-        Cpu& cpu = this_cpu();
-        cpu.lock.lock();
-        if (t->state == TaskState::Blocked) make_ready_inline(cpu, t);
-        cpu.lock.unlock();
+        if (__builtin_expect(single_cpu(), 1)) {
+            // One CPU: t is on it (its lock pins it), and so is the caller.
+            Cpu& cpu = this_cpu();
+            cpu.lock.lock();
+            if (t->state == TaskState::Blocked) (void)make_ready_here(cpu, t);
+            cpu.lock.unlock();
+        } else {
+            place_task(t, TaskState::Blocked);
+        }
         arch::irq_restore(daif);
     }
     maybe_preempt();

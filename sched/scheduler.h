@@ -25,18 +25,21 @@ struct SpawnOptions {
     std::uint8_t priority = 0;
     bool detached = true;   // reclaimed at exit (kernel tasks); false: a zombie until release()
     TaskKind kind = TaskKind::Kernel;
-    CpuMask affinity = kAllCpus;  // the CPUs it may run on; must include an online one
+    // The CPUs it may run on (must include an online one); 0: the spawning task's, as Linux's fork
+    // inherits its mask (all CPUs when the boot context spawns).
+    CpuMask affinity = 0;
+    bool suspended = false;       // created not runnable: start() makes it so (after the caller's set-up)
 };
-// The task is Ready (and may already have run) when this returns. Busy at kMaxTasks.
+// The task is Ready (and may already have run, on any CPU) when this returns, unless created
+// suspended. Busy at kMaxTasks.
 lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOptions opts = {});
 
-// The running task (nullptr before init()). Inline: TPIDR_EL1 points at this CPU's scheduler state,
-// which holds it at kCpuCurrentOffset (checked in scheduler.cpp).
-inline constexpr std::size_t kCpuCurrentOffset = 8;
-inline Task* current() {
-    const std::uint64_t cpu = read_sysreg(tpidr_el1);  // re-read each time: a task may migrate
-    return cpu ? *reinterpret_cast<Task* const*>(cpu + kCpuCurrentOffset) : nullptr;
-}
+// The running task (nullptr before init()). One instruction and safe anywhere, preemptible or not:
+// SP_EL0 holds it in the kernel (cpu_switch_to loads it with each task, the EL0 entry path sets it).
+// Reading this CPU's block instead would race a migration between finding the block and reading it.
+inline Task* current() { return reinterpret_cast<Task*>(read_sysreg(sp_el0)); }
+// Makes a task created with SpawnOptions::suspended runnable (once).
+void start(Task* t);
 void yield();
 // Ends the calling task: calls the exit hook (if set) first, then stops. A detached task is reclaimed
 // entirely; a non-detached one stays a Zombie (exit_code set, stack freed) until release().
@@ -130,5 +133,15 @@ struct CpuInfo {
     std::uint64_t migrations_in;  // tasks placed on it from another CPU, or pulled by it
 };
 lib::Result<CpuInfo> cpu_info(unsigned cpu);
+
+// ---- Bringing up a secondary CPU (the kernel's smp.cpp). prepare_cpu, on the boot CPU: CPU `index`'s
+// scheduler state and idle task, whose stack the CPU starts on. run_secondary, on that CPU with
+// TPIDR_EL1 = percpu (and its interrupts set up): it joins the online CPUs and runs its idle task.
+struct CpuBoot {
+    void* percpu;
+    std::uint64_t stack_top;
+};
+lib::Result<CpuBoot> prepare_cpu(unsigned index, std::uint64_t mpidr);
+[[noreturn]] void run_secondary();
 
 }  // namespace sched

@@ -1,6 +1,8 @@
-// Sleeping: tasks blocked until a deadline (sleep_until, or a wait with a timeout) wait in one timer
-// queue, which multiplexes them onto the platform's one-shot deadline; the deadline's IRQ makes the
-// expired ones ready.
+// Sleeping: tasks blocked until a deadline (sleep_until, or a wait with a timeout) wait in the timer
+// queue of the CPU they slept on (Cpu::timers, under its run-queue lock), which multiplexes them onto
+// that CPU's one-shot deadline; the deadline's IRQ makes the expired ones ready there (an idle CPU
+// pulls them from there if that CPU is busy). A sleeper woken early from another CPU (a kill) leaves
+// the queue at once; its CPU's comparator then fires once for nothing and is set again.
 #include <cstdint>
 
 #include "arch/aarch64/cpu.h"
@@ -14,41 +16,36 @@ namespace sched {
 
 namespace {
 
-// Sleepers, by deadline in counter units. Guarded by the boot CPU's run-queue lock (one timer queue
-// for the machine, driven by the boot CPU's timer, until SMP splits it per CPU).
-constinit TimerQueue s_timers;
-
-// Program the one-shot timer for the earliest sleeper. Run-queue lock held. Out of line: callers on
-// the wake path stay free of its stack-protected local.
-[[gnu::noinline]] void arm_sleep_timer();
+// Program this CPU's one-shot timer for its earliest sleeper. Its run-queue lock held. Out of line:
+// callers on the wake path stay free of its stack-protected local.
+[[gnu::noinline]] void arm_sleep_timer(Cpu& cpu);
 
 void on_sleep_deadline() {
     Cpu& cpu = this_cpu();
     cpu.lock.lock();  // IRQ context: IRQs are already masked
     const std::uint64_t now = read_sysreg(cntvct_el0);
-    while (TimerEntry* e = s_timers.pop_expired(now)) {
+    while (TimerEntry* e = cpu.timers.pop_expired(now)) {
         Task* t = timer_entry_owner<Task, &Task::timer>(e);
         if (t->state != TaskState::Blocked) continue;
         t->timed_out = true;
-        make_ready_locked(cpu, t);
+        (void)make_ready_here(cpu, t);  // this CPU: nothing to tell
     }
-    arm_sleep_timer();
+    arm_sleep_timer(cpu);
     cpu.lock.unlock();
 }
 
-void arm_sleep_timer() {
+void arm_sleep_timer(Cpu& cpu) {
     std::uint64_t earliest;
-    if (s_timers.earliest(earliest))
+    if (cpu.timers.earliest(earliest))
         platform::set_deadline(platform::counts_to_ns(earliest), on_sleep_deadline);
     else platform::cancel_deadline();
 }
 
 }  // namespace
 
-// A task woken with a sleep timer armed (a timed wait) cancels it. Lock held.
-[[gnu::noinline]] void cancel_sleep_timer(Task* t) {
-    s_timers.remove(t->timer);
-    arm_sleep_timer();
+void cancel_sleep_timer(Cpu& cpu, Task* t) {
+    cpu.timers.remove(t->timer);
+    if (&cpu == cpu_pointer()) arm_sleep_timer(cpu);
 }
 
 void sleep_until(std::uint64_t uptime_ns) {
@@ -64,8 +61,8 @@ void sleep_until(std::uint64_t uptime_ns) {
         KASSERT_MSG(!self->is_idle, "the idle task cannot sleep");
         cpu.lock.lock();
         self->timed_out = false;
-        s_timers.insert(self->timer, deadline);
-        arm_sleep_timer();
+        cpu.timers.insert(self->timer, deadline);
+        arm_sleep_timer(cpu);
         self->state = TaskState::Blocked;
         ++self->voluntary_switches;
         switch_to(cpu, self, pick_next_task(cpu));

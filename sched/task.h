@@ -56,6 +56,7 @@ struct Task {
     std::uint64_t parent_id = 0;       // the spawning task's id (0: none); the parent may be gone
     int exit_code = 0;
     bool detached = true;              // reclaimed at exit; false: a zombie TCB until sched::release()
+    bool stopped = false;              // a zombie that has left its CPU for good (release-stored)
 
     // Accounting: the running CPU, IRQs masked.
     std::uint64_t cpu_counts = 0;      // counter units spent running, sampled by the tick (whole ticks)

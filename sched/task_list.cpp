@@ -39,26 +39,34 @@ std::uint64_t s_next_id = 1;
 std::uint64_t s_empty_ttbr0 = 0;  // kernel tasks' TTBR0: the empty user table
 ExitHook s_exit_hook = nullptr;
 
-// Takes the run-queue lock (IRQs already masked) with t, if it is blocked on a wait queue, off that
+// Locks the CPU t names (IRQs already masked) with t, if it is blocked on a wait queue, off that
 // queue's list: it can then neither be woken through the queue nor be found on it when it waits
 // again. The queue's lock comes before ours, so ours is dropped while WaitQueue::remove runs; if t
-// was woken and queued again meanwhile, repeat.
-void lock_with_task_off_its_queue(Cpu& cpu, Task* t) {
+// was woken and queued again meanwhile, repeat. Returns the CPU locked.
+unsigned lock_with_task_off_its_queue(Task* t) {
     for (;;) {
-        cpu.lock.lock();
+        const unsigned c = lock_task_cpu(t);
         WaitQueue* wq = t->state == TaskState::Blocked ? t->waiting_on : nullptr;
-        if (!wq || !t->wait_link.linked()) return;
-        cpu.lock.unlock();
+        if (!wq || !t->wait_link.linked()) return c;
+        cpu_at(c).lock.unlock();
         wq->remove(t);
     }
 }
 
-// interrupt() with IRQs masked (the run-queue lock is taken and released here).
-void interrupt_masked(Cpu& cpu, Task* t) {
-    lock_with_task_off_its_queue(cpu, t);
+// Whether t runs on the CPU it names (whose lock is held).
+bool running_on(unsigned c, const Task* t) { return cpu_at(c).current == t; }
+
+// interrupt() with IRQs masked: a blocked task is made ready where it is; a task running on another
+// CPU is told at once (the IPI's interrupt exit acts on the kill on its way back to EL0).
+void interrupt_masked(Task* t) {
+    const unsigned c = lock_with_task_off_its_queue(t);
+    Cpu& cpu = cpu_at(c);
     t->kill_pending = true;
-    if (t->state == TaskState::Blocked) make_ready_locked(cpu, t);
+    bool kick = false;
+    if (t->state == TaskState::Blocked) kick = make_ready_here(cpu, t);
+    else if (running_on(c, t) && &cpu != cpu_pointer()) kick = true;
     cpu.lock.unlock();
+    if (kick) kick_cpu(c);
 }
 
 // The live task with this id, or nullptr. s_tasks_lock held.
@@ -74,7 +82,7 @@ TaskInfo info_of(const Task* t) {
     TaskInfo i{};
     i.id = t->id;
     for (std::size_t k = 0; k < kTaskNameMax; ++k) i.name[k] = t->name[k];
-    i.state = (t->state == TaskState::Ready && t == this_cpu().current) ? TaskState::Running : t->state;
+    i.state = (t->state == TaskState::Ready && t == cpu_at(t->cpu).current) ? TaskState::Running : t->state;
     i.kind = t->kind;
     i.policy = t->sched.policy;
     i.priority = t->sched.priority;
@@ -102,17 +110,30 @@ void init_task_list() {
     s_empty_ttbr0 = platform::empty_user_root();
 }
 
-// Run by the task an exiting one switched to, before it resumes (sched_resume_after_exit), lock held
-// and IRQs masked: the dead task's stack is not in use any more. Frees it (and the TCB of a detached
-// task) and returns the real resume address. Only leaf locks (memory) are taken.
-extern "C" std::uint64_t sched_reap_dead() {
+std::uint64_t empty_ttbr0() { return s_empty_ttbr0; }
+
+// Run by the task switched to, before it resumes (sched_resume_after_handoff), lock held and IRQs
+// masked: the task switched from is saved and not running any more. A dead one's stack (and the TCB
+// of a detached one) is freed, taking only leaf locks (memory); a migrating one is placed on its new
+// CPU, with this CPU's lock dropped meanwhile (no two run-queue locks are taken out of order; the
+// resumed task's state is already complete: it is cpu.current). Returns the real resume address.
+extern "C" std::uint64_t sched_finish_handoff() {
     Cpu& cpu = this_cpu();
-    Task* dead = cpu.dead;
-    cpu.dead = nullptr;
-    platform::kernel_stack_free(dead->stack);
-    dead->stack = mm::KernelStack{};
-    if (dead->detached) delete dead;
-    return cpu.dead_resume;
+    const std::uint64_t resume = cpu.handoff_resume;
+    if (Task* dead = cpu.dead) {
+        cpu.dead = nullptr;
+        platform::kernel_stack_free(dead->stack);
+        dead->stack = mm::KernelStack{};
+        if (dead->detached) delete dead;
+        else __atomic_store_n(&dead->stopped, true, __ATOMIC_RELEASE);  // release() may free it now
+    }
+    if (Task* t = cpu.migrating) {
+        cpu.migrating = nullptr;
+        cpu.lock.unlock();
+        place_task(t, TaskState::Ready);
+        cpu.lock.lock();
+    }
+    return resume;
 }
 
 extern "C" [[noreturn]] void sched_exit_current(int code) { exit(code); }
@@ -122,6 +143,7 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     if (opts.policy != PolicyKind::RoundRobin && opts.policy != PolicyKind::FixedPriority)
         return lib::Error::InvalidArgument;
     if (opts.kind != TaskKind::Kernel && opts.kind != TaskKind::User) return lib::Error::InvalidArgument;
+    if (opts.affinity == 0) opts.affinity = current() && !current()->is_idle ? current()->sched.affinity : kAllCpus;
     if ((opts.affinity & online_cpus()) == 0) return lib::Error::InvalidArgument;
     Task* t = new Task;
     if (!t) return lib::Error::NoMemory;
@@ -159,20 +181,32 @@ lib::Result<Task*> spawn(const char* name, TaskEntry entry, void* arg, SpawnOpti
     ++s_task_count;
     t->id = s_next_id++;
     t->parent_id = cpu.current->id;  // 0 (none) when the idle (boot) context spawns
+    // Its CPU before anyone can see it: the first one it may run on (start() or below places it).
+    set_task_cpu(t, static_cast<unsigned>(__builtin_ctz(t->sched.affinity & online_cpus())));
     s_all_tasks->push_back(t->all_link);
+    // Made ready under the list lock: a kill finds it either Initializing (and not killable yet) or
+    // ready, never half way.
+    if (!opts.suspended) place_task(t, TaskState::Initializing);
     s_tasks_lock.unlock();
-    cpu.lock.lock();
-    make_ready_locked(cpu, t);
-    cpu.lock.unlock();
     arch::irq_restore(daif);
     maybe_preempt();
     return t;
 }
 
-void exit(int code) {
+void start(Task* t) {
+    {
+        arch::IrqGuard masked;
+        KASSERT_MSG(t->state == TaskState::Initializing, "start: not a suspended new task");
+        place_task(t, TaskState::Initializing);
+    }
+    maybe_preempt();
+}
+
+namespace {
+[[noreturn]] void exit_task(int code, bool run_hook) {
     Task* self = current();
     KASSERT_MSG(!self->is_idle, "the idle task cannot exit");
-    if (s_exit_hook) {
+    if (run_hook && s_exit_hook) {
         arch::irq_enable();
         s_exit_hook(self);
     }
@@ -191,17 +225,25 @@ void exit(int code) {
     self->state = TaskState::Zombie;
     Task* next = pick_next_task(cpu);
     // The task switched to frees this one before it resumes: its saved lr is redirected through
-    // sched_resume_after_exit (context_switch.S), which calls sched_reap_dead.
-    KASSERT(cpu.dead == nullptr);  // the previous exit's successor has run and reaped it
+    // sched_resume_after_handoff (context_switch.S), which calls sched_finish_handoff.
+    KASSERT(cpu.dead == nullptr && cpu.migrating == nullptr);  // the last hand-off is finished
     cpu.dead = self;
-    cpu.dead_resume = next->context.lr;
-    next->context.lr = reinterpret_cast<std::uint64_t>(&sched_resume_after_exit);
+    hand_off_to(cpu, next);
     switch_to(cpu, self, next);
     kernel::panic("a zombie task was scheduled again");
 }
+}  // namespace
+
+void exit(int code) { exit_task(code, true); }
+
+// IRQ exit on the killed task's own CPU (scheduler.cpp): not through the exit hook, as on one CPU.
+void end_killed_kernel_task() { exit_task(-9, false); }
 
 void release(Task* t) {
     KASSERT(t != nullptr);
+    // A zombie may still be switching out on its CPU: its successor sets `stopped` once it has freed
+    // the stack (acquire: nothing of the TCB is reused before that CPU is done with it).
+    while (!__atomic_load_n(&t->stopped, __ATOMIC_ACQUIRE)) arch::cpu_relax();
     {
         arch::IrqSpinGuard g(s_tasks_lock);
         KASSERT_MSG(t->state == TaskState::Zombie && !t->detached, "release: not a non-detached zombie");
@@ -215,9 +257,8 @@ void release(Task* t) {
 void interrupt(Task* t) {
     KASSERT(t != nullptr && !t->is_idle);
     {
-        const std::uint64_t daif = arch::irq_save();
-        interrupt_masked(this_cpu(), t);
-        arch::irq_restore(daif);
+        arch::IrqGuard masked;
+        interrupt_masked(t);
     }
     maybe_preempt();
 }
@@ -230,49 +271,70 @@ ExitHook set_exit_hook(ExitHook hook) {
     return old;
 }
 
+// A kernel task not running anywhere is ended here; one running on another CPU ends at its next
+// interrupt there (scheduler.cpp, end_killed_kernel_task), and kill waits for that: when it returns,
+// the task is gone (or a zombie until release(), if not detached). User tasks are interrupted: their
+// process layer ends them.
 lib::Status kill(std::uint64_t id) {
     if (id == 0) return lib::Error::InvalidArgument;
     Task* victim = nullptr;  // a detached task to delete after the locks
-    bool self = false;
+    bool self = false, wait = false;
     {
-        const std::uint64_t daif = arch::irq_save();
-        Cpu& cpu = this_cpu();
+        arch::IrqGuard masked;
         // Held throughout, so the task cannot be reclaimed under us.
         s_tasks_lock.lock();
         Task* t = find_task_locked(id);
-        if (!t || t->state == TaskState::Zombie) {
+        if (!t || t->state == TaskState::Zombie ||
+            (t->state == TaskState::Initializing && t->kind == TaskKind::Kernel)) {
             s_tasks_lock.unlock();
-            arch::irq_restore(daif);
             return lib::Error::NotFound;
         }
         if (t->kind == TaskKind::User) {
-            interrupt_masked(cpu, t);  // its process has state to tear down: it ends itself
-        } else if (t == cpu.current) {
+            interrupt_masked(t);  // its process has state to tear down: it ends itself
+        } else if (t == current()) {
             self = true;
         } else {
-            lock_with_task_off_its_queue(cpu, t);
-            KASSERT(t->state == TaskState::Ready || t->state == TaskState::Blocked);
-            if (t->sched.queued) cpu.rq.dequeue(t->sched);  // Ready and not running: queued
-            if (t->timer.armed) cancel_sleep_timer(t);
+            const unsigned c = lock_with_task_off_its_queue(t);
+            Cpu& cpu = cpu_at(c);
             t->kill_pending = true;
-            t->state = TaskState::Zombie;
-            t->exit_code = -9;
-            cpu.lock.unlock();
-            // Not running anywhere: nothing else touches its stack. Freed before anyone can see the
-            // zombie, as for an exited task.
-            platform::kernel_stack_free(t->stack);
-            t->stack = mm::KernelStack{};
-            if (t->detached) {
-                s_all_tasks->remove(t->all_link);
-                --s_task_count;
-                victim = t;
+            if (running_on(c, t) || (t->state == TaskState::Ready && !t->sched.queued)) {
+                // Running on another CPU (or in transit to one: migrate_out): it ends there.
+                wait = true;
+                const bool kick = !need_resched(cpu);
+                set_need_resched(cpu, true);
+                cpu.lock.unlock();
+                if (kick) kick_cpu(c);
+            } else {
+                KASSERT(t->state == TaskState::Ready || t->state == TaskState::Blocked);
+                if (t->sched.queued) cpu.rq.dequeue(t->sched);  // Ready and not running: queued
+                if (t->timer.armed) cancel_sleep_timer(cpu, t);
+                t->state = TaskState::Zombie;
+                t->exit_code = -9;
+                cpu.lock.unlock();
+                // Not running anywhere: nothing else touches its stack. Freed before anyone can see the
+                // zombie, as for an exited task.
+                platform::kernel_stack_free(t->stack);
+                t->stack = mm::KernelStack{};
+                __atomic_store_n(&t->stopped, true, __ATOMIC_RELEASE);
+                if (t->detached) {
+                    s_all_tasks->remove(t->all_link);
+                    --s_task_count;
+                    victim = t;
+                }
             }
         }
         s_tasks_lock.unlock();
-        arch::irq_restore(daif);
     }
     if (self) exit(-9);
     if (victim) delete victim;
+    if (wait) {
+        // Until it is gone or a zombie: it takes its next interrupt with preemption enabled.
+        for (;;) {
+            auto info = task_info(id);
+            if (!info.ok() || info.value().state == TaskState::Zombie) break;
+            yield();
+        }
+    }
     maybe_preempt();
     return {};
 }
@@ -287,7 +349,9 @@ void for_each_task(void (*fn)(const TaskInfo&, void*), void* ctx) {
         std::size_t n = 0;
         {
             arch::IrqSpinGuard g(s_tasks_lock);
-            if (first) buf[n++] = info_of(this_cpu().idle);
+            if (first)
+                for (unsigned c = 0; c < kMaxCpus; ++c)
+                    if (online_cpus() & cpu_bit(c)) buf[n++] = info_of(cpu_at(c).idle);
             for (lib::ListNode* l = s_all_tasks->first(); l != s_all_tasks->end() && n < kChunk; l = l->next) {
                 Task* t = lib::list_entry<Task, &Task::all_link>(l);
                 if (t->id > after) buf[n++] = info_of(t);
@@ -316,23 +380,8 @@ lib::Result<TaskInfo> task_info(std::uint64_t id) {
 
 namespace sched {
 
-lib::Status set_affinity(std::uint64_t id, CpuMask mask) {
-    if (id == 0 || (mask & online_cpus()) == 0) return lib::Error::InvalidArgument;
-    arch::IrqSpinGuard g(s_tasks_lock);
-    Task* t = find_task_locked(id);
-    if (!t || t->state == TaskState::Zombie) return lib::Error::NotFound;
-    Cpu& cpu = cpu_at(t->cpu);
-    arch::SpinGuardIrqsOff rq(cpu.lock);
-    t->sched.affinity = mask & kAllCpus;
-    return {};
-}
-
-lib::Result<CpuMask> get_affinity(std::uint64_t id) {
-    if (id == 0) return lib::Error::InvalidArgument;
-    arch::IrqSpinGuard g(s_tasks_lock);
-    Task* t = find_task_locked(id);
-    if (!t || t->state == TaskState::Zombie) return lib::Error::NotFound;
-    return t->sched.affinity;
-}
+// The task with this id for cpus.cpp's set_affinity: found under the list lock (held by the caller).
+Task* find_task_for_affinity(std::uint64_t id) { return find_task_locked(id); }
+arch::SpinLock& task_list_lock() { return s_tasks_lock; }
 
 }  // namespace sched

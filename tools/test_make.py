@@ -62,7 +62,11 @@ def main():
     runs = qemu_lines(out)
     expect("run INITRD=... APPEND=...: that initramfs and that command line",
            len(runs) == 1 and "--initrd build/glibc_initramfs.cpio" in runs[0]
-           and '--append "init=/bin/glibc_smoke"' in runs[0] and "--interactive" in runs[0], out)
+           and '--append "init=/bin/glibc_smoke"' in runs[0] and "--interactive" in runs[0]
+           and "--smp 2" in runs[0], out)
+    _, out = make(build, "run", "SMP=4")
+    runs = qemu_lines(out)
+    expect("run SMP=4: four CPUs", len(runs) == 1 and "--smp 4" in runs[0], out)
     _, out = make(build, "debug", "MEM=1G")
     runs = qemu_lines(out)
     expect("debug MEM=1G: halted with a GDB server, 1G", len(runs) == 1 and "--gdb" in runs[0]
@@ -72,7 +76,7 @@ def main():
     rc, out = make(build, "help", dry=False)
     for word in ["make run", "make test", "make host-test", "make kernel-test", "make bench", "make debug",
                  "make gdb", "make clean", "APPEND=", "INITRD=", "QEMU_CONFIG=", "MEM=", "UBOOT=", "BENCH=",
-                 "BUILD="]:
+                 "BUILD=", "SMP="]:
         expect(f"help lists {word}", rc == 0 and re.search(r"^  " + re.escape(word), out, re.M) is not None, out)
 
     # The build's progress, without the recursive makes' directory lines (the build is up to date

@@ -54,4 +54,14 @@ inline void copy_page(void* dst, const void* src) {
         : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "memory");
 }
 
+// Writes [p, p + n) back to memory (DC CVAC to the point of coherency), for an observer that reads it
+// with its caches off: a CPU starting with its MMU off (kernel/smp.cpp). Completes before returning.
+inline void clean_dcache_range(const void* p, std::size_t n) {
+    const std::uint64_t line = std::uint64_t{4} << ((read_sysreg(ctr_el0) >> 16) & 0xf);  // CTR_EL0.DminLine
+    const auto start = reinterpret_cast<std::uint64_t>(p) & ~(line - 1);
+    const std::uint64_t end = reinterpret_cast<std::uint64_t>(p) + n;
+    for (std::uint64_t a = start; a < end; a += line) asm volatile("dc cvac, %0" ::"r"(a) : "memory");
+    asm volatile("dsb sy" ::: "memory");
+}
+
 }  // namespace arch

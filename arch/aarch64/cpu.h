@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "arch/aarch64/cpu_context.h"
+
 #define read_sysreg(reg)                                          \
     ({                                                            \
         std::uint64_t _v;                                         \
@@ -44,12 +46,11 @@ inline unsigned current_el() { return static_cast<unsigned>((read_sysreg(Current
 inline std::uint64_t mpidr() { return read_sysreg(mpidr_el1); }
 // The logical CPU number (0 = the boot CPU, then device-tree order), not MPIDR's affinity fields, which
 // may be sparse (Aff1 clusters). TPIDR_EL1 points at the CPU's per-CPU block (the scheduler's
-// sched::Cpu), whose 32-bit word at kPerCpuIndexOffset holds it; TPIDR_EL1 is 0 only on the boot CPU
-// before the scheduler is up. Secondary CPUs set it before their first C++ instruction.
-inline constexpr unsigned kPerCpuIndexOffset = 4;
+// sched::Cpu), whose 32-bit word at kPerCpuIndexOffset holds it. boot/head.S points it at a zeroed
+// block (CPU 0) before the first C++ call in the upper half; secondary CPUs set it before theirs.
+inline constexpr unsigned kPerCpuIndexOffset = PERCPU_INDEX;
 inline unsigned cpu_index() {
-    const std::uint64_t block = read_sysreg(tpidr_el1);
-    return block ? *reinterpret_cast<const std::uint32_t*>(block + kPerCpuIndexOffset) : 0;
+    return *reinterpret_cast<const std::uint32_t*>(read_sysreg(tpidr_el1) + kPerCpuIndexOffset);
 }
 
 inline std::uint64_t frame_pointer() { return reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)); }

@@ -17,6 +17,12 @@
 // convert to tasks for free).
 #define TASK_CONTEXT 32
 
+// The per-CPU block TPIDR_EL1 points at (the scheduler's sched::Cpu, which checks these offsets): the
+// logical CPU number (32 bits) and the task the CPU runs. The running task itself is also in SP_EL0
+// while in the kernel (cpu_switch_to and the EL0 entry path put it there; sched::current reads it).
+#define PERCPU_INDEX 4
+#define PERCPU_CURRENT 8
+
 #ifndef __ASSEMBLER__
 #include <cstddef>
 #include <cstdint>

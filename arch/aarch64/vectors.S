@@ -2,6 +2,7 @@
 // (arch/aarch64/trap_frame.h) on the current kernel stack, calls a C++ handler with x0 = frame and
 // restores everything on the way out. The stack pointer is checked before anything is pushed: a kernel
 // stack that overflowed into its guard is reported from a per-CPU emergency stack.
+#include "arch/aarch64/cpu_context.h"
 #include "arch/aarch64/trap_frame.h"
 
 .macro adr_l reg, sym
@@ -102,6 +103,11 @@
     .cfi_offset x30, TF_LR - TF_SIZE
     .else
     .cfi_undefined x30
+    // From EL0, SP_EL0 held the user's sp (saved in the frame; the exit restores it): in the kernel
+    // it holds the running task, read off this CPU's block (IRQs are masked: no migration here).
+    mrs     x0, tpidr_el1
+    ldr     x0, [x0, #PERCPU_CURRENT]
+    msr     sp_el0, x0
     .endif
     .if \slot < 8
     // x29 = the saved {x29, x30} pair: a frame record of the interrupted code, so that a frame-pointer
@@ -179,8 +185,9 @@ kernel_stack_overflow:
     sub     x0, sp, x0              // x0 = original x0
     msr     tpidr_el0, x0           // scratch: the user TLS value is lost, but we are going to panic
     msr     contextidr_el1, x1      // scratch: only trace hardware reads it
-    mrs     x0, mpidr_el1
-    and     x0, x0, #7              // emergency slot by core number (Aff0), 8 slots
+    mrs     x0, tpidr_el1
+    ldr     w0, [x0, #PERCPU_INDEX]
+    and     x0, x0, #7              // emergency slot by logical CPU number, 8 slots
     lsl     x0, x0, #15             // 32 KiB slots
     add     x0, x0, #32768          // the top of the slot
     adr_l   x1, emergency_stacks

@@ -23,7 +23,7 @@ std::string str(kernel::StrView v) { return std::string(v.ptr, v.len); }
 
 TEST(CmdlineTest, ParsesEveryKnownOption) {
     Warnings w;
-    const std::string line = "test=sched,mm bench=all hz=250 loglevel=3 init=/bin/init asid_bits=8";  // outlives the views
+    const std::string line = "test=sched,mm bench=all hz=250 loglevel=3 init=/bin/init asid_bits=8 maxcpus=2";  // outlives the views
     auto o = parse(line, w);
     EXPECT_EQ(str(o.test), "sched,mm");
     EXPECT_EQ(str(o.bench), "all");
@@ -31,7 +31,20 @@ TEST(CmdlineTest, ParsesEveryKnownOption) {
     EXPECT_EQ(o.loglevel, 3);
     EXPECT_EQ(str(o.init), "/bin/init");
     EXPECT_EQ(o.asid_bits, 8u);
+    EXPECT_EQ(o.maxcpus, 2u);
     EXPECT_TRUE(w.tokens.empty());
+}
+
+// maxcpus=0 is the boot CPU alone, as on Linux; a bad value starts every CPU, with a warning.
+TEST(CmdlineTest, MaxCpus) {
+    Warnings w;
+    EXPECT_EQ(parse("maxcpus=0", w).maxcpus, 1u);
+    EXPECT_EQ(parse("maxcpus=1", w).maxcpus, 1u);
+    EXPECT_EQ(parse("maxcpus=8", w).maxcpus, 8u);
+    EXPECT_TRUE(w.tokens.empty());
+    EXPECT_EQ(parse("maxcpus=x", w).maxcpus, 0u);
+    EXPECT_EQ(parse("maxcpus", w).maxcpus, 0u);
+    EXPECT_EQ(w.tokens.size(), 2u);
 }
 
 TEST(CmdlineTest, DefaultsWhenEmpty) {
@@ -69,7 +82,7 @@ TEST(CmdlineTest, StopsAtTheLengthAndAtNul) {
 // Every option parse_boot_options reads is a kernel option (so init= never receives it), and
 // anything else is not (so init does).
 TEST(CmdlineTest, KernelOptionsAreExactlyTheOnesTheParserReads) {
-    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits"}) {
+    for (const char* k : {"test", "bench", "init", "hz", "loglevel", "asid_bits", "maxcpus"}) {
         EXPECT_TRUE(kernel::is_kernel_option(kernel::StrView{k, std::strlen(k)})) << k;
         std::vector<std::string> messages;
         const std::string tok = std::string(k) + "=8";

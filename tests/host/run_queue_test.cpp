@@ -1,6 +1,7 @@
 // Host tests for sched::RoundRobin, sched::FixedPriority and sched::RunQueue: rotation after the
 // quantum, level order, preemption rules, every KASSERT precondition, and a seeded randomised run of
-// the kernel's scheduling loop against a reference model (a std::deque per level).
+// the kernel's scheduling loop against a reference model (a std::deque per level), then steal (for
+// migration) against the same model.
 // Budget: well under 1 s with sanitizers.
 #include <gtest/gtest.h>
 
@@ -393,6 +394,24 @@ public:
     }
     std::uint32_t quantum_left(std::size_t i) const { return m_quantum[i]; }
     bool queued(std::size_t i) const { return m_queued[i]; }
+    // RunQueue::steal: the first entity allowed on dest, round robin from its tail, then each
+    // fixed-priority level from the lowest up, each from its tail. -1 = none may go.
+    long steal(unsigned dest, const std::vector<SchedEntity>& e) {
+        auto take = [&](std::deque<std::size_t>& l) -> long {
+            for (auto it = l.end(); it != l.begin();) {
+                --it;
+                if (!(e[*it].affinity & sched::cpu_bit(dest))) continue;
+                const std::size_t i = *it;
+                l.erase(it);
+                m_queued[i] = false;
+                return static_cast<long>(i);
+            }
+            return -1;
+        };
+        long got = take(m_rr);
+        for (std::size_t p = 0; got < 0 && p < kPriorityLevels; ++p) got = take(m_fp[p]);
+        return got;
+    }
 
 private:
     std::deque<std::size_t>& level(const SchedEntity& e) {
@@ -488,6 +507,54 @@ TEST(RunQueueTest, MatchesReferenceModelOverRandomisedSchedulingLoop) {
     EXPECT_GT(preemptions, 100u);
     EXPECT_GT(expiries, 1000u);
     EXPECT_GE(applied, 20000u);  // operations that changed or queried the queue (skips excluded)
+}
+
+// Migration against the same model: entities with random affinities (over 4 CPUs) queued, picked,
+// killed and stolen for random destinations; every steal must return exactly the model's entity (or
+// none), and leave sizes, the bitmap and every entity's state as the model says.
+TEST(RunQueueTest, StealMatchesReferenceModel) {
+    constexpr std::uint32_t kSeed = 0x57ea1;
+    constexpr std::size_t kEntities = 48;
+    SCOPED_TRACE(testing::Message() << "seed " << kSeed);
+    std::mt19937 rng(kSeed);
+    RunQueue rq(3, 2);
+    RunQueueModel model(3, 2, kEntities);
+    std::vector<SchedEntity> e(kEntities);
+    auto index_of = [&](SchedEntity* p) { return p ? static_cast<long>(p - e.data()) : -1L; };
+    std::size_t stolen = 0, refused = 0;
+    for (int op = 0; op < 20000; ++op) {
+        const unsigned what = rng() % 8;
+        const std::size_t i = rng() % kEntities;
+        if (what < 4) {  // wake, with a new policy, priority (few levels, so they fill) and affinity
+            if (model.queued(i)) continue;
+            e[i].policy = rng() % 2 ? PolicyKind::FixedPriority : PolicyKind::RoundRobin;
+            e[i].priority = static_cast<std::uint8_t>(rng() % 4 * 9);
+            e[i].affinity = static_cast<sched::CpuMask>(1 + rng() % 15);
+            rq.enqueue(e[i]);
+            model.enqueue(i, e[i]);
+        } else if (what < 6) {
+            const unsigned dest = rng() % 4;
+            const bool empty = model.size() == 0;
+            const long want = model.steal(dest, e);
+            ASSERT_EQ(index_of(rq.steal(dest)), want) << "op " << op << " dest " << dest;
+            if (want >= 0) ++stolen;
+            else if (!empty) ++refused;
+        } else if (what < 7) {
+            ASSERT_EQ(index_of(rq.pick_next()), model.pick()) << "op " << op;
+        } else {
+            if (!model.queued(i)) continue;
+            rq.dequeue(e[i]);
+            model.dequeue(i, e[i]);
+        }
+        ASSERT_EQ(rq.size(), model.size()) << "op " << op;
+        ASSERT_EQ(rq.fixed_priority().level_bitmap(), model.bitmap()) << "op " << op;
+        for (std::size_t k = 0; k < kEntities; ++k) {
+            ASSERT_EQ(e[k].queued, model.queued(k)) << "op " << op << " entity " << k;
+            ASSERT_EQ(e[k].quantum_left, model.quantum_left(k)) << "op " << op << " entity " << k;
+        }
+    }
+    EXPECT_GT(stolen, 1000u);
+    EXPECT_GT(refused, 100u);  // steals that found entities queued, none of them allowed on dest
 }
 
 }  // namespace

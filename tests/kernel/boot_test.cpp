@@ -93,7 +93,7 @@ KTEST(boot, software_generated_interrupt_reaches_this_cpu) {
     constexpr std::uint32_t kSgi = 7;
     kernel::irq::register_handler(kSgi, on_sgi);
     s_sgi_seen = 0;
-    kernel::irq::gic()->send_sgi(kSgi, arch::mpidr());
+    kernel::irq::gic()->send_sgi(kSgi, arch::cpu_index());
     for (int i = 0; i < 100000 && s_sgi_seen == 0; ++i) arch::cpu_relax();
     KT_EXPECT_EQ(s_sgi_seen, kSgi);
     kernel::irq::unregister_handler(kSgi);

@@ -61,7 +61,7 @@ void faulting_irq_handler(std::uint32_t intid) { *reinterpret_cast<volatile std:
 // A fault in an interrupt handler: the report shows the handler and the dispatch that called it.
 KTEST_PANIC(panic, in_irq_handler) {
     kernel::irq::register_handler(kPanicSgi, faulting_irq_handler);
-    kernel::irq::gic()->send_sgi(kPanicSgi, arch::mpidr());
+    kernel::irq::gic()->send_sgi(kPanicSgi, arch::cpu_index());
     wait_for_the_panic();
 }
 
