@@ -143,12 +143,15 @@ lib::Status start_task(Process* p, sched::CpuMask affinity) {
     if (!t.ok()) return t.error();
     p->task = t.value();
     p->task->process = p;
+    // Complete: now lookups by pid may find it, before it can run. On another CPU it may run at once
+    // and look itself up (kill(getpid(), ...)), which must find it. A kill meanwhile only marks
+    // the suspended task; it acts on it once it runs.
+    {
+        arch::IrqSpinGuard g(s_tree_lock);
+        if (p->parent) p->parent->children.push_back(p->sibling_link);
+        s_all->push_back(p->all_link);
+    }
     sched::start(p->task);
-    // Complete: now lookups by pid may find it. (If it already exited, it is published as the
-    // zombie it is, and its parent, busy here, will find it when it waits.)
-    arch::IrqSpinGuard g(s_tree_lock);
-    if (p->parent) p->parent->children.push_back(p->sibling_link);
-    s_all->push_back(p->all_link);
     return {};
 }
 

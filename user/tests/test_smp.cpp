@@ -212,6 +212,23 @@ UTEST(zombie_has_a_mask_until_reaped) {
     CHECK_EQ(pin(all, static_cast<int>(pid)), -ESRCH);
 }
 
+// A fork child may run on another CPU before fork returns in the parent: it must already be visible
+// by its pid then (kill and prlimit look it up; it once was published only after it started).
+UTEST(new_child_finds_itself_by_pid_at_once) {
+    long lost = 0;
+    for (int i = 0; i < 200; ++i) {
+        const long pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            const int me = static_cast<int>(getpid());
+            Rlimit lim;
+            exit_group(kill(me, 0) == 0 && prlimit64(me, RLIMIT_NOFILE, nullptr, &lim) == 0 ? 0 : 1);
+        }
+        lost += !exited_with(wait_child(pid, 30000), 0);
+    }
+    CHECK_EQ(lost, 0l);
+}
+
 // For each allowed CPU: pinned there, the process is there after the call and stays through
 // yields and a busy loop (long enough for ticks, preemption and balancing), and a fork child
 // inherits the mask and starts there.
