@@ -1,6 +1,7 @@
-// Generic timer driver. Each CPU's one comparator (CNTV_CVAL_EL0, banked per CPU) serves both the periodic tick and the
-// earliest one-shot deadline: it is always programmed with the nearer of the two. Tick deadlines are
-// computed from the previous deadline, not from "now", so the tick does not drift.
+// Generic timer driver. Each CPU's one comparator (CNTV_CVAL_EL0, banked per CPU) serves both its
+// periodic tick and its earliest one-shot deadline: it is always programmed with the nearer of the
+// two. Tick deadlines are computed from the previous deadline, not from "now", so the tick does not
+// drift.
 #include "hal/timer.h"
 
 #include "arch/aarch64/cpu.h"
@@ -26,15 +27,17 @@ Common g;
 // from one address; a cache line each, since each CPU writes its own on every tick.
 struct alignas(64) State {
     std::uint64_t next_tick = kNever;  // counter value of the next tick
+    std::uint64_t period = 0;          // g.period's copy (set_hz updates every CPU's): one ldp with next_tick
     std::uint64_t deadline = kNever;   // counter value of the one-shot deadline
     std::uint64_t ticks = 0;
     Callback deadline_cb = nullptr;
+    Callback tick_hook = nullptr;      // g.tick_hook's copy: the tick path reads it off the same base
     bool enabled = false;  // mirrors CNTV_CTL_EL0.ENABLE, so the tick path skips a redundant write
 };
 State s_cpus[kMaxCpus];
 
 // The calling CPU's state (IRQs masked, or in the timer IRQ).
-[[gnu::always_inline]] inline State& me() { return s_cpus[arch::cpu_index()]; }
+[[gnu::always_inline]] inline State& me() { return s_cpus[std::size_t{arch::cpu_index()}]; }
 
 void program(State& s) {
     const std::uint64_t next = s.next_tick < s.deadline ? s.next_tick : s.deadline;
@@ -61,6 +64,7 @@ void init(std::uint32_t hz) {
 
 void init_cpu() {
     State& s = me();
+    s.period = g.period;
     write_sysreg(cntv_ctl_el0, 0);
     s.enabled = false;
     // CNTKCTL_EL1.EL0VCTEN: EL0 may read CNTVCT_EL0 and CNTFRQ_EL0, as on Linux (the physical counter
@@ -71,7 +75,7 @@ void init_cpu() {
 void start_tick() {
     const std::uint64_t irq = arch::irq_save();
     State& s = me();
-    s.next_tick = counter() + g.period;
+    s.next_tick = counter() + s.period;
     program(s);
     arch::irq_restore(irq);
 }
@@ -80,7 +84,8 @@ void start_tick() {
 void set_hz(std::uint32_t hz) {
     const std::uint64_t irq = arch::irq_save();
     g.hz = hz ? hz : 100;
-    __atomic_store_n(&g.period, g.freq / g.hz, __ATOMIC_RELAXED);
+    g.period = g.freq / g.hz;
+    for (State& c : s_cpus) __atomic_store_n(&c.period, g.period, __ATOMIC_RELAXED);
     State& s = me();
     if (s.next_tick != kNever) {
         s.next_tick = counter() + g.period;
@@ -120,7 +125,10 @@ std::uint64_t uptime_ns() { return counts_to_ns(counter()); }
 std::uint64_t ticks() { return __atomic_load_n(&s_cpus[0].ticks, __ATOMIC_RELAXED); }
 std::uint64_t ticks_on(unsigned cpu) { return cpu < kMaxCpus ? __atomic_load_n(&s_cpus[cpu].ticks, __ATOMIC_RELAXED) : 0; }
 
-void set_tick_hook(Callback cb) { g.tick_hook = cb; }
+void set_tick_hook(Callback cb) {
+    g.tick_hook = cb;
+    for (State& c : s_cpus) __atomic_store_n(&c.tick_hook, cb, __ATOMIC_RELAXED);
+}
 
 void set_deadline(std::uint64_t deadline_ns, Callback cb) {
     const std::uint64_t irq = arch::irq_save();
@@ -146,7 +154,7 @@ namespace {
     bool tick = false;
     if (now >= s.next_tick) {
         // Catch up without a burst: count every missed period once, schedule the next in the future.
-        const std::uint64_t period = __atomic_load_n(&g.period, __ATOMIC_RELAXED);
+        const std::uint64_t period = __atomic_load_n(&s.period, __ATOMIC_RELAXED);
         s.next_tick += period;
         ++s.ticks;
         if (now >= s.next_tick) {
@@ -164,7 +172,7 @@ namespace {
     }
     program(s);
     if (fire) fire();
-    if (tick && g.tick_hook) g.tick_hook();
+    if (tick && s.tick_hook) s.tick_hook();
 }
 }  // namespace
 
@@ -173,12 +181,12 @@ void handle_irq() {
     const std::uint64_t now = read_sysreg(cntvct_el0);
     // The common case, kept short: the tick, on time, with no one-shot deadline due. The comparator
     // is enabled (it just fired), so only its value changes.
-    const std::uint64_t next_tick = s.next_tick + __atomic_load_n(&g.period, __ATOMIC_RELAXED);
+    const std::uint64_t next_tick = s.next_tick + s.period;
     if (__builtin_expect(now >= s.next_tick && now < next_tick && now < s.deadline, 1)) {
         s.next_tick = next_tick;
         ++s.ticks;
         write_sysreg(cntv_cval_el0, next_tick < s.deadline ? next_tick : s.deadline);
-        if (g.tick_hook) g.tick_hook();
+        if (s.tick_hook) s.tick_hook();
         return;
     }
     handle_irq_slow(s, now);

@@ -58,7 +58,8 @@ unsigned run(const char* selection, std::uint64_t len) {
         while (!want && next_list_item(sel, pos, item)) want = item.equals(c->name);
         if (!want) continue;
         const std::uint64_t per_op = c->fn();
-        kprintf("bench %s: %llu %s/op\n", c->name, static_cast<unsigned long long>(per_op), unit);
+        if (per_op == kNotMeasured) kprintf("bench %s: not measured\n", c->name);
+        else kprintf("bench %s: %llu %s/op\n", c->name, static_cast<unsigned long long>(per_op), unit);
         ++ran;
     }
     if (ran == 0) kprintf("bench: nothing matched \"%.*s\"\n", static_cast<int>(len), selection);

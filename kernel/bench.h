@@ -18,6 +18,10 @@ struct Case {
 template <typename F>
 std::uint64_t measure(std::uint64_t iterations, F&& body);
 
+// What a benchmark returns when it cannot measure on this machine (it says why): the runner prints
+// "bench NAME: not measured", never a figure.
+inline constexpr std::uint64_t kNotMeasured = ~std::uint64_t{0};
+
 std::uint64_t read_counter();
 unsigned run(const char* selection, std::uint64_t len);
 bool counter_is_exact();   // true under -icount shift=0

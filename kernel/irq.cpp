@@ -2,6 +2,8 @@
 // re-raises the exception as soon as we return, so there is no loop here.
 #include "kernel/irq.h"
 
+#include "arch/aarch64/cpu.h"
+#include "hal/device_tree.h"
 #include "kernel/panic.h"
 
 namespace kernel::irq {
@@ -14,11 +16,15 @@ struct Slot {
     Handler handler;
     std::uint64_t count;
 };
+// Counts: an SPI is taken by one CPU (all are routed to the boot CPU), so its slot's count is a
+// plain increment; SGIs and PPIs are per CPU, and so are their counts (summed by count()).
+constexpr unsigned kPerCpuIntids = 32;
 struct State {
     hal::Gic* gic = nullptr;
     void (*exit_hook)(arch::TrapFrame&, bool) = nullptr;
     std::uint64_t spurious = 0;
     Slot slots[kMaxIntid];
+    std::uint64_t local_counts[hal::kMaxCpus][kPerCpuIntids];
 };
 State s;
 }  // namespace
@@ -54,7 +60,11 @@ void unregister_handler(std::uint32_t intid) {
 }
 
 std::uint64_t count(std::uint32_t intid) {
-    return intid < kMaxIntid ? __atomic_load_n(&s.slots[intid].count, __ATOMIC_RELAXED) : 0;
+    if (intid >= kMaxIntid) return 0;
+    if (intid >= kPerCpuIntids) return __atomic_load_n(&s.slots[intid].count, __ATOMIC_RELAXED);
+    std::uint64_t sum = 0;
+    for (const auto& cpu : s.local_counts) sum += __atomic_load_n(&cpu[intid], __ATOMIC_RELAXED);
+    return sum;
 }
 std::uint64_t spurious_count() { return __atomic_load_n(&s.spurious, __ATOMIC_RELAXED); }
 
@@ -71,7 +81,8 @@ void dispatch(arch::TrapFrame& frame, bool from_user) {
     const std::uint32_t intid = gic->acknowledge();
     if (__builtin_expect(intid < kMaxIntid, 1)) {
         Slot& slot = s.slots[intid];
-        __atomic_fetch_add(&slot.count, 1, __ATOMIC_RELAXED);  // every CPU counts here
+        if (intid < kPerCpuIntids) ++s.local_counts[arch::cpu_index()][intid];
+        else ++slot.count;
         const Handler h = slot.handler;
         if (__builtin_expect(h == nullptr, 0)) unexpected(intid);
         h(intid);

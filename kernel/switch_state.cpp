@@ -131,13 +131,23 @@ void sync_running_slots(bool take, unsigned skip) {
     return true;
 }
 
+void deactivate_locked(unsigned cpu) {
+    s_asids.set_active(cpu, 0);
+    // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
+    __atomic_store_n(&s_fast.running[cpu].ctx, kNoSpace, __ATOMIC_RELAXED);
+}
+
 // This CPU switches to a kernel task: it runs no user space now (TTBR0 becomes the empty table).
-// Lock-free, like the fast path: a slot a rollover took (0) is left for the next locked switch.
+// Lock-free, like the fast path, unless a rollover took the slot (0): the allocator's own record
+// then still names the space it ran, which only the lock may change.
 [[gnu::noinline]] void leave_space(unsigned cpu) {
     std::uint64_t* slot = &s_fast.running[cpu].ctx;
     std::uint64_t old = load_relaxed(*slot);
-    if (old != 0 && old != kNoSpace)
-        __atomic_compare_exchange_n(slot, &old, kNoSpace, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    if (old == kNoSpace) return;
+    if (old == 0 || !__atomic_compare_exchange_n(slot, &old, kNoSpace, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        arch::SpinGuardIrqsOff g(s_asid_lock);
+        deactivate_locked(cpu);
+    }
 }
 
 }  // namespace
@@ -150,18 +160,17 @@ std::uint64_t activate_space(mm::AddressSpace* as) {
 
 void deactivate_space() {
     arch::SpinGuardIrqsOff g(s_asid_lock);
-    const unsigned cpu = asid_cpu();
-    s_asids.set_active(cpu, 0);
-    // Not 0: the next switch may take the fast path. Written under the lock, so after any rollover.
-    __atomic_store_n(&s_fast.running[cpu].ctx, kNoSpace, __ATOMIC_RELAXED);
+    deactivate_locked(asid_cpu());
 }
 
 // The space runs nowhere and no CPU can switch to it any more; this CPU left it under the lock
 // (deactivate_space, or execve's switch to the new space), so its allocator slot does not name it.
 void release_asid(std::uint64_t ctx) {
     arch::IrqSpinGuard g(s_asid_lock);
-    // release() checks that no CPU's slot names it: refresh the others' (there are none on one CPU).
-    if (s_slots_used > 1) sync_running_slots(false, asid_cpu());
+    // release() checks that no CPU's allocator slot names it: refresh them all from the running slots
+    // (there is nothing to refresh on one CPU). This CPU's too: the task may have left the CPU it
+    // deactivated the space on, and arrived on one that left the space lock-free (leave_space).
+    if (s_slots_used > 1) sync_running_slots(false, kAsidCpus);
     s_asids.release(ctx);
 }
 
@@ -228,26 +237,35 @@ void take_fp(FpCpu& f, Process* p, unsigned cpu) {
     set_fp_access_for(s_fp[cpu], n, cpu);
 }
 
-// prev's FP state to memory when this CPU's registers hold it (it may run elsewhere next).
-[[gnu::noinline]] void save_fp_of(Process* p) { fpsimd_save(&p->fp); }
-
-// Scheduler hook, IRQs masked, run-queue lock held: prev's FP state saved, the next space's ASID and
-// FP access. Makes no call on its common path (calls only in tail position).
-void on_switch(sched::Task* prev, sched::Task* next) {
-    const unsigned cpu = asid_cpu();
-    FpCpu& f = s_fp[cpu];
-    if (prev->kind == sched::TaskKind::User) {
-        Process* p = static_cast<Process*>(prev->process);
-        if (p && holds_fp_of(f, p, cpu)) save_fp_of(p);
-    }
+// The next task's space and FP access (IRQs masked, lock held). Calls only in tail position.
+[[gnu::always_inline]] inline void switch_in(FpCpu& f, sched::Task* next, unsigned cpu) {
     Process* n = next->kind == sched::TaskKind::User ? static_cast<Process*>(next->process) : nullptr;
     if (!n) return leave_space(cpu);
     if (mm::AddressSpace* as = n->space) {
         std::uint64_t ttbr0;
         if (!activate_space_fast(as, cpu, ttbr0)) return on_switch_locked(next, n, as, cpu);
         next->context.ttbr0 = ttbr0;
+    } else {
+        leave_space(cpu);  // an exiting process, on the empty table: this CPU runs no space now
     }
     set_fp_access_for(f, n, cpu);
+}
+
+// prev owns this CPU's FP registers: its state goes to memory first (it may run elsewhere next).
+[[gnu::noinline]] void switch_saving_fp(FpCpu& f, Process* prev, sched::Task* next, unsigned cpu) {
+    fpsimd_save(&prev->fp);
+    switch_in(f, next, cpu);
+}
+
+// Scheduler hook, IRQs masked, run-queue lock held: prev's FP state saved, the next space's ASID and
+// FP access. Makes no call on its common path (calls only in tail position). The owner is never a
+// kernel task, whose process is null.
+void on_switch(sched::Task* prev, sched::Task* next) {
+    const unsigned cpu = asid_cpu();
+    FpCpu& f = s_fp[cpu];
+    Process* p = static_cast<Process*>(prev->process);
+    if (__builtin_expect(p == f.owner, 0) && p && p->fp_cpu == cpu) return switch_saving_fp(f, p, next, cpu);
+    switch_in(f, next, cpu);
 }
 
 }  // namespace

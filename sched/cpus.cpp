@@ -47,7 +47,7 @@ void kick_cpu(unsigned cpu) {
     if (cpu != arch::cpu_index()) platform::send_resched_ipi(cpu);
 }
 
-void place_task(Task* t, TaskState from_state) {
+void place_task_slow(Task* t, TaskState from_state) {
     for (;;) {
         const unsigned from = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
         const unsigned to = choose_cpu(t);
@@ -56,11 +56,7 @@ void place_task(Task* t, TaskState from_state) {
             unlock_pair(from, to);
             continue;
         }
-        // Only the state the caller saw: a wake-up that lost the race to another is a no-op, and a
-        // migrating task is placed once (Ready, on no queue, running nowhere).
-        const bool expected = t->state == from_state &&
-                              (from_state != TaskState::Ready || (!t->sched.queued && cpu_at(from).current != t));
-        if (!expected) {
+        if (!in_state(t, from_state, from)) {
             unlock_pair(from, to);
             return;
         }

@@ -32,8 +32,6 @@ namespace sched {
 
 namespace {
 
-// Each CPU constructs its slot when it comes up (only the boot CPU today) and points TPIDR_EL1 at it.
-alignas(Cpu) unsigned char s_cpu_storage[kMaxCpus][sizeof(Cpu)];
 Task s_boot_idle;
 
 SwitchHook s_switch_hook = nullptr;
@@ -48,7 +46,8 @@ void describe_current(char* buf, unsigned size) {
 }  // namespace
 
 CpuMask g_online = 0;
-Cpu& cpu_at(unsigned index) { return *reinterpret_cast<Cpu*>(s_cpu_storage[index]); }
+// Each CPU's slot is constructed when the CPU is prepared (construct_cpu) and TPIDR_EL1 points at it.
+alignas(Cpu) unsigned char g_cpu_storage[kMaxCpus][sizeof(Cpu)];
 
 // ---- The switch path.
 
@@ -112,9 +111,8 @@ void on_tick() {
     cur->cpu_counts += ran;
     ++cur->ticks;
     cpu.last_tick = now;
-    if (cur->is_idle) cpu.idle_counts += ran;
     // An idle CPU pulls from its idle loop after every interrupt; a busy one every fourth tick.
-    if ((++cpu.ticks & 3) == 0 && !single_cpu()) cpu.balance_due = true;
+    if (__builtin_expect(cpu.multi, 0) && (++cpu.ticks & 3) == 0) cpu.balance_due = true;
     if (cpu.rq.size() == 0) return;
     if (cur->is_idle || cpu.rq.tick(cur->sched)) set_need_resched(cpu, true);
 }
@@ -125,7 +123,7 @@ void on_tick() {
     Task* prev = cpu.current;
     // Its affinity no longer allows this CPU (set_affinity from another CPU): it leaves for one that
     // it allows instead of going back on this queue.
-    if (__builtin_expect(!(prev->sched.affinity & cpu_bit(cpu.index)), 0) && !prev->is_idle) {
+    if (__builtin_expect(!(prev->sched.affinity & cpu.bit), 0)) {  // (the idle task's allows its CPU)
         ++prev->involuntary_switches;
         migrate_out(cpu, prev);  // returns on the new CPU, its lock held
         return finish_switch();
@@ -157,20 +155,22 @@ void on_tick() {
 
 void on_irq_exit(arch::TrapFrame& frame, bool from_user) {
     Cpu& cpu = this_cpu();
-    if (__builtin_expect(need_resched(cpu) || cpu.balance_due || from_user, 0))
-        on_irq_exit_slow(cpu, frame, from_user);
+    if (__builtin_expect(pending_flags(cpu) != 0 || from_user, 0)) on_irq_exit_slow(cpu, frame, from_user);
 }
 
 }  // namespace
 
-// The task may migrate between reading the flags and yielding: then it yields on the other CPU,
-// which costs a switch at most.
+// Without masking IRQs on the common path: a task that migrates between reading the block and the
+// flags reads the new CPU's, where its own preempt_count is just as much 0 (a task that has
+// disabled preemption cannot migrate). The flag is cleared with IRQs masked, on the CPU it is then on.
 void maybe_preempt() {
     Cpu& cpu = this_cpu();
-    if (need_resched(cpu) && cpu.preempt_count == 0 && arch::irqs_enabled()) {
-        set_need_resched(cpu, false);
-        yield();
+    if (!(need_resched(cpu) && cpu.preempt_count == 0 && arch::irqs_enabled())) return;
+    {
+        arch::IrqGuard masked;
+        set_need_resched(this_cpu(), false);
     }
+    yield();
 }
 
 bool make_ready_on(Cpu& from, Cpu& to, Task* t) {
@@ -188,8 +188,9 @@ extern "C" void sched_finish_switch() {
 }
 
 Cpu& construct_cpu(unsigned index, std::uint64_t mpidr, Task* idle) {
-    Cpu* cpu = new (s_cpu_storage[index]) Cpu();
+    Cpu* cpu = new (g_cpu_storage[index]) Cpu();
     cpu->index = index;
+    cpu->bit = cpu_bit(index);
     cpu->mpidr = mpidr;
     set_name(idle, "idle");
     idle->id = 0;
@@ -210,7 +211,11 @@ void enter_cpu(Cpu& cpu) {
     write_sysreg(tpidr_el1, reinterpret_cast<std::uint64_t>(&cpu));
     write_sysreg(sp_el0, reinterpret_cast<std::uint64_t>(cpu.idle));
     cpu.last_tick = read_sysreg(cntvct_el0);
-    __atomic_fetch_or(&g_online, cpu_bit(cpu.index), __ATOMIC_RELEASE);
+    const CpuMask online = __atomic_or_fetch(&g_online, cpu_bit(cpu.index), __ATOMIC_RELEASE);
+    // Every online CPU's tick now balances (a hint: read without ordering).
+    if (online != cpu_bit(cpu.index))
+        for (unsigned c = 0; c < kMaxCpus; ++c)
+            if (online & cpu_bit(c)) __atomic_store_n(&cpu_at(c).multi, true, __ATOMIC_RELAXED);
 }
 
 void init() {
@@ -289,15 +294,7 @@ void block_current(WaitQueue* wq, arch::SpinLock* release) {
 void wake(Task* t) {
     {
         const std::uint64_t daif = arch::irq_save();
-        if (__builtin_expect(single_cpu(), 1)) {
-            // One CPU: t is on it (its lock pins it), and so is the caller.
-            Cpu& cpu = this_cpu();
-            cpu.lock.lock();
-            if (t->state == TaskState::Blocked) (void)make_ready_here(cpu, t);
-            cpu.lock.unlock();
-        } else {
-            place_task(t, TaskState::Blocked);
-        }
+        place_task(t, TaskState::Blocked);  // its one-CPU path is inlined here
         arch::irq_restore(daif);
     }
     maybe_preempt();
@@ -349,7 +346,7 @@ lib::Result<CpuInfo> cpu_info(unsigned index) {
     i.current_id = cpu.current->id;
     for (std::size_t k = 0; k < kTaskNameMax; ++k) i.current_name[k] = cpu.current->name[k];
     i.switches = cpu.switches;
-    i.idle_ns = platform::counts_to_ns(cpu.idle_counts);
+    i.idle_ns = platform::counts_to_ns(cpu.idle->cpu_counts);  // its idle task's time, as any task's
     i.migrations_in = cpu.migrations_in;
     return i;
 }

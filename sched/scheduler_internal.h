@@ -53,8 +53,11 @@ struct Cpu {
     // scheduling decision clears it but a yield's rotation, which needs no clearing: a request made
     // with preemption enabled is served at once (IRQ exit, maybe_preempt), and a yield needs
     // preemption enabled. Read and written with relaxed atomics: other CPUs set it.
-    bool need_resched = false;
+    // The two flags the interrupt exit tests, in one halfword it loads once (pending_flags).
+    alignas(2) bool need_resched = false;
     bool balance_due = false;         // the tick asks for a balance pass at IRQ exit
+    bool multi = false;               // more than one CPU is online: the tick balances
+    CpuMask bit = 0;                  // cpu_bit(index)
     unsigned preempt_count = 0;
     std::uint64_t last_tick = 0;      // counter value at the last tick (CPU time is charged per tick)
     std::uint64_t ticks = 0;          // ticks taken
@@ -67,7 +70,6 @@ struct Cpu {
     RunQueue rq;                      // lock
     TimerQueue timers;                // lock: its sleepers (tasks that slept on this CPU), by deadline
     std::uint64_t mpidr = 0;
-    std::uint64_t idle_counts = 0;    // counter units its idle task ran (sampled by the tick)
     std::uint64_t migrations_in = 0;  // lock
 };
 
@@ -77,6 +79,7 @@ struct Cpu {
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
 static_assert(offsetof(Cpu, current) == PERCPU_CURRENT, "the EL0 entry path reads it there (vectors.S)");
 static_assert(offsetof(Cpu, index) == PERCPU_INDEX, "arch::cpu_index() reads it there");
+static_assert(offsetof(Cpu, balance_due) == offsetof(Cpu, need_resched) + 1, "pending_flags() reads both");
 #pragma GCC diagnostic pop
 
 static_assert(static_cast<unsigned>(TaskKind::Kernel) == 0, "the switch path tests both kinds with one add");
@@ -92,14 +95,25 @@ static_assert(static_cast<unsigned>(TaskKind::Kernel) == 0, "the switch path tes
 
 // Every CPU's state (slots of CPUs that never came up stay unconstructed), and which are online (bit
 // n: cpu_at(n) is constructed and runs tasks; only ever grows). Defined in scheduler.cpp.
-Cpu& cpu_at(unsigned index);
+extern unsigned char g_cpu_storage[kMaxCpus][sizeof(Cpu)];
+inline Cpu& cpu_at(unsigned index) { return *reinterpret_cast<Cpu*>(g_cpu_storage[index]); }
 extern CpuMask g_online;
 inline CpuMask online_mask() { return __atomic_load_n(&g_online, __ATOMIC_ACQUIRE); }
-inline bool single_cpu() { return (online_mask() & (online_mask() - 1)) == 0; }
+// A hint (one relaxed load): callers that act on it check under a lock that the task is where a
+// single CPU implies (a CPU that just came online may not be seen yet).
+inline bool single_cpu() {
+    const CpuMask m = __atomic_load_n(&g_online, __ATOMIC_RELAXED);
+    return (m & (m - 1)) == 0;
+}
 
 inline Task* task_of(SchedEntity* e) { return reinterpret_cast<Task*>(e); }  // sched is a Task's first member
 
 inline bool need_resched(const Cpu& c) { return __atomic_load_n(&c.need_resched, __ATOMIC_RELAXED); }
+// need_resched and balance_due together: non-zero when either is set.
+inline std::uint16_t pending_flags(const Cpu& c) {
+    // A volatile halfword load: GCC addresses it off the block (an __atomic load takes an add first).
+    return *reinterpret_cast<const volatile std::uint16_t*>(&c.need_resched);
+}
 inline void set_need_resched(Cpu& c, bool v) { __atomic_store_n(&c.need_resched, v, __ATOMIC_RELAXED); }
 // Asks CPU c (its lock held) to reschedule; true when it is another CPU that was not asked yet and
 // must be told (kick_cpu, once the lock is dropped). One that was asked already will look anyway.
@@ -198,9 +212,32 @@ inline void hand_off_to(Cpu& cpu, Task* next) {
 // Where t should go now (racy: rechecked under the locks by the caller): its CPU when only one is
 // online, else the placement policy's choice among the CPUs it may run on (cpus.cpp).
 unsigned choose_cpu(const Task* t);
-// Makes a Blocked (or Initializing) task Ready on the CPU chosen for it, locking what it needs and
-// telling that CPU; a no-op when t is in neither state. IRQs masked, no scheduler lock held.
-void place_task(Task* t, TaskState from_state);
+// Whether t is in the state place_task's caller saw (its CPU's lock held): a wake-up that lost the
+// race to another is a no-op, and a migrating task is placed once (Ready, on no queue, running
+// nowhere).
+inline bool in_state(const Task* t, TaskState from_state, unsigned cpu) {
+    return t->state == from_state &&
+           (from_state != TaskState::Ready || (!t->sched.queued && cpu_at(cpu).current != t));
+}
+// place_task with a choice to make (cpus.cpp).
+void place_task_slow(Task* t, TaskState from_state);
+// Makes a task Ready on the CPU chosen for it (from Blocked: a wake-up; Initializing: a new task;
+// Ready: one migrating), locking what it needs and telling that CPU; a no-op when t is no longer in
+// that state. IRQs masked, no scheduler lock held. With one CPU online, inline and without a choice
+// (single_cpu() is a hint: t's CPU is checked under the lock).
+[[gnu::always_inline]] inline void place_task(Task* t, TaskState from_state) {
+    if (__builtin_expect(single_cpu(), 1)) {
+        Cpu& cpu = this_cpu();
+        cpu.lock.lock();
+        if (__builtin_expect(t->cpu == cpu.index, 1)) {
+            if (in_state(t, from_state, cpu.index)) (void)make_ready_here(cpu, t);
+            cpu.lock.unlock();
+            return;
+        }
+        cpu.lock.unlock();
+    }
+    place_task_slow(t, from_state);
+}
 // Tells CPU `cpu` to look at its run queue (a reschedule IPI); nothing for this CPU.
 void kick_cpu(unsigned cpu);
 

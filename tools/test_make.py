@@ -53,9 +53,22 @@ def main():
            and '"bench=yield ' in runs[0] and re.search(r'"init=/bin/bench syscall fork"', runs[1]) is not None, out)
     _, out = make(build, "bench")
     runs = qemu_lines(out)
-    expect("bench: every kernel benchmark, then /bin/bench with all of its own, on the bench machine",
-           len(runs) == 2 and '"bench=all ' in runs[0] and '"init=/bin/bench "' in runs[1]
-           and all("--config bench" in r and "--memory" not in r for r in runs), out)
+    expect("bench: every kernel benchmark, then /bin/bench with all of its own, then ipi at -smp 2, then "
+           "the scaling boots, on the bench machine",
+           len(runs) == 3 and '"bench=all ' in runs[0] and '"init=/bin/bench "' in runs[1]
+           and '--smp 2 --append "bench=ipi ' in runs[2] and "--smp" not in runs[0] + runs[1]
+           and all("--config bench" in r and "--memory" not in r for r in runs)
+           and re.search(r"tools/smp_scaling\.py .*--config bench", out) is not None, out)
+    # The SMP figures alone: BENCH=ipi boots only the -smp 2 kernel run, make bench-smp both figures.
+    _, out = make(build, "bench", "BENCH=ipi")
+    runs = qemu_lines(out)
+    expect("bench BENCH=ipi: one run, bench=ipi at -smp 2 under icount",
+           len(runs) == 1 and '--smp 2 --append "bench=ipi ' in runs[0] and "--bench" in runs[0]
+           and "smp_scaling" not in out, out)
+    _, out = make(build, "bench-smp")
+    runs = qemu_lines(out)
+    expect("bench-smp: ipi at -smp 2, then the scaling boots",
+           len(runs) == 1 and '--smp 2 --append "bench=ipi ' in runs[0] and "tools/smp_scaling.py" in out, out)
 
     # make run boots any initramfs with any command line.
     _, out = make(build, "run", "INITRD=build/glibc_initramfs.cpio", "APPEND=init=/bin/glibc_smoke")
@@ -74,7 +87,7 @@ def main():
 
     # make help: each target and variable on a line of its own.
     rc, out = make(build, "help", dry=False)
-    for word in ["make run", "make test", "make host-test", "make kernel-test", "make bench", "make debug",
+    for word in ["make run", "make test", "make host-test", "make kernel-test", "make bench", "make bench-smp", "make debug",
                  "make gdb", "make clean", "APPEND=", "INITRD=", "QEMU_CONFIG=", "MEM=", "UBOOT=", "BENCH=",
                  "BUILD=", "SMP="]:
         expect(f"help lists {word}", rc == 0 and re.search(r"^  " + re.escape(word), out, re.M) is not None, out)

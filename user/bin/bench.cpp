@@ -1,5 +1,6 @@
 // bench: user-space benchmarks of system calls, yields between processes, pipe round trips and
 // fork, timed with CNTVCT_EL0.   bench [syscall|proc_yield|pipe|fork ...]   (all without arguments)
+// and, only when named, the real-time scaling work of make bench-smp: scale_cpu, scale_pipe.
 
 // EL0 may read CNTVCT_EL0 (as on Linux); PMCCNTR_EL0 traps at EL0 unless the kernel opens it. Counter
 // ticks become nanoseconds of virtual time (ticks * 1e9 / CNTFRQ). Under `-icount shift=0` one
@@ -147,6 +148,62 @@ long bench_fork() {
     return static_cast<long>(per_op(read_cntvct() - t0, kIters, kIters));
 }
 
+// Scaling work, timed in real time (make bench-smp boots it at -smp 1 and -smp 2 and divides): the
+// same fixed work whatever the CPU count, so the ratio of elapsed times is the speed-up. Not in the
+// default set: under -icount one host thread runs every CPU and there is nothing to measure.
+
+std::uint64_t elapsed_since(std::uint64_t t0) { return monotonic_ns() - t0; }
+
+// Forks `n` children running body(i), waits for all of them; returns the elapsed ns.
+std::uint64_t run_children(int n, void (*body)(int)) {
+    long pids[8];
+    const std::uint64_t t0 = monotonic_ns();
+    for (int i = 0; i < n; ++i) {
+        pids[i] = fork();
+        if (pids[i] < 0) fail("fork", pids[i]);
+        if (pids[i] == 0) {
+            body(i);
+            exit_group(0);
+        }
+    }
+    for (int i = 0; i < n; ++i) reap(pids[i]);
+    return elapsed_since(t0);
+}
+
+// A CPU-bound process: a fixed count of loop iterations, no system call inside.
+void spin_work(int) {
+    std::uint64_t n = 400'000'000;
+    asm volatile("1: subs %0, %0, #1\n b.ne 1b" : "+r"(n) : : "cc");
+}
+
+// A ping-pong pair: the parent process of the pair sends one byte, its child answers.
+void pingpong_pair(int) {
+    constexpr long kRounds = 20000;
+    int to_child[2], to_parent[2];
+    if (const long r = pipe2(to_child, 0); r != 0) fail("pipe2", r);
+    if (const long r = pipe2(to_parent, 0); r != 0) fail("pipe2", r);
+    const long pid = fork();
+    if (pid < 0) fail("fork", pid);
+    if (pid == 0) {
+        for (long i = 0; i < kRounds; ++i) await_byte(to_child[0]), send_byte(to_parent[1]);
+        exit_group(0);
+    }
+    for (long i = 0; i < kRounds; ++i) send_byte(to_child[1]), await_byte(to_parent[0]);
+    reap(pid);
+}
+
+void print_elapsed(const char* name, const char* what, std::uint64_t ns) {
+    printf("scale %s: %s in %lu ns\n", name, what, static_cast<unsigned long>(ns));
+}
+long scale_cpu() {
+    print_elapsed("cpu", "2 CPU-bound processes", run_children(2, spin_work));
+    return 0;
+}
+long scale_pipe() {
+    print_elapsed("pipe", "2 pipe ping-pong pairs (4 processes)", run_children(2, pingpong_pair));
+    return 0;
+}
+
 struct Bench {
     const char* name;
     long (*fn)();
@@ -156,6 +213,11 @@ constexpr Bench kBenches[] = {
     {"proc_yield", bench_proc_yield},
     {"pipe", bench_pipe},
     {"fork", bench_fork},
+};
+// Only when named; they print "scale NAME: ... in X ns" lines of their own.
+constexpr Bench kScaling[] = {
+    {"scale_cpu", scale_cpu},
+    {"scale_pipe", scale_pipe},
 };
 
 }  // namespace
@@ -181,6 +243,14 @@ int main(int argc, char** argv, char**) {
         printf("bench %s: %ld %s/op\n", b.name, b.fn(), unit);
         ++ran;
     }
-    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork");
+    for (const Bench& b : kScaling) {
+        for (int i = 1; i < argc; ++i)
+            if (str_eq(argv[i], b.name)) {
+                b.fn();
+                ++ran;
+                break;
+            }
+    }
+    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork scale_cpu scale_pipe");
     return 0;
 }
