@@ -9,7 +9,10 @@ set(GDB_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/gdb/test_kernel_gdb
 add_test(NAME gdb.no_qemu COMMAND ${GDB_TEST} --timeout 120 no-qemu)
 add_test(NAME gdb.booted COMMAND ${GDB_TEST} --timeout 240 booted)
 add_test(NAME gdb.preempted COMMAND ${GDB_TEST} --timeout 240 preempted)
-set_tests_properties(gdb.no_qemu gdb.booted gdb.preempted PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+# gdb.booted_smp: the same boot on -smp 4: each CPU a GDB thread, k-cpus, k-ps's CPU column with each
+# CPU's current task marked, k-runq for every CPU and for one.
+add_test(NAME gdb.booted_smp COMMAND ${GDB_TEST} --timeout 240 booted-smp)
+set_tests_properties(gdb.no_qemu gdb.booted gdb.booted_smp gdb.preempted PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
 # Benchmark figures name the unit they measured: instructions under -icount shift=0 (the bench
 # machine), nanoseconds of host time otherwise (the kernel's runner and /bin/bench each detect which),

@@ -68,9 +68,9 @@ void begin(const arch::TrapFrame& f) {
     unsigned owner = kNoCpu;
     if (!s_panic_cpu.compare_exchange_strong(owner, me)) {
         // Another CPU is reporting: its report is the one to read, and it ends the run (exiting QEMU
-        // from here could cut that report short). Wait here, interrupts masked.
-        if (owner != me)
-            for (;;) arch::wfi();
+        // from here could cut that report short). Park here, interrupts masked, leaving word for
+        // that report's line about this CPU.
+        if (owner != me) smp::park_after_losing_panic();
         if (s_nested.fetch_add(1) == 0) {
             // The fault may have come from the console itself (its state corrupted): start it afresh
             // on the mapping the early console made. If that faults too, the next entry stops silently.

@@ -83,6 +83,7 @@ int user_task_entry(void* arg) {
     // before its first instruction, as Linux's schedule_tail does; a bad address is ignored there too.
     if (p->set_child_tid) (void)put_user(p->set_child_tid, p->pid);
     write_sysreg(tpidr_el0, p->start_tls);  // kept from here on by the scheduler's switch
+    act_on_kill(p);  // killed before it first ran: it never reaches EL0
     enter_user(&p->start_frame, frame_of(sched::current()));
 }
 
@@ -143,10 +144,10 @@ lib::Status start_task(Process* p, sched::CpuMask affinity) {
     if (!t.ok()) return t.error();
     p->task = t.value();
     p->task->process = p;
-    // Complete: now lookups by pid may find it, before it can run. On another CPU it may run at once
-    // and look itself up (kill(getpid(), ...)), which must find it. A kill meanwhile only marks
-    // the suspended task; it acts on it once it runs.
     {
+        // Complete: now lookups by pid may find it, before it first runs, which may be at once on
+        // another CPU (its own getpid and kill(0) must find it). A kill meanwhile marks the new task,
+        // which then ends on its first way back to EL0.
         arch::IrqSpinGuard g(s_tree_lock);
         if (p->parent) p->parent->children.push_back(p->sibling_link);
         s_all->push_back(p->all_link);

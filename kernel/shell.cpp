@@ -1,5 +1,5 @@
 // The kernel monitor (the console shell): reads lines with the line editor, runs commands from a
-// table. The commands about programs and tasks (run, jobs, ps, kill) are in shell_programs.cpp.
+// table. The commands about programs and tasks (run, jobs, ps, cpus, kill) are in shell_programs.cpp.
 #include "kernel/shell.h"
 
 #include "hal/psci.h"
@@ -107,7 +107,8 @@ bool cmd_bench(const ParsedLine& line) {
 const Command kCommands[] = {
     {"help", "help", "list commands", cmd_help},
     {"uptime", "uptime", "time since boot and ticks", cmd_uptime},
-    {"ps", "ps", "processes by PID, then kernel tasks (kN)", cmd_ps},
+    {"ps", "ps", "processes by PID, then kernel tasks (kN), with CPUs", cmd_ps},
+    {"cpus", "cpus", "each CPU: current task, queue, switches, idle time", cmd_cpus},
     {"run", "run PROGRAM [ARGS] [&]", "a program; bare names from /bin /sbin /usr/bin", cmd_run},
     {"jobs", "jobs", "background jobs and their state", cmd_jobs},
     {"kill", "kill [-SIG] PID|%JOB|kN...", "signal (default TERM, -l: list); kN ends a task", cmd_kill},

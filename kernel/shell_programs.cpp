@@ -1,5 +1,5 @@
-// The monitor's commands about programs and tasks. One identity for the user: a program is its PID,
-// a background job also its number (%N); kernel tasks have no PID and are shown and killed as kN.
+// The monitor's commands about programs, tasks and CPUs. One identity for the user: a program is its
+// PID, a background job also its number (%N); kernel tasks have no PID and are shown and killed as kN.
 // Everything here runs on the monitor's own task (the static buffers are its alone).
 #include "kernel/shell_programs.h"
 
@@ -149,6 +149,7 @@ void print_row(const char* pid, const char* ppid, const char* kind, const char* 
     if (t) lib::snformat(task, sizeof task, "k%llu", static_cast<unsigned long long>(t->id));
     kprintf("%5s %5s  %-6s %-6s %-16s %-8s", pid, ppid, task, kind, name, state);
     if (t) {
+        kprintf(" %3u", t->cpu);  // where it runs, or last ran (or is queued)
         kprintf(" %7llu %7llu %8llu  %s", static_cast<unsigned long long>(t->cpu_ns / 1'000'000),
                 static_cast<unsigned long long>(t->voluntary), static_cast<unsigned long long>(t->involuntary),
                 policy_name(*t));
@@ -302,7 +303,7 @@ bool cmd_ps(const ParsedLine& line) {
     if (line.argc != 1) return false;
     s_nrows = 0;
     for_each_process(collect_process, nullptr);  // copied under the lock, printed after it
-    kprintf("  PID  PPID  TASK   KIND   NAME             STATE     CPU-ms  VOL-SW INVOL-SW  POLICY\n");
+    kprintf("  PID  PPID  TASK   KIND   NAME             STATE    CPU  CPU-ms  VOL-SW INVOL-SW  POLICY\n");
     for (std::size_t i = 0; i < s_nrows; ++i) {
         const ProcRow& r = s_rows[i];
         char pid[12], ppid[12];
@@ -317,6 +318,28 @@ bool cmd_ps(const ParsedLine& line) {
     }
     std::uint64_t self = sched::current()->id;
     sched::for_each_task(print_kernel_task, &self);
+    return true;
+}
+
+// One line per online CPU (sched::cpu_info: each read under that CPU's lock, the lines not one
+// snapshot of the whole machine).
+bool cmd_cpus(const ParsedLine& line) {
+    if (line.argc != 1) return false;
+    kprintf("CPU  MPIDR       CURRENT                       QUEUED  SWITCHES   IDLE-ms  MIGR-IN\n");
+    const sched::CpuMask online = sched::online_cpus();
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
+        if (!(online & sched::cpu_bit(c))) continue;
+        auto info = sched::cpu_info(c);
+        if (!info.ok()) continue;
+        const sched::CpuInfo& i = info.value();
+        char current[40];
+        lib::snformat(current, sizeof current, "k%llu %s", static_cast<unsigned long long>(i.current_id),
+                      i.current_name);
+        kprintf("%3u  0x%-9llx %-29s %6zu %9llu %9llu %8llu\n", i.index, static_cast<unsigned long long>(i.mpidr),
+                current, i.queued, static_cast<unsigned long long>(i.switches),
+                static_cast<unsigned long long>(i.idle_ns / 1'000'000),
+                static_cast<unsigned long long>(i.migrations_in));
+    }
     return true;
 }
 

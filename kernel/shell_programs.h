@@ -1,5 +1,6 @@
 // The monitor's commands about programs and tasks: run (search path, foreground job with Ctrl-C as
-// SIGINT, background jobs), jobs, ps (one table: processes by PID, then kernel tasks as kN) and kill.
+// SIGINT, background jobs), jobs, ps (one table: processes by PID, then kernel tasks as kN), cpus
+// (one line per online CPU) and kill.
 #pragma once
 
 #include "kernel/monitor_args.h"
@@ -10,6 +11,7 @@ namespace kernel::shell {
 bool cmd_run(const monitor::ParsedLine& line);
 bool cmd_jobs(const monitor::ParsedLine& line);
 bool cmd_ps(const monitor::ParsedLine& line);
+bool cmd_cpus(const monitor::ParsedLine& line);
 bool cmd_kill(const monitor::ParsedLine& line);
 
 // Reaps the kernel's children that ended (background jobs are marked done; orphans of the monitor's

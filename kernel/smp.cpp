@@ -83,7 +83,41 @@ struct CallSlot {
 CallSlot s_calls[sched::kMaxCpus];
 arch::SpinLock s_call_lock;  // one caller at a time (the panic path bypasses it)
 
+// The panic stop rides on the call SGI but not on the call slots: a CPU whose slot holds a pending
+// call_on_others request (or is just running one) when the panic comes must still stop, and a slot
+// rewritten under its reader could run a call with another call's argument. One flag, set once by
+// the reporting CPU before its SGIs, is checked first by every call SGI.
+bool s_stop_all = false;
+enum class Halt : std::uint32_t { Running, Stopped, PanickedToo };
+struct Halted {
+    char task[40];       // what it ran: "NAME (id N)", written before `how`
+    std::uint32_t how;   // Halt, stored with release once task is written
+    Halt parking;        // this CPU's own: Running until park() is entered, then why
+};
+Halted s_halted[sched::kMaxCpus];
+
+// Records what this CPU ran and parks it for good, IRQs masked (the interrupted context is never
+// resumed, and the SGI that brought it here never gets its end of interrupt: nothing will run here).
+[[noreturn]] void park(Halt how) {
+    arch::irq_disable();
+    Halted& me = s_halted[arch::cpu_index()];
+    if (me.parking != Halt::Running) {
+        // Faulted while recording below (a corrupt task) and came back through the panic path: say
+        // so rather than recurse, keeping the first reason.
+        lib::snformat(me.task, sizeof me.task, "a task it could not read");
+        __atomic_store_n(&me.how, static_cast<std::uint32_t>(me.parking), __ATOMIC_RELEASE);
+        for (;;) arch::wfi();
+    }
+    me.parking = how;
+    const sched::Task* t = sched::current();
+    if (t) lib::snformat(me.task, sizeof me.task, "%s (id %llu)", t->name, static_cast<unsigned long long>(t->id));
+    else lib::snformat(me.task, sizeof me.task, "no task");
+    __atomic_store_n(&me.how, static_cast<std::uint32_t>(how), __ATOMIC_RELEASE);
+    for (;;) arch::wfi();
+}
+
 void on_call_sgi(std::uint32_t) {
+    if (__atomic_load_n(&s_stop_all, __ATOMIC_ACQUIRE)) park(Halt::Stopped);  // before any pending call
     CallSlot& slot = s_calls[arch::cpu_index()];
     auto fn = __atomic_load_n(&slot.fn, __ATOMIC_ACQUIRE);
     if (!fn) return;
@@ -117,24 +151,6 @@ unsigned post_and_wait(void (*fn)(void*), void* arg, std::uint64_t patience_ns) 
     return ran;
 }
 
-// ---- The panic stop.
-
-struct Stopped {
-    char task[40];
-    bool stopped;
-};
-Stopped s_stopped[sched::kMaxCpus];
-
-void stop_here(void*) {
-    Stopped& me = s_stopped[arch::cpu_index()];
-    const sched::Task* t = sched::current();
-    if (t) lib::snformat(me.task, sizeof me.task, "%s (id %llu)", t->name, static_cast<unsigned long long>(t->id));
-    __atomic_store_n(&me.stopped, true, __ATOMIC_RELEASE);
-    // The call is "done" once this returns; never return: stay parked with IRQs masked.
-    __atomic_store_n(&s_calls[arch::cpu_index()].done, 1u, __ATOMIC_RELEASE);
-    for (;;) arch::wfi();
-}
-
 }  // namespace
 
 void send_reschedule(unsigned cpu) { irq::gic()->send_sgi(kSgiReschedule, cpu); }
@@ -148,20 +164,40 @@ unsigned call_on_others(void (*fn)(void*), void* arg, std::uint64_t patience_ns)
 
 void stop_others_for_panic() {
     if (online_count() < 2) return;
-    constexpr std::uint64_t kPatienceNs = 500'000'000;  // a CPU spinning with IRQs masked never answers
-    post_and_wait(stop_here, nullptr, kPatienceNs);
+    // Bounded: a CPU spinning with IRQs masked never answers, and the report must still come out.
+    // Uptime, not a count of polls: the wait must not shrink with a faster host. A CPU that answers
+    // later (its virtual CPU was descheduled) still parks; its line just says it did not stop.
+    constexpr std::uint64_t kPatienceNs = 500'000'000;
     const unsigned me = arch::cpu_index();
     const sched::CpuMask online = sched::online_cpus();
+    __atomic_store_n(&s_stop_all, true, __ATOMIC_RELEASE);
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c)
+        if (c != me && (online & sched::cpu_bit(c))) irq::gic()->send_sgi(kSgiCall, c);
+    const std::uint64_t deadline = hal::timer::uptime_ns() + kPatienceNs;
     for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
         if (c == me || !(online & sched::cpu_bit(c))) continue;
-        char line[96];
-        const std::size_t n =
-            __atomic_load_n(&s_stopped[c].stopped, __ATOMIC_ACQUIRE)
-                ? lib::snformat(line, sizeof line, "CPU %u: stopped, was running %s\n", c, s_stopped[c].task)
-                : lib::snformat(line, sizeof line, "CPU %u: did not stop (interrupts masked?)\n", c);
+        while (__atomic_load_n(&s_halted[c].how, __ATOMIC_ACQUIRE) == static_cast<std::uint32_t>(Halt::Running) &&
+               hal::timer::uptime_ns() < deadline)
+            arch::cpu_relax();
+    }
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
+        if (c == me || !(online & sched::cpu_bit(c))) continue;
+        char line[112];
+        const Halted& h = s_halted[c];
+        std::size_t n;
+        switch (static_cast<Halt>(__atomic_load_n(&h.how, __ATOMIC_ACQUIRE))) {
+        case Halt::Stopped: n = lib::snformat(line, sizeof line, "CPU %u: stopped, was running %s\n", c, h.task); break;
+        case Halt::PanickedToo:
+            n = lib::snformat(line, sizeof line, "CPU %u: panicked too (its report suppressed), was running %s\n", c,
+                              h.task);
+            break;
+        default: n = lib::snformat(line, sizeof line, "CPU %u: did not stop (interrupts masked?)\n", c); break;
+        }
         console::write_panic(line, n < sizeof line ? n : sizeof line - 1);
     }
 }
+
+void park_after_losing_panic() { park(Halt::PanickedToo); }
 
 void start_secondaries(unsigned maxcpus) {
     irq::register_handler(kSgiReschedule, on_reschedule_sgi);

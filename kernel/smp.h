@@ -23,6 +23,9 @@ unsigned call_on_others(void (*fn)(void*), void* arg, std::uint64_t patience_ns)
 // The panic path: stops every other CPU where it is (each parks with IRQs masked after recording
 // what it ran) and prints one line per CPU. Lock-free; waits a bounded time for each.
 void stop_others_for_panic();
+// The panic path on a CPU that panicked while another was already reporting: records what it ran
+// (the report's line for it says it panicked too) and parks for good, IRQs masked.
+[[noreturn]] void park_after_losing_panic();
 
 // Sends the reschedule SGI (the scheduler's platform interface).
 void send_reschedule(unsigned cpu);

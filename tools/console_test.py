@@ -129,14 +129,26 @@ def session(c):
     # A background job: "[N] PID", one ps table keyed by PID with kernel tasks as kN.
     _, (job,) = c.command("run /bin/spin &", r"^\[1\] (\d+)$")
     spin = job.group(1)
-    out, _ = c.command("ps", r"PID +PPID +TASK +KIND")
-    check(re.search(rf"^ *{spin} +0 +k\d+ +user +spin +\S+ .*\[1\]$", out, re.M), f"ps shows pid {spin} as job [1]")
+    out, _ = c.command("ps", r"PID +PPID +TASK +KIND +NAME +STATE +CPU +CPU-ms")
+    check(re.search(rf"^ *{spin} +0 +k\d+ +user +spin +\S+ +[0-{c.smp - 1}] .*\[1\]$", out, re.M),
+          f"ps shows pid {spin} as job [1], with its CPU")
+    # One idle task per CPU, each on its own CPU.
+    idle_cpus = sorted(int(m) for m in re.findall(r"^ *- +- +k0 +kernel +idle +\S+ +(\d+) ", out, re.M))
+    check(idle_cpus == list(range(c.smp)), f"ps shows one idle task on each of {c.smp} CPUs (got {idle_cpus})")
     me = re.search(r"^ *- +- +k(\d+) +kernel +shell .*\(this console\)$", out, re.M)
     check(me, "ps shows the monitor's own kernel task")
     check(re.search(r"^ *- +- +k0 +kernel +idle ", out, re.M), "ps shows the idle task as k0")
     c.command(f"kill -t {me.group(1)}", r"this console \(the monitor\): refused")
     c.command(f"kill k{me.group(1)}", r"this console \(the monitor\): refused")
     c.command("kill -t 0", r"k0 is the idle task: refused")
+
+    # cpus: one line per online CPU, numbered 0..N-1 in order, each with its MPIDR and current task.
+    c.command("help", r"^  cpus +each CPU: current task, queue, switches, idle time$")
+    out, _ = c.command("cpus", r"^CPU +MPIDR +CURRENT +QUEUED +SWITCHES +IDLE-ms +MIGR-IN$")
+    rows = re.findall(r"^ *(\d+) +0x[0-9a-f]+ +k\d+ \S+ +\d+ +\d+ +\d+ +\d+$", out, re.M)
+    check([int(r) for r in rows] == list(range(c.smp)), f"cpus shows one line for each of {c.smp} CPUs (got {rows})")
+    check(re.search(r"^ *\d+ +0x[0-9a-f]+ +k\d+ shell ", out, re.M), "cpus shows the monitor running on a CPU")
+    c.command("cpus x", r"usage: cpus")
     c.command("kill -FOO 5", r"kill: -FOO: unknown signal")
     c.command("kill %7", r"kill: %7: no such job")
     c.command("jobs", r"^\[1\] Running +/bin/spin$")
@@ -223,14 +235,16 @@ def main():
     ap.add_argument("--config", default="a53-gicv2", choices=sorted(qemu_run.CONFIGS))
     ap.add_argument("--memory")
     ap.add_argument("--timeout", type=float, default=240, help="for the whole session")
+    ap.add_argument("--smp", type=int, default=2, help="CPUs (ps and cpus are checked against it)")
     args = ap.parse_args()
-    cmd = qemu_run.qemu_command(QemuOptions(config=args.config, memory=args.memory, smp=1, kernel=args.kernel,
+    cmd = qemu_run.qemu_command(QemuOptions(config=args.config, memory=args.memory, smp=args.smp, kernel=args.kernel,
                                             append="", initrd=args.initrd, interactive=True))
     # The serial port alone on stdio: -nographic would multiplex QEMU's monitor in, whose escape
     # key (Ctrl-A) would never reach the guest.
     i = cmd.index("-nographic")
     cmd[i:i + 1] = ["-display", "none", "-serial", "stdio", "-monitor", "none"]
     c = Console(cmd, args.timeout)
+    c.smp = args.smp
     try:
         session(c)
     except Failure as e:

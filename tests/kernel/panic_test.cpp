@@ -13,6 +13,7 @@
 #include "kernel/panic.h"
 #include "lib/kassert.h"
 #include "mm/layout.h"
+#include "sched/scheduler.h"
 
 namespace {
 // Waits up to 5 s of uptime for an interrupt that is to panic; returning means it never came.
@@ -86,4 +87,95 @@ KTEST_PANIC(panic, nested_fault) {
 // line, instead of faulting again and again on the broken console.
 KTEST_PANIC(panic, console_broken) {
     kernel::console::init(mm::kMmioBase + 0x1000, 0);  // no device there: init's first store faults
+}
+
+// ---- Panics with several CPUs (booted with --smp 4 by cmake/qemu_smp_debug_tests.cmake).
+
+namespace {
+// Each busy task's count, per CPU: it has started running there once its count is non-zero.
+std::uint64_t s_spins[sched::kMaxCpus];
+
+[[noreturn]] int spin_forever(void* arg) {
+    auto* n = static_cast<std::uint64_t*>(arg);
+    for (;;) __atomic_fetch_add(n, 1, __ATOMIC_RELAXED);  // IRQs on: a stop request is taken at once
+}
+
+// Never answers the stop request: its CPU's IRQs stay masked for good.
+[[noreturn]] int spin_forever_masked(void* arg) {
+    arch::irq_disable();
+    spin_forever(arg);
+}
+
+[[gnu::noinline]] int panic_on_cpu2(void*) { kernel::panic("on CPU %u while every CPU is busy", arch::cpu_index()); }
+
+// Sleeps (the caller's CPU runs a busy task too) until every count of `mask` has moved; false if
+// that takes over 60 s of uptime (the scheduler never ran one of them).
+bool wait_until_running(sched::CpuMask mask) {
+    const std::uint64_t give_up = hal::timer::uptime_ns() + 60'000'000'000ull;
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
+        if (!(mask & sched::cpu_bit(c))) continue;
+        while (__atomic_load_n(&s_spins[c], __ATOMIC_RELAXED) == 0) {
+            if (hal::timer::uptime_ns() > give_up) return false;
+            sched::sleep_ns(1'000'000);
+        }
+    }
+    return true;
+}
+
+// Waits for a panic that some other CPU raises; returning means it never came.
+void sleep_until_the_panic() {
+    const std::uint64_t give_up = hal::timer::uptime_ns() + 60'000'000'000ull;
+    while (hal::timer::uptime_ns() < give_up) sched::sleep_ns(10'000'000);
+}
+}  // namespace
+
+// A panic on CPU 2 while CPUs 0 and 1 run busy tasks (IRQs on: they stop and say what they ran) and
+// CPU 3 spins with IRQs masked (it never answers: the report must still end, saying so). One report,
+// a line per other CPU, and the panicking task's frames.
+KTEST_PANIC(panic, smp_cpu2_while_busy) {
+    const sched::CpuMask online = sched::online_cpus();
+    if (!kt.check(sched::online_cpu_count() >= 4, "needs 4 CPUs online (--smp 4)", __FILE__, __LINE__)) return;
+    sched::CpuMask busy = 0;
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c) {
+        if (c == 2 || !(online & sched::cpu_bit(c))) continue;
+        sched::SpawnOptions o;
+        o.affinity = sched::cpu_bit(c);
+        KT_ASSERT(sched::spawn(c == 3 ? "busy-masked" : "busy", c == 3 ? spin_forever_masked : spin_forever,
+                               &s_spins[c], o).ok());
+        busy |= sched::cpu_bit(c);
+    }
+    if (!kt.check(wait_until_running(busy), "every busy task ran", __FILE__, __LINE__)) return;
+    sched::SpawnOptions o;
+    o.affinity = sched::cpu_bit(2);
+    KT_ASSERT(sched::spawn("panicker", panic_on_cpu2, nullptr, o).ok());
+    sleep_until_the_panic();
+}
+
+namespace {
+std::uint32_t s_at_barrier = 0;
+constexpr unsigned kRacers = 3;  // on CPUs 1, 2 and 3
+
+// Each racer waits for the others at the barrier, then all panic at once (as closely as their
+// virtual CPUs allow: whether two really overlap is up to the host, and the test asks nothing of it).
+// IRQs masked first: the winner's stop request cannot take a racer before it panics, so every loser
+// goes through the claim in the panic path and parks there.
+[[gnu::noinline]] int panic_at_the_barrier(void*) {
+    arch::irq_disable();
+    __atomic_fetch_add(&s_at_barrier, 1u, __ATOMIC_ACQ_REL);
+    while (__atomic_load_n(&s_at_barrier, __ATOMIC_ACQUIRE) < kRacers) arch::cpu_relax();
+    kernel::panic("racing panic on CPU %u", arch::cpu_index());
+}
+}  // namespace
+
+// Three CPUs panic at the same moment: still exactly one report (whichever CPU wins the claim); the
+// others park, and the report's line for each says it panicked too (or did not stop, when its
+// virtual CPU had not got that far by the end of the report's wait).
+KTEST_PANIC(panic, smp_racing_panics) {
+    if (!kt.check(sched::online_cpu_count() >= 4, "needs 4 CPUs online (--smp 4)", __FILE__, __LINE__)) return;
+    for (unsigned c = 1; c <= kRacers; ++c) {
+        sched::SpawnOptions o;
+        o.affinity = sched::cpu_bit(c);
+        KT_ASSERT(sched::spawn("racer", panic_at_the_barrier, nullptr, o).ok());
+    }
+    sleep_until_the_panic();
 }

@@ -1,5 +1,6 @@
 // Kernel suite `user`: user programs run from inside the kernel, so the kernel can check what no
 // program can see: after a fork bomb and a system-call fuzzer every frame and heap byte is back.
+#include "hal/timer.h"
 #include "kernel/kernel_stack.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
@@ -125,6 +126,20 @@ KTEST(user, processes_the_test_did_not_start_are_neither_reaped_nor_counted) {
     auto sleeper = kernel::spawn_process("/bin/sleep", sleep_argv, envp, nullptr);
     KT_ASSERT(sleeper.ok());
     const int sleep_pid = sleeper.value()->pid;
+    // With several CPUs both start at once on other CPUs, and their start-up (page faults, the first
+    // system calls) would land inside the measurement: wait until sleep (20 ms) sleeps or has exited
+    // and spin has run a few ticks in its loop. Neither is reaped before the test waits for it, so
+    // their tasks stay.
+    const std::uint64_t spin_task = spin.value()->task->id, sleep_task = sleeper.value()->task->id;
+    const std::uint64_t give_up = hal::timer::uptime_ns() + kernel::ktest::kHangGuardNs;
+    for (;;) {
+        auto a = sched::task_info(spin_task), b = sched::task_info(sleep_task);
+        KT_ASSERT(a.ok() && b.ok());
+        const sched::TaskState sleeping = b.value().state;
+        if (a.value().ticks >= 3 && (sleeping == sched::TaskState::Blocked || sleeping == sched::TaskState::Zombie)) break;
+        KT_ASSERT(hal::timer::uptime_ns() < give_up);
+        sched::sleep_ns(1'000'000);
+    }
 
     expect_everything_back(kt, [&] {
         KT_EXPECT_EQ(run("/bin/forktree", "2"), 0);

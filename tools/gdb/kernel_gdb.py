@@ -2,10 +2,12 @@
 
 Loaded by tools/gdbinit (so by `make gdb`); by hand: `source tools/gdb/kernel_gdb.py`.
 
-  k-ps                 every task: id, pid, name, state, CPU, policy/priority, saved pc and function
+  k-ps                 every task: id, pid, name, state, CPU (* = running there), policy/priority,
+                       saved pc and function
   k-bt [-fp] ID        backtrace of task ID (`k-bt pid N` for a process): a running task's live
                        frames; a switched-out one from the context cpu_switch_to saved (x19-x30, sp)
-  k-runq               each CPU's current task and run queue, then the timer queue (sleepers)
+  k-runq [CPU]         each CPU's (or one CPU's) current task, run queue and timer queue (sleepers)
+  k-cpus               each online CPU: GDB thread, MPIDR, current task, queue length, switches
   k-log                the kernel log buffer, or what the console holds when there is none
 
 Everything is found by name through the symbols and DWARF types (fields by name, offsets from the
@@ -13,6 +15,7 @@ types), never by hard-coded offsets, so the scripts follow the kernel's layout a
 lookup tries the names a symbol has had or may get (file statics in an anonymous namespace, or
 moved to a shared one), and a symbol that is gone is a clear error naming what was looked for.
 """
+import os
 import re
 
 import gdb
@@ -175,20 +178,29 @@ def task_at(addr):
 
 
 def cpus():
-    """(index, Cpu value) of each CPU whose scheduler state is set up (an idle task assigned).
-    Today the slots are raw storage (s_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed per CPU."""
+    """(index, Cpu value) of each online CPU (bit n of sched::g_online: cpu_at(n) is constructed
+    and runs tasks). The slots are raw storage (s_cpu_storage[kMaxCpus][sizeof(Cpu)]) constructed
+    per CPU. Before the boot CPU goes online (g_online still 0) or in a kernel without g_online:
+    the slots with an idle task assigned."""
     cpu_type = find_type("sched", "Cpu")
     storage = find_var("sched", "s_cpu_storage")
     t = storage.type.strip_typedefs()
     count = t.range()[1] + 1 if t.code == gdb.TYPE_CODE_ARRAY else 1
     stride = t.target().sizeof if t.code == gdb.TYPE_CODE_ARRAY else t.sizeof
     base = u64(storage.address)
+    online_var = find_var("sched", "g_online", required=False)
+    online = u64(online_var) if online_var is not None else 0
     result = []
     for i in range(count):
         cpu = gdb.Value(base + i * stride).cast(cpu_type.pointer()).dereference()
-        if u64(cpu["idle"]) != 0:
+        if (online >> i) & 1 if online else u64(cpu["idle"]) != 0:
             result.append((i, cpu))
     return result
+
+
+def online_mask():
+    v = find_var("sched", "g_online", required=False)
+    return u64(v) if v is not None else None
 
 
 def all_tasks():
@@ -268,12 +280,25 @@ class KernelCommand(gdb.Command):
 
 # ---- k-ps
 
+def cpu_column(task, running_cpu):
+    """Task::cpu (where it runs, last ran or is queued), with a '*' when it is that CPU's current
+    task. A task some CPU runs that does not name it (never, unless read mid-update) shows both."""
+    named = int(task["cpu"]) if has_field(task, "cpu") else None
+    if running_cpu is None:
+        return "-" if named is None else str(named)
+    if named is None or named == running_cpu:
+        return f"{running_cpu}*"
+    return f"{running_cpu}*(names {named})"
+
+
 class KPs(KernelCommand):
     """List every kernel task: id, pid (user tasks), name, state, CPU, policy and priority, saved pc.
 Usage: k-ps
-STATE is the scheduler's: running (some CPU's current task; its CPU in CPU), ready, blocked (on a
-wait queue), sleeping (blocked on the timer queue alone), zombie, init. PC is where the task resumes:
-the live pc of a running task's CPU, else the return address cpu_switch_to saved."""
+STATE is the scheduler's: running (some CPU's current task), ready, blocked (on a wait queue),
+sleeping (blocked on the timer queue alone), zombie, init. CPU is Task::cpu: the CPU it runs on,
+last ran on or is queued on; '*' marks each CPU's current task (every CPU has an idle task, id 0).
+PC is where the task resumes: the live pc of a running task's CPU (its GDB thread), else the return
+address cpu_switch_to saved."""
 
     def __init__(self):
         super().__init__("k-ps")
@@ -290,7 +315,7 @@ the live pc of a running task's CPU, else the return address cpu_switch_to saved
             pid = pid_of(t)
             policy = "fixed" if enum_name(t["sched"]["policy"]) == "FixedPriority" else "rr"
             rows.append((str(int(t["id"])), "-" if pid is None else str(pid), cstr(t["name"]),
-                         state_text(t, cpu_of), "-" if cpu is None else str(cpu),
+                         state_text(t, cpu_of), cpu_column(t, cpu),
                          f"{policy}/{int(t['sched']['priority'])}", f"{pc:#018x}", symbolize(pc),
                          f"{addr:#x}"))
         header = ("ID", "PID", "NAME", "STATE", "CPU", "PRIO", "PC", "FUNCTION", "TASK")
@@ -434,93 +459,6 @@ def backtrace_from_context(ctx):
                                ", ".join(f"{r}={saved[r]:#x}" for r in names) + ". Do not continue.")
 
 
-# ---- k-runq
-
-class KRunq(KernelCommand):
-    """Print each CPU's scheduler state and run queue, then the timer queue.
-Usage: k-runq
-Run queues list ready tasks in the order they will run: FixedPriority levels from the highest, then
-RoundRobin. The timer queue lists armed timed wake-ups by deadline (counter units; the distance from
-the CPU's last tick in ms when the counter frequency is known)."""
-
-    def __init__(self):
-        super().__init__("k-runq")
-
-    @command_errors
-    def invoke(self, arg, from_tty):
-        task_t = task_type()
-        entity_to_task = field_offset(task_t, "sched") + field_offset(find_type("sched", "SchedEntity"), "run_link")
-        last_tick = 0
-        for i, cpu in cpus():
-            cur = task_at(u64(cpu["current"]))
-            last_tick = u64(cpu["last_tick"])
-            rq = cpu["rq"]
-            print(f"CPU {i}: current {int(cur['id'])} ({cstr(cur['name'])}), idle task "
-                  f"{int(task_at(u64(cpu['idle']))['id'])}, need_resched {str(bool(cpu['need_resched'])).lower()}, "
-                  f"preempt_count {int(cpu['preempt_count'])}, switches {int(cpu['switches'])}, "
-                  f"ready {int(rq['m_size'])}")
-            queued = 0
-            levels = rq["m_fixed_priority"]["m_levels"]
-            if has_field(levels, "_M_elems"):  # std::array without libstdc++'s pretty printers
-                levels = levels["_M_elems"]
-            lo, hi = levels.type.strip_typedefs().range()
-            for prio in range(hi, lo - 1, -1):
-                nodes = list(list_nodes(levels[prio]["list"]))
-                if nodes:
-                    print(f"  fixed/{prio}: " + ", ".join(describe(n - entity_to_task) for n in nodes))
-                    queued += len(nodes)
-            nodes = list(list_nodes(rq["m_round_robin"]["m_queue"]))
-            if nodes:
-                print("  rr: " + ", ".join(describe(n - entity_to_task) for n in nodes))
-                queued += len(nodes)
-            if queued == 0:
-                print("  run queue empty")
-        print_timer_queue(task_t, last_tick)
-
-
-def describe(task_addr):
-    t = task_at(task_addr)
-    pid = pid_of(t)
-    return f"{int(t['id'])} {cstr(t['name'])}" + (f" (pid {pid})" if pid is not None else "")
-
-
-def timer_entries(root):
-    """Every entry of the pairing heap (children and siblings), unordered."""
-    out, stack = [], [root]
-    while stack:
-        e = stack.pop()
-        while u64(e) != 0:
-            entry = e.dereference()
-            out.append(entry)
-            stack.append(entry["child"])
-            e = entry["sibling"]
-            if len(out) > 100000:
-                raise KernelGdbError("timer queue does not end (corrupt, or read mid-update)")
-    return out
-
-
-def print_timer_queue(task_t, now):
-    q = find_var("sched", "s_timers")
-    entries = sorted(timer_entries(q["m_root"]), key=lambda e: (u64(e["deadline"]), u64(e["seq"])))
-    freq = None
-    timer_state = find_var("hal::timer", "s", required=False)
-    if timer_state is not None and has_field(timer_state, "freq"):
-        freq = u64(timer_state["freq"]) or None
-    print(f"timer queue: {int(q['m_size'])} armed")
-    timer_off = field_offset(task_t, "timer")
-    for e in entries:
-        deadline = u64(e["deadline"])
-        when = ""
-        if freq and now:
-            delta_ms = (deadline - now) * 1000.0 / freq
-            when = f" ({delta_ms:+.1f} ms from the last tick)"
-        owner = u64(e.address) - timer_off
-        # Tasks embed their TimerEntry as Task::timer; another owner would not be a task.
-        t = task_at(owner)
-        who = describe(owner) if u64(t["timer"].address) == u64(e.address) else f"entry {u64(e.address):#x}"
-        print(f"  deadline {deadline}{when}: task {who}")
-
-
 # ---- k-log
 
 # Where a kernel log ring would be if the kernel kept one (searched in this order).
@@ -559,5 +497,8 @@ Usage: k-log"""
 
 KPs()
 KBt()
-KRunq()
 KLog()
+
+# k-runq and k-cpus: kernel_gdb_cpus.py next to this file, sourced into the same namespace (it uses
+# the helpers above). GDB sets __file__ for a sourced script.
+gdb.execute("source " + os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_gdb_cpus.py"))

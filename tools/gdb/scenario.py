@@ -4,6 +4,7 @@ halted at reset. KERNEL_GDB_SCENARIO picks what the kernel was booted with and w
   sleep    `init=/bin/init /bin/sleep N`: the switch to the idle task once pid 1 (in wait4) and
            pid 2 (in nanosleep) are both blocked; GDB then steps through cpu_switch_to so that the
            last one's context is saved.
+  sleep-smp  the same under -smp 4, with the commands about CPUs.
   preempt  `bench=preempt` under -icount: two kernel tasks spin while a 10 kHz tick preempts them,
            and a higher-priority one measures, sleeping. Awaited: the measurer's second sleep, after
            its warm-up. Both spinners are then Ready, each switched out inside a timer interrupt
@@ -72,6 +73,9 @@ SCENARIOS = {
     # name: (breakpoint, condition, after the stop, placeholders, commands)
     "sleep": ("cpu_switch_to", sleep_settled, finish_switch, dict,
               ["k-ps", "k-bt pid 2", "k-bt -fp pid 2", "k-bt pid 1", "k-bt 0", "k-runq", "k-log"]),
+    # The same state under -smp 4: every CPU shown, one CPU's queue, an error for a CPU not online.
+    "sleep-smp": ("cpu_switch_to", sleep_settled, finish_switch, dict,
+                  ["info threads", "k-cpus", "k-ps", "k-runq", "k-runq 2", "k-runq 9", "k-bt pid 1"]),
     "preempt": ("sched::sleep_ns", preempt_settled, lambda: None, spinner_ids,
                 ["k-ps", "k-bt $spin0", "k-bt $spin1", "k-runq"]),
 }
@@ -113,7 +117,10 @@ def main():
         for key, value in names.items():
             cmd = cmd.replace(key, value)
         print(f"=== {cmd}")
-        gdb.execute(cmd)
+        try:
+            gdb.execute(cmd)
+        except gdb.error as e:  # shown for the driver to check (a refused argument, a broken command)
+            print(f"error: {e}")
     after = [u64(gdb.parse_and_eval(f"${r}")) for r in regs]  # noqa: F821
     print("=== registers " + ("restored" if before == after else f"CHANGED: {before} -> {after}"))
     print("=== end")

@@ -3,6 +3,7 @@
 
   test_kernel_gdb.py --build build no-qemu   gdbinit loads whole when nothing listens, with a hint
   test_kernel_gdb.py --build build booted    against a booted kernel: k-ps, k-bt, k-runq, k-log
+  test_kernel_gdb.py --build build booted-smp the same on 4 CPUs: threads, k-cpus, k-ps's CPUs, k-runq [CPU]
   test_kernel_gdb.py --build build preempted a kernel task preempted inside a timer interrupt
 
 Exits 77 (CTest's skip) without gdb-multiarch. Each boot's GDB server is a Unix socket of its own (no
@@ -120,9 +121,9 @@ def test_booted(build, timeout):
                      ("k-bt put the registers back", r"^=== registers restored$")])
     ok &= check(ps, [
         ("k-ps header", r"^ID\s+PID\s+NAME\s+STATE\s+CPU\s+PRIO\s+PC\s+FUNCTION"),
-        ("idle runs on CPU 0", r"^0\s+-\s+idle\s+running\s+0\s+\S+\s+0x[0-9a-f]{16}\s+\S"),
-        ("init is blocked, in cpu_switch_to's caller", r"^\d+\s+1\s+init\s+blocked\s+-\s+\S+\s+0x[0-9a-f]{16}\s+sched::"),
-        ("sleep sleeps", r"^\d+\s+2\s+sleep\s+sleeping\s+-\s+\S+\s+0x[0-9a-f]{16}\s+sched::sleep_until"),
+        ("idle runs on CPU 0 (marked)", r"^0\s+-\s+idle\s+running\s+0\*\s+\S+\s+0x[0-9a-f]{16}\s+\S"),
+        ("init is blocked, in cpu_switch_to's caller", r"^\d+\s+1\s+init\s+blocked\s+0\s+\S+\s+0x[0-9a-f]{16}\s+sched::"),
+        ("sleep sleeps", r"^\d+\s+2\s+sleep\s+sleeping\s+0\s+\S+\s+0x[0-9a-f]{16}\s+sched::sleep_until"),
     ])
     ok &= check(bt2, [("sleep's backtrace: sleep_until", r"sched::sleep_until"),
                       ("sleep's backtrace: the nanosleep call", r"nanosleep"),
@@ -137,10 +138,48 @@ def test_booted(build, timeout):
     ok &= check(bt0, [("idle: live frames", r"running on CPU 0"), ("idle: run_idle", r"sched::run_idle")])
     ok &= check(runq, [("k-runq: CPU 0 runs idle", r"^CPU 0: current 0 \(idle\)"),
                        ("k-runq: nothing ready", r"run queue empty"),
-                       ("k-runq: one sleeper", r"^timer queue: 1 armed"),
+                       ("k-runq: one sleeper", r"^  CPU 0 timer queue: 1 armed"),
                        ("k-runq: the sleeper is pid 2", r"deadline \d+ .*: task \d+ sleep \(pid 2\)")])
     ok &= check(log, [("k-log says there is no log buffer", r"no kernel log buffer"),
                       ("k-log shows the console input ring", r"console input ring")])
+    return ok
+
+
+def test_booted_smp(build, timeout):
+    """The sleep scenario on 4 CPUs: GDB shows each CPU as a thread, k-cpus one line per CPU, k-ps
+    one idle task per CPU and exactly one current task marked on each, k-runq every CPU or one."""
+    out = boot_and_debug(build, timeout, "sleep-smp", ["--smp", "4", "--initrd", os.path.join(build, "initramfs.cpio"),
+                                                        "--append", "init=/bin/init /bin/sleep 100000000"])
+    threads, cpus, ps = section(out, "info threads"), section(out, "k-cpus"), section(out, "k-ps")
+    runq, runq2, runq9, bt1 = (section(out, "k-runq"), section(out, "k-runq 2"), section(out, "k-runq 9"),
+                               section(out, "k-bt pid 1"))
+    ok = check(out, [("the system settled", r"^=== settled$"), ("the scenario ran to its end", r"^=== end$"),
+                     ("k-bt put the registers back", r"^=== registers restored$")])
+    ok &= check(threads, [(f"GDB shows CPU {n} as thread {n + 1}", rf"^\*?\s+{n + 1}\s+Thread 1\.{n + 1} ")
+                          for n in range(4)])
+    ok &= check(cpus, [("k-cpus: 4 online", r"^online CPUs: 4 \(g_online 0xf\)$"),
+                       ("k-cpus header", r"^CPU\s+THREAD\s+MPIDR\s+CURRENT\s+QUEUED\s+SWITCHES\s+IDLE\s+MIGR-IN\s+TIMERS\s+PC$")]
+                 + [(f"k-cpus: CPU {n} on thread {n + 1}, its MPIDR, a current task and a live pc",
+                     rf"^{n}\s+{n + 1}\s+0x{n:x}\s+\d+ \S+.*\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+0x[0-9a-f]{{16}} \S")
+                    for n in range(4)])
+    idle_cpus = sorted(re.findall(r"^0\s+-\s+idle\s+\S+\s+(\d+)\*?\s", ps, re.M))
+    if idle_cpus != ["0", "1", "2", "3"]:
+        print(f"test_kernel_gdb: FAIL: k-ps: idle tasks on CPUs {idle_cpus}, expected one on each of 0-3")
+        ok = False
+    marked = sorted(re.findall(r"^\d+\s+\S+\s+\S+\s+running\s+(\d+)\*\s", ps, re.M))
+    if marked != ["0", "1", "2", "3"]:
+        print(f"test_kernel_gdb: FAIL: k-ps: running tasks marked on CPUs {marked}, expected exactly one on each")
+        ok = False
+    ok &= check(ps, [("init is blocked on a CPU", r"^\d+\s+1\s+init\s+blocked\s+[0-3]\s"),
+                     ("sleep sleeps on a CPU", r"^\d+\s+2\s+sleep\s+sleeping\s+[0-3]\s")])
+    if len(re.findall(r"^CPU \d: current ", runq, re.M)) != 4:
+        print("test_kernel_gdb: FAIL: k-runq: not one block per CPU")
+        ok = False
+    ok &= check(runq, [("k-runq: the sleeper in some CPU's timer queue",
+                        r"^  CPU [0-3] timer queue: 1 armed\n    deadline \d+ .*: task \d+ sleep \(pid 2\)")])
+    ok &= check(runq2, [("k-runq 2: CPU 2 alone", r"\ACPU 2: current \d+ \(\S+\).*\n(  .*\n)*\Z")])
+    ok &= check(runq9, [("k-runq 9: refused", r"^error: CPU 9 is not online \(online: 0, 1, 2, 3\)$")])
+    ok &= check(bt1, [("init's backtrace: waiting for a child", r"wait_child")])
     return ok
 
 
@@ -152,8 +191,8 @@ def test_preempted(build, timeout):
     bts = [section(out, m.group(1)) for m in re.finditer(r"^=== (k-bt \d+)$", out, re.M)]
     ok = check(out, [("the measurer's second sleep came", r"^=== settled$"), ("the scenario ran to its end", r"^=== end$"),
                      ("k-bt put the registers back", r"^=== registers restored$")])
-    ok &= check(ps, [("the measurer runs", r"^\d+\s+-\s+preempt-measure\s+running\s+0\s+fixed/21\s"),
-                     ("the two spinners are ready", r"(^\d+\s+-\s+preempt-spin\s+ready\s+-\s+fixed/20\s.*\n){2}")])
+    ok &= check(ps, [("the measurer runs", r"^\d+\s+-\s+preempt-measure\s+running\s+0\*\s+fixed/21\s"),
+                     ("the two spinners are ready", r"(^\d+\s+-\s+preempt-spin\s+ready\s+0\s+fixed/20\s.*\n){2}")])
     if len(bts) != 2:
         print(f"test_kernel_gdb: FAIL: {len(bts)} spinner backtraces, expected 2")
         ok = False
@@ -171,13 +210,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--timeout", type=float, default=240)
-    ap.add_argument("what", choices=["no-qemu", "booted", "preempted"])
+    ap.add_argument("what", choices=["no-qemu", "booted", "booted-smp", "preempted"])
     args = ap.parse_args()
     if not shutil.which(GDB):
         print(f"test_kernel_gdb: {GDB} not found (Debian/Ubuntu: apt-get install gdb-multiarch): skipped")
         return 77
     build = os.path.abspath(args.build)
-    tests = {"no-qemu": test_no_qemu, "booted": test_booted, "preempted": test_preempted}
+    tests = {"no-qemu": test_no_qemu, "booted": test_booted, "booted-smp": test_booted_smp,
+             "preempted": test_preempted}
     ok = tests[args.what](build, args.timeout)
     print("test_kernel_gdb: PASS" if ok else "test_kernel_gdb: FAIL")
     return 0 if ok else 1
