@@ -40,7 +40,7 @@ BENCH_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --con
 # Real time, no icount: the same work booted at -smp 1 and -smp 2, printed as speed-ups.
 SCALING_RUN = python3 tools/smp_scaling.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(BENCH_CONFIG) $(if $(MEM),--memory $(MEM))
 
-.PHONY: all kernel run test host-test kernel-test bench bench-smp debug gdb clean setup help
+.PHONY: all kernel run test host-test kernel-test bench bench-smp soak debug gdb clean setup help
 
 all: kernel
 
@@ -53,6 +53,7 @@ help:
 	@echo "  make kernel-test  kernel, user-space and GDB tests under QEMU only (CTest in $(BUILD))"
 	@echo "  make bench        benchmarks under -icount shift=0 (instruction-exact), kernel then user space, then bench-smp"
 	@echo "  make bench-smp    SMP figures: ipi at -smp 2 (icount), scaling from -smp 1 to -smp 2 (real time)"
+	@echo "  make soak         60 s of fork/pipe/exit load on 4 CPUs (SMP=n) in real time, /bin/soak as init, then poweroff"
 	@echo "  make debug        boot halted at reset with a GDB server on localhost:1234"
 	@echo "  make gdb          gdb-multiarch with tools/gdbinit (k-ps, k-bt, k-runq, k-log), attached to make debug"
 	@echo "  make setup        install the build tools (tools/setup.sh)"
@@ -105,6 +106,14 @@ bench-smp: kernel
 	@$(SETUP) run
 	$(BENCH_RUN) --smp 2 --append "bench=ipi $(APPEND)"
 	$(SCALING_RUN)
+
+# The full soak: /bin/soak as init for 60 seconds on 4 CPUs (SMP=n from the command line or the
+# environment changes it; the file's default of 2 is for run), real time, 512M unless MEM is given.
+SOAK_SMP = $(if $(filter file,$(origin SMP)),4,$(SMP))
+soak: kernel
+	@$(SETUP) run
+	$(subst --smp $(SMP),--smp $(SOAK_SMP),$(QEMU_RUN)) $(if $(MEM),,--memory 512M) --append "init=/bin/soak 60 $(APPEND)" --check exit --timeout 600 \
+	    --expect "^soak: 60 seconds, [0-9]+ rounds, [0-9]+ forks, [0-9]+ pipe messages: ok$$" --forbid FAILED
 
 debug: kernel
 	@$(SETUP) run

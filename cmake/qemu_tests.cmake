@@ -210,3 +210,4 @@ set_tests_properties(qemu.uboot.a72-gicv3-el2.all qemu.uboot.a53-gicv2.test_sysc
     PROPERTIES TIMEOUT 90 SKIP_RETURN_CODE 77)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_debug_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/qemu_user_smp_tests.cmake)

@@ -12,7 +12,7 @@ enum Sys : std::uint64_t {
     kDup = 23, kDup3 = 24, kFcntl = 25, kIoctl = 29, kClose = 57, kPipe2 = 59, kRead = 63, kWrite = 64, kWritev = 66,
     kReadlinkat = 78, kNewfstatat = 79, kFstat = 80, kExit = 93, kExitGroup = 94, kSetTidAddress = 96,
     kSetRobustList = 99, kNanosleep = 101, kClockGettime = 113, kClockNanosleep = 115, kTkill = 130, kTgkill = 131,
-    kGettimeofday = 169,
+    kGettimeofday = 169, kSchedSetaffinity = 122, kSchedGetaffinity = 123, kGetcpu = 168,
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
     kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,

@@ -11,6 +11,7 @@
 #include "kernel/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process.h"
+#include "kernel/sched_syscalls.h"
 #include "kernel/path_lookup.h"
 #include "kernel/user_copy.h"
 #include "lib/string.h"
@@ -496,6 +497,7 @@ struct Table {
         // Left at -ENOSYS on purpose: rseq (glibc registers it and copes with ENOSYS), madvise (glibc
         // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
         h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
+        h[kSchedSetaffinity] = h_sched_setaffinity, h[kSchedGetaffinity] = h_sched_getaffinity, h[kGetcpu] = h_getcpu;
     }
 };
 constexpr Table kTable;

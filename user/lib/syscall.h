@@ -83,6 +83,16 @@ inline long getegid() { return syscall6(SYS_getegid); }
 inline long set_tid_address(int* tidptr) { return syscall6(SYS_set_tid_address, arg(tidptr)); }
 
 inline long sched_yield() { return syscall6(SYS_sched_yield); }
+// CPU affinity: the mask is an array of unsigned long, bit n for CPU n (Linux's cpu_set_t layout).
+// getaffinity returns the bytes the kernel wrote (its mask size, at most len), setaffinity 0.
+inline long sched_setaffinity(int pid, std::size_t len, const unsigned long* mask) {
+    return syscall6(SYS_sched_setaffinity, pid, arg(len), arg(mask));
+}
+inline long sched_getaffinity(int pid, std::size_t len, unsigned long* mask) {
+    return syscall6(SYS_sched_getaffinity, pid, arg(len), arg(mask));
+}
+// The CPU (and NUMA node) the caller runs on; either pointer may be null.
+inline long getcpu(unsigned* cpu, unsigned* node) { return syscall6(SYS_getcpu, arg(cpu), arg(node), 0); }
 inline long nanosleep(const Timespec* req, Timespec* rem) { return syscall6(SYS_nanosleep, arg(req), arg(rem)); }
 inline long clock_gettime(int clock, Timespec* ts) { return syscall6(SYS_clock_gettime, clock, arg(ts)); }
 inline long uname(Utsname* buf) { return syscall6(SYS_uname, arg(buf)); }
