@@ -1,8 +1,9 @@
-// Sleeping: tasks blocked until a deadline (sleep_until, or a wait with a timeout) wait in the timer
-// queue of the CPU they slept on (Cpu::timers, under its run-queue lock), which multiplexes them onto
-// that CPU's one-shot deadline; the deadline's IRQ makes the expired ones ready there (an idle CPU
-// pulls them from there if that CPU is busy). A sleeper woken early from another CPU (a kill) leaves
-// the queue at once; its CPU's comparator then fires once for nothing and is set again.
+// Sleeping: tasks blocked until a deadline (sleep_until) wait in the timer queue of the CPU they
+// slept on (Cpu::timers, under its run-queue lock), which multiplexes them onto that CPU's one-shot
+// deadline; the deadline's IRQ makes the expired ones ready there (an idle CPU pulls them from there
+// if that CPU is busy), or on a CPU they allow if their affinity changed meanwhile. A sleeper woken
+// early from another CPU (a kill) leaves the queue at once; its CPU's comparator then fires once for
+// nothing and is set again.
 #include <cstdint>
 
 #include "arch/aarch64/cpu.h"
@@ -28,7 +29,17 @@ void on_sleep_deadline() {
         Task* t = timer_entry_owner<Task, &Task::timer>(e);
         if (t->state != TaskState::Blocked) continue;
         t->timed_out = true;
-        (void)make_ready_here(cpu, t);  // this CPU: nothing to tell
+        if (__builtin_expect(t->sched.affinity & cpu.bit, 1)) {
+            (void)make_ready_here(cpu, t);  // this CPU: nothing to tell
+            continue;
+        }
+        // Its affinity no longer allows this CPU (set while it slept): in transit, as a migrating
+        // task is (Ready, on no queue: a kill waits for it, a wake-up leaves it), and placed on a CPU
+        // it allows with our lock dropped, since a second run-queue lock may not be taken in here.
+        t->state = TaskState::Ready;
+        cpu.lock.unlock();
+        place_task(t, TaskState::Ready);
+        cpu.lock.lock();
     }
     arm_sleep_timer(cpu);
     cpu.lock.unlock();

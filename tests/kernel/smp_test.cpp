@@ -524,3 +524,37 @@ KTEST(smp, set_and_get_affinity_and_their_errors) {
     KT_EXPECT(sched::set_affinity(id, online_mask).error() == lib::Error::NotFound);
     KT_EXPECT(sched::get_affinity(id).error() == lib::Error::NotFound);
 }
+
+namespace {
+struct Sleeper {
+    std::atomic<int> asleep{0};
+    std::atomic<unsigned> woke_on{~0u};
+};
+int sleep_then_report(void* p) {
+    auto* s = static_cast<Sleeper*>(p);
+    s->asleep.store(1);
+    sched::sleep_ns(50'000'000);
+    s->woke_on.store(sched::this_cpu_index());
+    return 0;
+}
+}  // namespace
+
+// A sleeper whose affinity moves it off the CPU it sleeps on wakes on one it allows: the timer that
+// fires on the old CPU places it (sleep.cpp) instead of running it there.
+KTEST(smp, a_sleeper_moved_while_it_sleeps_wakes_where_it_may_run) {
+    const unsigned last = 31 - static_cast<unsigned>(__builtin_clz(sched::online_cpus()));
+    Sleeper s;
+    sched::SpawnOptions o;
+    o.affinity = sched::cpu_bit(0);
+    o.detached = true;
+    auto t = sched::spawn("sleeper", sleep_then_report, &s, o);
+    KT_ASSERT(t.ok());
+    const std::uint64_t id = t.value()->id;
+    KT_ASSERT(wait_for([&] {
+        auto i = sched::task_info(id);
+        return s.asleep.load() == 1 && i.ok() && i.value().state == sched::TaskState::Blocked;
+    }));
+    KT_EXPECT(sched::set_affinity(id, sched::cpu_bit(last)).ok());  // on one CPU: the same CPU
+    KT_ASSERT(wait_for([&] { return s.woke_on.load() != ~0u; }));
+    KT_EXPECT_EQ(s.woke_on.load(), last);
+}
