@@ -9,6 +9,7 @@
 #include "arch/aarch64/spinlock.h"
 #include "hal/timer.h"
 #include "kernel/ktest.h"
+#include "kernel/smp.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 #include "tests/kernel/smp_crew.h"
@@ -557,4 +558,28 @@ KTEST(smp, a_sleeper_moved_while_it_sleeps_wakes_where_it_may_run) {
     KT_EXPECT(sched::set_affinity(id, sched::cpu_bit(last)).ok());  // on one CPU: the same CPU
     KT_ASSERT(wait_for([&] { return s.woke_on.load() != ~0u; }));
     KT_EXPECT_EQ(s.woke_on.load(), last);
+}
+
+namespace {
+std::atomic<unsigned> s_called_on[sched::kMaxCpus];
+void note_call(void* arg) {
+    s_called_on[sched::this_cpu_index()].fetch_add(1);
+    static_cast<std::atomic<unsigned>*>(arg)->fetch_add(1);
+}
+}  // namespace
+
+// The call-function IPI: fn runs once on every other online CPU (from its SGI handler), never on the
+// caller's, and the call returns once all have run it.
+KTEST(smp, a_function_called_on_the_other_cpus_runs_once_on_each) {
+    for (auto& c : s_called_on) c.store(0);
+    std::atomic<unsigned> total{0};
+    sched::preempt_disable();  // the caller's CPU, to check it was skipped
+    const unsigned me = sched::this_cpu_index();
+    const unsigned ran = kernel::smp::call_on_others(note_call, &total, kernel::ktest::kHangGuardNs);
+    sched::preempt_enable();
+    const unsigned others = sched::online_cpu_count() - 1;
+    KT_EXPECT_EQ(ran, others);
+    KT_EXPECT_EQ(total.load(), others);
+    for (unsigned c = 0; c < sched::kMaxCpus; ++c)
+        KT_EXPECT_EQ(s_called_on[c].load(), (c != me && smp_test::online(c)) ? 1u : 0u);
 }
