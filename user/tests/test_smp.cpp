@@ -372,6 +372,7 @@ namespace {
 
 struct BombResult {
     long forked = 0, err = 0, reaped = 0, bad = 0;
+    long phase = 0;  // 1: after forking; 2: after reaping
 };
 
 // One bomber per CPU, pinned there, each forking children until fork fails (or the cap under
@@ -405,20 +406,35 @@ BombResult bomb_round(const CpuSet& all, long cap) {
             }
             ++r.forked;
         }
+        r.phase = 1;
         write(results[1], &r, sizeof r);
         for (int status; wait4(-1, &status, 0) > 0;) {
             ++r.reaped;
             r.bad += !exited_with(status, 0);
         }
+        r.phase = 2;
         write(results[1], &r, sizeof r);
         exit_group(0);
     }
     close(gate[0]);
-    for (unsigned b = 0; b < n; ++b) {
+    // A bomber whose first fork fails has no child to wait for: its second report may come before
+    // another bomber's first. Each report says which it is.
+    unsigned firsts = 0, seconds = 0;
+    const auto take = [&](const BombResult& r) {
+        if (r.phase == 1) {
+            ++firsts;
+            total.forked += r.forked;
+            if (r.err) total.err = r.err;
+        } else {
+            ++seconds;
+            total.reaped += r.reaped;
+            total.bad += r.bad;
+        }
+    };
+    while (firsts < n) {
         BombResult r;
         if (!read_exact(results[0], &r, sizeof r)) break;
-        total.forked += r.forked;
-        if (r.err) total.err = r.err;
+        take(r);
     }
     long started = 0;
     char buf[256];
@@ -429,11 +445,10 @@ BombResult bomb_round(const CpuSet& all, long cap) {
         started += got;
     }
     close(gate[1]);  // every child sees end of file and exits
-    for (unsigned b = 0; b < n; ++b) {
+    while (seconds < n) {
         BombResult r;
         if (!read_exact(results[0], &r, sizeof r)) break;
-        total.reaped += r.reaped;
-        total.bad += r.bad;
+        take(r);
     }
     for (unsigned b = 0; b < n; ++b) total.bad += !exited_with(wait_child(bombers[b], 60000), 0);
     if (started != total.forked) total.bad += 1000000;  // a child that never ran
