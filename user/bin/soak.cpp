@@ -26,17 +26,6 @@ void fail(Totals& t, const char* what, long detail) {
     ++t.failures;
 }
 
-bool read_exact(int fd, void* buf, std::size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n) {
-        const long r = read(fd, p, n);
-        if (r <= 0) return false;
-        p += r;
-        n -= static_cast<std::size_t>(r);
-    }
-    return true;
-}
-
 // On odd rounds a new child leaves its worker's CPU: any CPU may take it (placement, migration).
 void child_start(long round) {
     if (round % 2) sched_setaffinity(0, sizeof s_all, s_all);

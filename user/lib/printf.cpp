@@ -165,6 +165,17 @@ bool write_all(int fd, const void* buf, std::size_t n) {
     return true;
 }
 
+bool read_exact(int fd, void* buf, std::size_t n) {
+    auto* p = static_cast<char*>(buf);
+    while (n) {
+        const long r = read(fd, p, n);
+        if (r <= 0) return false;
+        p += r;
+        n -= static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
 int vdprintf(int fd, const char* fmt, va_list ap) {
     char buf[1024];
     int n = vsnprintf(buf, sizeof buf, fmt, ap);

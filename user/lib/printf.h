@@ -19,6 +19,8 @@ int dprintf(int fd, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 int printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Writes the whole string (looping on short writes); returns false on an error.
 bool write_all(int fd, const void* buf, std::size_t n);
+// Reads exactly n bytes (looping on short reads); false on an error or end of file first.
+bool read_exact(int fd, void* buf, std::size_t n);
 bool puts(const char* s);   // s and a newline, in one write when short
 
 }  // namespace user

@@ -13,17 +13,6 @@ namespace {
 const auto kKernelPtr = reinterpret_cast<const char*>(kKernelAddress);
 const auto kLowPtr = reinterpret_cast<const char*>(kUnmappedUserAddress);
 
-bool read_exact(int fd, void* buf, std::size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n) {
-        const long r = read(fd, p, n);
-        if (r <= 0) return false;
-        p += r;
-        n -= static_cast<std::size_t>(r);
-    }
-    return true;
-}
-
 // Reads until end of file (or the buffer is full); returns the length, the buffer NUL-terminated.
 std::size_t read_all(int fd, char* buf, std::size_t size) {
     std::size_t len = 0;

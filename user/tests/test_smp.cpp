@@ -77,17 +77,6 @@ void spin(long iterations) {
     for (long i = 0; i < iterations; ++i) asm volatile("" ::: "memory");  // not optimised away
 }
 
-bool read_exact(int fd, void* buf, std::size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n) {
-        const long r = read(fd, p, n);
-        if (r <= 0) return false;
-        p += r;
-        n -= static_cast<std::size_t>(r);
-    }
-    return true;
-}
-
 }  // namespace
 
 UTEST(getaffinity_lists_the_cpus_and_returns_its_size) {
