@@ -5,7 +5,7 @@
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
 #include "hal/device_tree.h"
-#include "kernel/process.h"
+#include "kernel/process/process.h"
 #include "mm/address_space.h"
 #include "mm/asid_allocator.h"
 #include "sched/scheduler.h"

@@ -6,7 +6,7 @@
 #include "kernel/extable.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
-#include "kernel/process.h"
+#include "kernel/process/process.h"
 
 
 using arch::TrapFrame;

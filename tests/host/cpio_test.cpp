@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "host/support.h"
-#include "kernel/cpio.h"
+#include "kernel/fs/cpio.h"
 
 namespace {
 

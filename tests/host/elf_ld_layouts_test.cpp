@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/elf.h"
+#include "kernel/process/elf.h"
 
 namespace {
 

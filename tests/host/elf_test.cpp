@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "host/support.h"
-#include "kernel/elf.h"
+#include "kernel/process/elf.h"
 
 namespace {
 

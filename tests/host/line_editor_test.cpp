@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/line_editor.h"
+#include "kernel/monitor/line_editor.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "kernel/monitor_args.h"
-#include "kernel/monitor_jobs.h"
-#include "kernel/monitor_kill.h"
+#include "kernel/monitor/monitor_args.h"
+#include "kernel/monitor/monitor_jobs.h"
+#include "kernel/monitor/monitor_kill.h"
 
 namespace {
 

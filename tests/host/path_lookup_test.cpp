@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "host/support.h"
-#include "kernel/path_lookup.h"
+#include "kernel/fs/path_lookup.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "kernel/shebang.h"
+#include "kernel/process/shebang.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
-#include "kernel/process.h"
+#include "kernel/process/process.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 #include "tests/kernel/smp_crew.h"

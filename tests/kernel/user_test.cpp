@@ -5,7 +5,7 @@
 #include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
-#include "kernel/process.h"
+#include "kernel/process/process.h"
 #include "sched/scheduler.h"
 
 namespace {

@@ -6,7 +6,7 @@
 // exclusive accesses and PC, BRK, HVC/SMC, trapped system instructions; plus the things that must not
 // fault (unaligned data, exec pages, the cache and ID registers EL0 may use, WFI/WFE, SVC with any
 // immediate). One test per kind of exception EL0 can raise under QEMU (the table is in
-// kernel/user_fault.h), with the signal Linux's arch/arm64/mm/fault.c and traps.c give.
+// kernel/process/user_fault.h), with the signal Linux's arch/arm64/mm/fault.c and traps.c give.
 #include "user/lib/utest.h"
 
 using namespace user;

@@ -1,0 +1,262 @@
+// The program loader, in Linux's order (fs/exec.c): open the file (symbolic links followed, a
+// regular file with an execute bit, else ENOENT/ENOTDIR/ELOOP/EACCES), count argv and envp
+// (EFAULT), check the string space (E2BIG), copy the strings onto the new stack, then run "#!"
+// scripts through their interpreter (argv rewritten as binfmt_script does, at most 5 levels) and map
+// the static ELF at the end of the chain (ENOEXEC), page by page with W^X rights.
+#include "kernel/process/exec.h"
+
+#include <new>
+
+#include "arch/aarch64/cache.h"
+#include "arch/aarch64/cpu.h"
+#include "kernel/process/elf.h"
+#include "kernel/fs/initramfs.h"
+#include "kernel/syscall/linux_abi.h"
+#include "kernel/memory.h"
+#include "kernel/fs/path_lookup.h"
+#include "kernel/process/process.h"
+#include "kernel/process/shebang.h"
+#include "lib/string.h"
+
+namespace kernel {
+
+namespace {
+
+class UserFrames final : public mm::FrameAllocator {
+public:
+    lib::Result<mm::PhysAddr> alloc_frame() override { return memory::alloc_frames(0); }
+    void free_frame(mm::PhysAddr pa) override { memory::free_frames(pa, 0); }
+    void* frame_virt(mm::PhysAddr pa) override { return memory::phys_to_virt(pa); }
+    void copy_frame(mm::PhysAddr dst, mm::PhysAddr src) override {
+        arch::copy_page(memory::phys_to_virt(dst), memory::phys_to_virt(src));
+    }
+    bool share_frame(mm::PhysAddr pa) override { return memory::frame_ref_get(pa); }
+    bool release_frame(mm::PhysAddr pa) override {
+        if (!memory::frame_ref_put(pa)) return false;
+        memory::free_frames(pa, 0);
+        return true;
+    }
+    bool frame_shared(mm::PhysAddr pa) override { return memory::frame_ref_shared(pa); }
+};
+UserFrames s_user_frames;
+
+std::uint64_t s_random_state = 0x9e3779b97f4a7c15ull;
+std::uint64_t next_random() {
+    s_random_state ^= read_sysreg(cntvct_el0);
+    s_random_state ^= s_random_state << 13;
+    s_random_state ^= s_random_state >> 7;
+    s_random_state ^= s_random_state << 17;
+    return s_random_state;
+}
+
+// Linux's exec_binprm gives up with ELOOP before the 7th file of a chain: 5 scripts still reach
+// their program, 6 do not (whether the last interpreter opened or not).
+constexpr int kMaxInterpreterDepth = 5;
+// Program images stay below the stack's whole reach and a guard gap.
+constexpr std::uint64_t kImageLimit = kUserStackTop - kUserStackSize - 0x10000;
+
+// Records a failure and returns it as a negative errno.
+int fail(ExecFailure* f, int err, const char* why, const char* file) {
+    if (f) {
+        f->err = err;
+        f->why = why;
+        const std::size_t n = lib::string_length(file);
+        const std::size_t k = n < sizeof f->file - 1 ? n : sizeof f->file - 1;
+        lib::copy_bytes(f->file, file, k);
+        f->file[k] = '\0';
+    }
+    return -err;
+}
+
+const char* strings_failure(int err) {
+    switch (-err) {
+    case abi::kE2BIG: return "argument and environment strings over the limit";
+    case abi::kEFAULT: return "argument or environment strings unreadable";
+    default: return "out of memory";
+    }
+}
+
+// Linux's do_open_execat: the file `path` names, if it may be executed. `scratch`: 2 * kPathMax.
+int open_exec(const char* path, CpioEntry& out, char* scratch, ExecFailure* f) {
+    const CpioArchive* fs = initramfs::archive();
+    if (!fs) return fail(f, abi::kENOENT, "no initramfs", path);
+    auto r = lookup_path(*fs, path, FollowLast::Yes, scratch);
+    if (!r.ok()) {
+        switch (r.error()) {
+        case lib::Error::NotDirectory: return fail(f, abi::kENOTDIR, "a path component is not a directory", path);
+        case lib::Error::TooManyLinks: return fail(f, abi::kELOOP, "too many symbolic links", path);
+        case lib::Error::OutOfRange: return fail(f, abi::kENAMETOOLONG, "path too long", path);
+        default: return fail(f, abi::kENOENT, "no such file", path);
+        }
+    }
+    const CpioEntry& e = r.value();
+    // Root may execute any regular file with an execute bit; nothing else (Linux's may_open and
+    // do_open_execat: directories, devices and FIFOs are EACCES).
+    if (is_directory(e)) return fail(f, abi::kEACCES, "a directory", path);
+    if (!is_regular(e)) return fail(f, abi::kEACCES, "not a regular file", path);
+    if ((e.mode & 0111) == 0) return fail(f, abi::kEACCES, "not executable (no execute permission)", path);
+    out = e;
+    return 0;
+}
+
+// Frees a half-built address space unless released.
+struct SpaceGuard {
+    explicit SpaceGuard(mm::AddressSpace* s) : space(s) {}
+    mm::AddressSpace* space;
+    ~SpaceGuard() { free_space(space); }
+    SpaceGuard(const SpaceGuard&) = delete;
+    SpaceGuard& operator=(const SpaceGuard&) = delete;
+};
+
+struct ScratchGuard {
+    explicit ScratchGuard(char* q) : p(q) {}
+    char* p;
+    ~ScratchGuard() { delete[] p; }
+    ScratchGuard(const ScratchGuard&) = delete;
+    ScratchGuard& operator=(const ScratchGuard&) = delete;
+};
+
+// Maps the validated image's segments at `bias` and copies their file bytes. -ENOMEM on failure.
+int map_segments(mm::AddressSpace& as, const CpioEntry& file, const ElfImage& img, std::uint64_t bias,
+                 std::uint64_t& brk) {
+    brk = 0;
+    for (std::size_t i = 0; i < img.segment_count; ++i) {
+        const ElfSegment& s = img.segments[i];
+        const std::uint64_t vaddr = s.vaddr + bias;
+        const std::uint64_t start = mm::align_down(vaddr, mm::kPageSize);
+        const std::uint64_t end = mm::align_up(vaddr + s.memsz, mm::kPageSize);
+        mm::MapFlags flags = mm::MapFlags::Read;
+        if (s.write) flags |= mm::MapFlags::Write;
+        if (s.exec) flags |= mm::MapFlags::Execute;
+        if (!as.map_new(start, end - start, flags).ok()) return -abi::kENOMEM;
+        // A bss-only segment (filesz 0) reads nothing: its offset may lie past the end of the file.
+        if (s.filesz != 0 && !write_to_space(as, vaddr, file.data + s.offset, s.filesz, s.exec)) return -abi::kENOMEM;
+        if (end > brk) brk = end;
+    }
+    return 0;
+}
+
+}  // namespace
+
+const char* errno_name(int err) {
+    switch (err) {
+    case abi::kENOENT: return "ENOENT";
+    case abi::kE2BIG: return "E2BIG";
+    case abi::kENOEXEC: return "ENOEXEC";
+    case abi::kENOMEM: return "ENOMEM";
+    case abi::kEACCES: return "EACCES";
+    case abi::kEFAULT: return "EFAULT";
+    case abi::kENOTDIR: return "ENOTDIR";
+    case abi::kENAMETOOLONG: return "ENAMETOOLONG";
+    case abi::kELOOP: return "ELOOP";
+    default: return "error";
+    }
+}
+
+mm::FrameAllocator& user_frames() { return s_user_frames; }
+
+mm::AddressSpace* new_space_storage_create() {
+    void* storage = ::operator new(sizeof(mm::AddressSpace), std::align_val_t{alignof(mm::AddressSpace)});
+    if (!storage) return nullptr;
+    auto r = mm::AddressSpace::create(storage, memory::table_frames(), s_user_frames, memory::tlb());
+    if (!r.ok()) {
+        ::operator delete(storage, std::align_val_t{alignof(mm::AddressSpace)});
+        return nullptr;
+    }
+    return r.value();
+}
+
+void free_space(mm::AddressSpace* space) {
+    if (!space) return;
+    space->destroy();
+    ::operator delete(static_cast<void*>(space), std::align_val_t{alignof(mm::AddressSpace)});
+}
+
+std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
+                          ExecFailure* f) {
+    ScratchGuard scratch{new char[2 * kPathMax]};
+    if (!scratch.p) return fail(f, abi::kENOMEM, "out of memory", path);
+    CpioEntry file;
+    if (int e = open_exec(path, file, scratch.p, f); e < 0) return e;
+
+    std::size_t argc = 0, envc = 0;
+    if (int e = count_args(argv, argc); e < 0) return fail(f, -e, "argv unreadable", path);
+    if (int e = count_args(envp, envc); e < 0) return fail(f, -e, "envp unreadable", path);
+    // The strings and their pointers share a quarter of the stack limit (Linux's bprm_stack_limits;
+    // an empty argv gets one "" string, so it counts one pointer).
+    const std::uint64_t space = exec_string_space(kUserStackSize);
+    const std::uint64_t pointers = ((argc > 0 ? argc : 1) + envc) * 8;
+    if (space <= pointers) return fail(f, abi::kE2BIG, "too many arguments", path);
+
+    SpaceGuard as{new_space_storage_create()};
+    if (!as.space) return fail(f, abi::kENOMEM, "out of memory", path);
+    // The stack: mapped as far as the strings reach, at least kUserStackInitial; the rest grows on
+    // demand down to kUserStackSize (process.cpp), with an unmapped guard gap below.
+    ExecStack stack(*as.space, kUserStackTop, kUserStackInitial);
+    stack.limit_strings(space - pointers);
+    if (int e = stack.push_kernel_string(path); e < 0) return fail(f, -e, "path does not fit the argument space", path);
+    const std::uint64_t execfn = stack.p();
+    if (int e = stack.push_strings(envp, envc); e < 0) return fail(f, -e, strings_failure(e), path);
+    if (int e = stack.push_strings(argv, argc); e < 0) return fail(f, -e, strings_failure(e), path);
+    if (argc == 0) {   // as Linux since 5.18: no program starts with argc 0
+        if (int e = stack.push_kernel_string(""); e < 0) return fail(f, -e, strings_failure(e), path);
+        argc = 1;
+    }
+
+    // "#!" scripts: argv[0] gives way to the interpreter, its argument and the script's name
+    // (the name it was executed by), then the interpreter is opened like the script was.
+    char name[kBinprmBufSize];   // the interpreter being executed, as the script named it
+    const char* current = path;  // the file being executed, as named (Linux's bprm->interp)
+    Shebang sb;
+    for (int depth = 0;; ++depth) {
+        if (depth > kMaxInterpreterDepth) return fail(f, abi::kELOOP, "too many levels of #! interpreters", path);
+        auto script = parse_shebang(file.data, file.size, sb);
+        if (!script.ok()) return fail(f, abi::kENOEXEC, "bad #! line (no interpreter, or longer than 256 bytes)", current);
+        if (!script.value()) break;
+        if (int e = stack.drop_lowest_string(); e < 0) return fail(f, -e, strings_failure(e), current);
+        int e = stack.push_kernel_string(current);
+        if (e == 0 && sb.has_argument) e = stack.push_kernel_string(sb.argument);
+        if (e == 0) e = stack.push_kernel_string(sb.interpreter);
+        if (e < 0) return fail(f, -e, strings_failure(e), current);
+        argc += sb.has_argument ? 2 : 1;
+        lib::copy_bytes(name, sb.interpreter, lib::string_length(sb.interpreter) + 1);
+        current = name;
+        // An empty name ("#!" alone) is the working directory on Linux: "/" here, so EACCES.
+        if (int e2 = open_exec(name[0] ? name : ".", file, scratch.p, f); e2 < 0) return e2;
+    }
+
+    const char* why = "";
+    auto elf = parse_elf(file.data, file.size, kImageLimit, kElfDefaultMaxMapped, &why);
+    if (!elf.ok()) return fail(f, abi::kENOEXEC, why, current);
+    const ElfImage& img = elf.value();
+    // A static PIE (no interpreter: parse_elf refuses PT_INTERP) goes at kPieLoadBase; its libc's
+    // start-up code applies its own relocations (glibc's and musl's static-pie crt files do), the
+    // kernel only moves the image and says where through AT_PHDR and AT_ENTRY.
+    const std::uint64_t bias = img.is_pie ? kPieLoadBase - img.image_start : 0;
+    if (img.is_pie && img.image_end + bias > kMmapTop) return fail(f, abi::kENOEXEC, "PIE too large", current);
+    std::uint64_t brk = 0;
+    if (int e = map_segments(*as.space, file, img, bias, brk); e < 0) return fail(f, -e, "out of memory", current);
+
+    const std::uint64_t random_bytes[2] = {next_random(), next_random()};
+    std::uint64_t at_random = 0;
+    if (int e = stack.push_random(random_bytes, at_random); e < 0) return fail(f, -e, "out of memory", current);
+    const std::uint64_t auxv[][2] = {
+        {abi::kAT_PHDR, img.phdr_vaddr ? img.phdr_vaddr + bias : 0}, {abi::kAT_PHENT, img.phentsize},
+        {abi::kAT_PHNUM, img.phnum}, {abi::kAT_PAGESZ, 4096}, {abi::kAT_BASE, 0 /* no interpreter */},
+        {abi::kAT_FLAGS, 0}, {abi::kAT_ENTRY, img.entry + bias},
+        {abi::kAT_UID, 0}, {abi::kAT_EUID, 0}, {abi::kAT_GID, 0}, {abi::kAT_EGID, 0},
+        {abi::kAT_HWCAP, 0x3 /* FP | ASIMD */}, {abi::kAT_CLKTCK, 100}, {abi::kAT_SECURE, 0},
+        {abi::kAT_RANDOM, at_random}, {abi::kAT_EXECFN, execfn}, {abi::kAT_NULL, 0}};
+    std::uint64_t sp = 0;
+    if (int e = stack.finish(argc, envc, auxv, sizeof auxv / sizeof auxv[0], sp); e < 0)
+        return fail(f, -e, "out of memory", current);
+
+    // The code was written through the data side and cleaned to the PoU: wait for the cleans,
+    // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
+    asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
+    out = LoadedProgram{as.space, img.entry + bias, sp, brk};
+    as.space = nullptr;   // the caller's now
+    return 0;
+}
+
+}  // namespace kernel

@@ -1,0 +1,40 @@
+// execve's work: finding the program (symbolic links followed, "#!" scripts run through their
+// interpreter), the Linux argument limits, and loading a static ELF into a fresh address space with
+// the Linux initial stack (argc, argv, envp, auxv). Errors are Linux's errno, in Linux's order.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/aarch64/trap_frame.h"
+#include "kernel/process/exec_stack.h"
+#include "mm/address_space.h"
+
+namespace kernel {
+
+struct LoadedProgram {
+    mm::AddressSpace* space;   // heap storage; the caller owns it
+    std::uint64_t entry, sp, brk_base;
+};
+
+// Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
+// words, and the file it concerns (the program, or an interpreter it names).
+struct ExecFailure {
+    int err = 0;              // positive errno
+    const char* why = "";     // static text
+    char file[128] = {};
+};
+
+// path: a kernel string. Returns 0, or a negative errno with `failure` (if given) filled in; on
+// failure nothing leaks and the caller's address space is untouched.
+std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
+                          ExecFailure* failure = nullptr);
+
+// "ENOENT", "EACCES", ... for the errno values exec gives.
+const char* errno_name(int err);
+
+// Allocation helpers for address-space storage (heap, 16-byte aligned).
+mm::AddressSpace* new_space_storage_create();
+void free_space(mm::AddressSpace* space);
+mm::FrameAllocator& user_frames();
+
+}  // namespace kernel

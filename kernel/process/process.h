@@ -1,0 +1,153 @@
+// User processes: an EL0 task with its own address space, file descriptors, parent and children.
+// Linux semantics for fork (clone with SIGCHLD), execve, exit/exit_group, wait4, zombies and orphans.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/aarch64/cpu.h"
+#include "arch/aarch64/trap_frame.h"
+#include "kernel/process/exec_stack.h"
+#include "lib/intrusive_list.h"
+#include "lib/result.h"
+#include "mm/address_space.h"
+#include "sched/task.h"
+#include "sched/scheduler.h"
+#include "sched/wait_queue.h"
+
+namespace kernel {
+
+class File;
+struct ExecFailure;
+
+inline constexpr int kMaxFds = 64;  // at most 64: Process::cloexec has a bit for each
+inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
+inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
+inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
+inline constexpr std::uint64_t kUserStackInitial = 16 * 1024;     // mapped at exec at least (more when the
+                                                                   // arguments need it); the rest on demand
+inline constexpr std::uint64_t kMmapTop = 0x0000'7f00'0000'0000ull;  // anonymous maps grow down from here
+// Where a static PIE (ET_DYN without an interpreter) is loaded: far below the maps and the stack,
+// with its brk growing up from its end (x86-64 Linux's ELF_ET_DYN_BASE; no randomisation yet).
+inline constexpr std::uint64_t kPieLoadBase = 0x0000'5555'5555'4000ull;
+
+inline constexpr unsigned kNoFpCpu = ~0u;
+
+struct FpState {
+    std::uint64_t q[64];  // q0..q31, 128 bits each
+    std::uint64_t fpcr, fpsr;
+};
+
+struct Process {
+    int pid = 0;
+    char name[16] = {};
+    sched::Task* task = nullptr;
+    mm::AddressSpace* space = nullptr;   // heap storage (exec.cpp)
+
+    // Family: guarded by the process-tree lock (process.cpp). A process is linked into the process
+    // list and its parent's children only once it is complete (its task started): until then no
+    // lookup by pid (kill, wait, prlimit, the shell) can find it; its pid and its place in the
+    // count are reserved from the start.
+    Process* parent = nullptr;
+    int ppid = 0;   // parent's pid (0: none), kept with parent for getppid, which reads it unlocked
+    lib::IntrusiveList children;
+    lib::ListNode sibling_link;
+    lib::ListNode all_link;
+    bool zombie = false;
+    int wait_status = 0;
+    sched::WaitQueue child_exited;   // this process waits here for its children
+    // Children that have exited but not yet woken child_exited: raised under the lock, lowered
+    // (atomically) after the wake-up; the process is not freed before it is back to 0.
+    int wakers = 0;
+
+    // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
+    // Descriptors: fds[0, fd_end) hold a file or null; entries from fd_end up are never read (nor
+    // initialised), so a new process, fork and exit cost the descriptors in use, not kMaxFds.
+    File* fds[kMaxFds];
+    int fd_end = 0;
+    std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC, FD_CLOEXEC)
+    std::uint64_t brk_base = 0, brk = 0;
+    std::uint64_t mmap_next = kMmapTop;
+    // set_tid_address / CLONE_CHILD_CLEARTID. Linux writes 0 there and futex-wakes at exit only when
+    // the address space is shared (mm_users > 1); ours never is, so exit leaves it alone, as Linux does.
+    std::uint64_t clear_tid = 0;
+    std::uint64_t set_child_tid = 0;  // CLONE_CHILD_SETTID: the child stores its pid here before EL0
+    std::uint64_t robust_list = 0;    // set_robust_list (a fork child starts without, as on Linux)
+    // A terminating signal sent by kill(), acted on at the next return to EL0. Written by the sender
+    // under the process-tree lock, read by the process itself: accessed with __atomic builtins.
+    int pending_signal = 0;
+    arch::TrapFrame start_frame;  // the registers a new process (fork child) starts with
+    std::uint64_t start_tls = 0;  // and its TPIDR_EL0 (a fork child inherits the parent's, as on Linux)
+    // FP/SIMD: until the program's first FP instruction fp_used is false and its registers are zero
+    // (as after exec on Linux); fp is then neither read nor copied, so fork and exec skip its 528 bytes.
+    bool fp_used = false;
+    unsigned fp_cpu = kNoFpCpu;  // the CPU whose registers hold its live FP state, if any (switch_state.cpp)
+    FpState fp;
+
+    File* fd_at(std::uint64_t n) const { return n < static_cast<std::uint64_t>(fd_end) ? fds[n] : nullptr; }
+    // The lowest free descriptor at or above `from`; -1 when all kMaxFds are in use.
+    int free_fd(int from = 0) const {
+        for (int i = from; i < fd_end; ++i)
+            if (!fds[i]) return i;
+        return from > fd_end ? (from < kMaxFds ? from : -1) : (fd_end < kMaxFds ? fd_end : -1);
+    }
+    // Puts f (or null) in slot n (< kMaxFds), growing the table; the caller handles what was there.
+    void set_fd(int n, File* f, bool close_on_exec = false) {
+        for (; fd_end <= n; ++fd_end) fds[fd_end] = nullptr;
+        fds[n] = f;
+        cloexec = close_on_exec ? cloexec | (std::uint64_t{1} << n) : cloexec & ~(std::uint64_t{1} << n);
+    }
+};
+static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
+
+// Creates pid 1 (or any process without a parent) running `path` from the initramfs. When the
+// program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h). as_init:
+// it is the init process (set_init_process) from before it first runs.
+lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
+                                    Process* parent, ExecFailure* failure = nullptr, bool as_init = false);
+// The calling task's process (null for a kernel task): through the task, so that it stays right
+// wherever the task migrates.
+inline Process* current_process() { return static_cast<Process*>(sched::current()->process); }
+// Makes p the init process (init=): it adopts orphans, and the kernel powers off when it exits.
+void set_init_process(Process* p);
+// Whether a process with this pid exists (a zombie does, until it is reaped), as Linux's lookups by
+// pid see it. A bool, not the Process: it may be reaped as soon as the lookup's lock is dropped.
+bool process_exists(int pid);
+// p's parent's pid, 0 without one: never through p->parent, which may be reaped meanwhile.
+inline int parent_pid(const Process* p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
+
+// System-call entry from the trap handler; also the user-fault path.
+void handle_user_exception(arch::TrapFrame& frame);  // user_fault.cpp
+// On the way back to EL0 (after a system call, or an interrupt): a pending kill ends the process.
+void act_on_kill(Process* p);
+[[noreturn]] void process_exit(int wait_status);
+
+// Waits for a child (the shell's `run` uses it for its foreground job). Returns the pid reaped,
+// 0 with WNOHANG and nothing ready, or a negative errno.
+std::int64_t wait_child(Process* self, int pid, int* status, int options);
+
+// The shell's view: called for each process.
+void for_each_process(void (*fn)(const Process& p, void* ctx), void* ctx);
+std::size_t process_count();
+
+void process_init();   // hooks into the scheduler and trap handling
+
+// What a fork-style clone asks for beyond a copy of the caller (syscall.cpp decodes the flags).
+struct ForkRequest {
+    std::uint64_t stack = 0;            // the child's sp; 0: the parent's
+    std::uint64_t set_child_tid = 0;    // CLONE_CHILD_SETTID address in the child, or 0
+    std::uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID address in the child, or 0
+};
+
+// System-call implementations that need the process internals (syscall.cpp dispatches).
+std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request = {});
+// path: a kernel copy; argv and envp are read where they are (user memory) while the new stack is built.
+std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp);
+// kill(2) as on Linux: pid > 0 that process, 0 the caller's group, -1 every process but init and the
+// caller, < -1 the group -pid. Process groups do not exist yet: each process is its own group.
+std::int64_t sys_kill(int pid, int sig);
+// Terminates a process from interrupt context (the console's Ctrl-C): only marks it. Unlike kill(2)
+// it also ends init: it is the console's way to stop the shell's foreground job, whatever its pid.
+void kill_from_interrupt(int pid, int sig);
+
+}  // namespace kernel
