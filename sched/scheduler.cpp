@@ -276,12 +276,22 @@ void yield() {
     arch::irq_restore(daif);
 }
 
-void block_current(WaitQueue* wq, arch::SpinLock* release) {
+bool block_current(WaitQueue* wq, arch::SpinLock* release) {
     KASSERT(!arch::irqs_enabled());
     Cpu& cpu = this_cpu();
     Task* self = cpu.current;
     KASSERT_MSG(!self->is_idle, "the idle task cannot block");
     cpu.lock.lock();
+    // A kill from another CPU between the caller's check of its condition (under `release`) and this
+    // lock found us running, so it woke no one; it sets kill_pending under this lock, so we see it
+    // here. Take its one wake-up now instead of blocking: the caller re-checks (a kill-aware wait
+    // ends, any other goes round and blocks for real), and the kill's IPI ends a kernel task or
+    // reaches the user one's way back to EL0 once IRQs are unmasked.
+    if (__builtin_expect(self->kill_pending && !self->kill_woken, 0)) {
+        self->kill_woken = true;
+        cpu.lock.unlock();
+        return false;
+    }
     self->state = TaskState::Blocked;
     self->waiting_on = wq;
     if (release) release->unlock();  // wakers may now find us: they wait for the rq lock
@@ -289,6 +299,7 @@ void block_current(WaitQueue* wq, arch::SpinLock* release) {
     switch_to(cpu, self, pick_next_task(cpu));
     finish_switch();
     self->waiting_on = nullptr;
+    return true;
 }
 
 void wake(Task* t) {

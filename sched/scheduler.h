@@ -81,8 +81,9 @@ void preempt_disable();
 void preempt_enable();
 
 // Blocking (used by WaitQueue): called with IRQs masked; `release` (if set) is unlocked once the
-// task is marked blocked, so a waker that takes the same lock cannot miss it.
-void block_current(WaitQueue* wq, arch::SpinLock* release);
+// task is marked blocked, so a waker that takes the same lock cannot miss it. Returns false without
+// blocking, `release` still held, when a kill not yet acted on by a wake-up is pending (scheduler.cpp).
+[[nodiscard]] bool block_current(WaitQueue* wq, arch::SpinLock* release);
 // Makes a blocked task ready (no-op for any other state). Any context.
 void wake(Task* t);
 

@@ -71,6 +71,13 @@ void sleep_until(std::uint64_t uptime_ns) {
         }
         KASSERT_MSG(!self->is_idle, "the idle task cannot sleep");
         cpu.lock.lock();
+        // A kill from another CPU since the check above found us running and woke no one: it sets
+        // kill_pending under this lock, so it is seen here (a killed task's sleeps all end at once).
+        if (__builtin_expect(self->kill_pending, 0)) {
+            cpu.lock.unlock();
+            arch::irq_restore(daif);
+            return;
+        }
         self->timed_out = false;
         cpu.timers.insert(self->timer, deadline);
         arm_sleep_timer(cpu);

@@ -46,6 +46,9 @@ struct Task {
     TimerEntry timer;                  // armed while sleeping (or blocked with a timeout)
     bool timed_out = false;
     bool kill_pending = false;         // set by kill/interrupt: waits end early, the owner checks it
+    // The one early wake-up a kill gives has been given (run-queue lock): to a task found Blocked, or
+    // declined by block_current when the kill came from another CPU just before it blocked.
+    bool kill_woken = false;
     // The CPU it runs on, is queued on, or last ran on (a blocked task: where it wakes from). Written
     // with that CPU's run-queue lock held (and the new one's, when it moves): holding the lock of the
     // CPU it names pins it there (lock_task_cpu).

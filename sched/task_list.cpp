@@ -63,7 +63,10 @@ void interrupt_masked(Task* t) {
     Cpu& cpu = cpu_at(c);
     t->kill_pending = true;
     bool kick = false;
-    if (t->state == TaskState::Blocked) kick = make_ready_here(cpu, t);
+    if (t->state == TaskState::Blocked) {
+        t->kill_woken = true;
+        kick = make_ready_here(cpu, t);
+    }
     else if (running_on(c, t) && &cpu != cpu_pointer()) kick = true;
     cpu.lock.unlock();
     if (kick) kick_cpu(c);

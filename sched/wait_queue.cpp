@@ -9,7 +9,10 @@ namespace sched {
 void WaitQueue::sleep_locked() {
     Task* t = current();
     m_waiters.push_back(t->wait_link);
-    block_current(this, m_lock);
+    if (!block_current(this, m_lock)) {  // a kill came first: not blocked, the lock still held
+        m_waiters.remove(t->wait_link);
+        m_lock->unlock();
+    }
 }
 
 void WaitQueue::wake_one() {

@@ -544,3 +544,43 @@ UTEST_TIMEOUT(vector_registers_survive_migration, 60000) {
     CHECK_EQ(changed, 0l);
     CHECK_EQ(mode, kRoundTowardZero);
 }
+
+// SIGKILL sent from one CPU while the child, on another, is on its way into a sleep or a blocking
+// read: the kill must end it whichever side of the child's last check it lands on (a kill that finds
+// the child still running wakes no one, so the child must see it before it blocks). The parent's
+// spin before the kill varies so the kills land all over the child's way in.
+UTEST_TIMEOUT(sigkill_racing_a_child_into_sleep_or_read_always_ends_it, 120000) {
+    const CpuSet all = affinity_of();
+    REQUIRE(all.count() >= 1);
+    const unsigned parent_cpu = all.nth(0), child_cpu = all.nth(all.count() > 1 ? 1 : 0);
+    REQUIRE(pin(CpuSet::only(parent_cpu)) == 0);
+    long not_killed = 0;
+    constexpr int kRounds = 400;
+    for (int i = 0; i < kRounds; ++i) {
+        int p[2];
+        REQUIRE(pipe2(p, 0) == 0);
+        const long pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            pin(CpuSet::only(child_cpu));
+            if (i % 2) {
+                const Timespec t{60, 0};
+                nanosleep(&t, nullptr);
+            } else {
+                char c;
+                read(p[0], &c, 1);  // the parent holds the write end: blocks until killed
+            }
+            exit_group(1);
+        }
+        spin((i * 997) % 20000);
+        CHECK_EQ(kill(static_cast<int>(pid), SIGKILL), 0l);
+        int status = 0;
+        CHECK_EQ(wait4(static_cast<int>(pid), &status, 0), pid);
+        not_killed += !killed_by(status, SIGKILL);
+        close(p[0]);
+        close(p[1]);
+    }
+    pin(all);
+    note("%d kills from CPU %u at a child going to sleep on CPU %u", kRounds, parent_cpu, child_cpu);
+    CHECK_EQ(not_killed, 0l);
+}
