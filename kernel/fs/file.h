@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/fs/vfs.h"
 #include "kernel/syscall/linux_abi.h"
 
 namespace kernel {
@@ -17,6 +18,11 @@ public:
 
     static File* open_console();                      // nullptr when out of memory
     static bool open_pipe(File*& read_end, File*& write_end);
+    // A file opened by path (openat, after the permission checks): takes over `path`'s reference.
+    // flags are open(2)'s: the access mode and the status flags it keeps (O_APPEND, O_NONBLOCK,
+    // O_PATH, ...). -ENOMEM when out of memory. Being written by the descriptors work of the files
+    // issue; until then declared only.
+    static fs::ErrorOr<File*> open_inode(fs::Path path, int flags);
 
     File* get();   // one more reference
     void put();    // one fewer; the last closes

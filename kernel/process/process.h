@@ -7,6 +7,8 @@
 
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/trap_frame.h"
+#include "kernel/fs/credentials.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "lib/intrusive_list.h"
 #include "lib/result.h"
@@ -66,6 +68,11 @@ struct Process {
     File* fds[kMaxFds];
     int fd_end = 0;
     std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC, FD_CLOEXEC)
+    // Files (kernel/fs): the root (chroot) and working directory, each holding a reference to its
+    // inode (taken at fork, dropped at exit); the file-creation mask; who the process is.
+    fs::Path root, cwd;
+    std::uint32_t umask = 022;
+    fs::Credentials cred;   // init runs as root (all ids 0)
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
     // set_tid_address / CLONE_CHILD_CLEARTID. Linux writes 0 there and futex-wakes at exit only when
