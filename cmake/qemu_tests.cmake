@@ -74,6 +74,13 @@ foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+# The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
+# mount_syscalls.cpp): names, attributes and mounts, each call's errors as Linux gives them.
+foreach(prog test_fs_paths test_fs_stat)
+    add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
+        --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
+    set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
+endforeach()
 # kill, fork, exit and wait racing from several processes (a kill landing on a process fork is still
 # creating once panicked the kernel). In real time with a 1 ms tick, so that the interleavings vary
 # from boot to boot (under -icount they would repeat exactly); bounded by iteration counts.

@@ -472,15 +472,8 @@ std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], 
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
-std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
-std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
-    return sys_newfstatat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<std::uint32_t>(f.x[3]));
-}
-std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
-    return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
-}
 
-constexpr std::size_t kTableSize = 280;
+constexpr std::size_t kTableSize = 453;   // up to fchmodat2 (452)
 struct Table {
     Handler h[kTableSize] = {};
     constexpr Table() {
@@ -496,12 +489,22 @@ struct Table {
         h[kClockNanosleep] = h_clock_nanosleep, h[kGettimeofday] = h_gettimeofday, h[kPrlimit64] = h_prlimit64;
         // Left at -ENOSYS on purpose: rseq (glibc registers it and copes with ENOSYS), madvise (glibc
         // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
-        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
+        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl;
+        // The path system calls (kernel/fs/fs_syscalls.h).
+        h[kOpenat] = sys_openat, h[kMkdirat] = sys_mkdirat, h[kMknodat] = sys_mknodat, h[kSymlinkat] = sys_symlinkat;
+        h[kLinkat] = sys_linkat, h[kUnlinkat] = sys_unlinkat, h[kRenameat] = sys_renameat, h[kRenameat2] = sys_renameat2;
+        h[kReadlinkat] = sys_readlinkat, h[kFaccessat] = sys_faccessat, h[kFaccessat2] = sys_faccessat2;
+        h[kFchmodat] = sys_fchmodat, h[kFchmod] = sys_fchmod, h[kFchownat] = sys_fchownat, h[kFchown] = sys_fchown;
+        h[kUtimensat] = sys_utimensat, h[kTruncate] = sys_truncate, h[kChdir] = sys_chdir, h[kFchdir] = sys_fchdir;
+        h[kChroot] = sys_chroot, h[kGetcwd] = sys_getcwd, h[kUmask] = sys_umask, h[kNewfstatat] = sys_newfstatat;
+        h[kFstat] = sys_fstat, h[kStatx] = sys_statx, h[kStatfs] = sys_statfs, h[kFstatfs] = sys_fstatfs;
+        h[kMount] = sys_mount, h[kUmount2] = sys_umount2, h[kSync] = sys_sync;
+        // End of the path system calls.
         h[kSchedSetaffinity] = h_sched_setaffinity, h[kSchedGetaffinity] = h_sched_getaffinity, h[kGetcpu] = h_getcpu;
     }
 };
 constexpr Table kTable;
-static_assert(kGetrandom < kTableSize);
+static_assert(kGetrandom < kTableSize && kFaccessat2 < kTableSize);
 
 }  // namespace
 
