@@ -33,7 +33,7 @@ std::int64_t UserPath::copy(std::uint64_t user, bool empty_ok) {
 }
 
 Path file_path(File* f) { return f->path(); }
-bool file_is_opath(File* f) { return (f->status_flags() & kO_PATH) != 0; }
+bool file_is_opath(File* f) { return f->is_path_only(); }
 
 std::int64_t AtStart::init(Process* p, int dirfd, const char* path) {
     m_start.root = p->root;

@@ -221,8 +221,8 @@ std::int64_t sys_openat(Process* p, arch::TrapFrame& f) {
 
     UserPath path;
     if (std::int64_t e = path.copy(f.x[1]); e < 0) return e;
-    const int fd = p->free_fd();
-    if (fd < 0) return -kEMFILE;
+    const int fd = p->fds.find_free(0, p->nofile_limit());   // room made for it
+    if (fd < 0) return fd;   // -EMFILE, or -ENOMEM
     Path place;
     {
         fs::Guard g;

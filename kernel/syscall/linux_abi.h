@@ -109,13 +109,11 @@ enum PathSys : std::uint64_t {
     kSync = 81, kUtimensat = 88, kUmask = 166, kRenameat2 = 276, kStatx = 291, kFaccessat2 = 439,
 };
 enum PathErrno : int {
-    kENXIO = 6, kEXDEV = 18, kENODEV = 19, kETXTBSY = 26, kEFBIG = 27, kEROFS = 30, kEMLINK = 31, kENOTEMPTY = 39,
+    kEXDEV = 18, kETXTBSY = 26, kEMLINK = 31, kENOTEMPTY = 39,
 };
 // open(2) flags beyond those above (arm64's fcntl.h: O_DIRECTORY and O_NOFOLLOW differ from x86).
-inline constexpr int kO_ACCMODE = 3, kO_CREAT = 0100, kO_EXCL = 0200, kO_NOCTTY = 0400, kO_TRUNC = 01000,
-                     kO_DSYNC = 010000, kO_DIRECTORY = 040000, kO_NOFOLLOW = 0100000, kO_LARGEFILE = 0400000,
-                     kO_SYNC = 04010000, kO_PATH = 010000000, kO__TMPFILE = 020000000,
-                     kO_TMPFILE = kO__TMPFILE | kO_DIRECTORY;
+inline constexpr int kO_DSYNC = 010000, kO_SYNC = 04010000, kO__TMPFILE = 020000000,
+                     kO_TMPFILE = kO__TMPFILE | 040000;   // with O_DIRECTORY
 inline constexpr unsigned kAT_REMOVEDIR = 0x200, kAT_EACCESS = 0x200, kAT_SYMLINK_FOLLOW = 0x400,
                           kAT_STATX_SYNC_TYPE = 0x6000;
 inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2, kRENAME_WHITEOUT = 4;
