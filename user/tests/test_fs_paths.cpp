@@ -59,7 +59,8 @@ UTEST(open_errors_as_linux) {
     close(static_cast<int>(file));
     CHECK_EQ(open("/tmp", O_RDONLY | O_CREAT | O_DIRECTORY, 0644), -EINVAL);
     CHECK_EQ(open("/tmp", O_RDONLY | O_TMPFILE, 0600), -EINVAL);   // O_TMPFILE needs write access
-    CHECK_EQ(open("/tmp", O_RDWR | (O_TMPFILE & ~O_DIRECTORY), 0600), -EINVAL);
+    if (!qemu_user()) CHECK_EQ(open("/tmp", O_RDWR | (O_TMPFILE & ~O_DIRECTORY), 0600), -EINVAL);
+    else note("skipped: qemu-user passes __O_TMPFILE without O_DIRECTORY on as a plain open (EISDIR)");
     char name[300];
     memset(name, 'a', sizeof name);
     name[0] = '/';
@@ -307,7 +308,8 @@ UTEST(mknod_types_and_errors) {
     CHECK_EQ(dev_major(st.st_rdev), 1u);
     CHECK_EQ(dev_minor(st.st_rdev), 3u);
     CHECK_EQ(mknodat(AT_FDCWD, s.at("dir"), S_IFDIR | 0755, 0), -EPERM);
-    CHECK_EQ(mknodat(AT_FDCWD, kKernelPtr, S_IFDIR | 0755, 0), -EPERM);   // the type is checked first
+    if (!qemu_user()) CHECK_EQ(mknodat(AT_FDCWD, kKernelPtr, S_IFDIR | 0755, 0), -EPERM);   // the type first
+    else note("skipped: qemu-user checks the path pointer itself before Linux sees the call");
     CHECK_EQ(mknodat(AT_FDCWD, s.at("bad"), 0170000 | 0644, 0), -EINVAL);
     CHECK_EQ(mknodat(AT_FDCWD, s.at("fifo"), S_IFIFO | 0644, 0), -EEXIST);
     CHECK_EQ(mknodat(AT_FDCWD, s.at("fifo/"), S_IFIFO | 0644, 0), -EEXIST);
@@ -432,7 +434,8 @@ UTEST(sticky_directory_protects_other_users_files) {
     Scratch s;
     REQUIRE(s.ok());
     REQUIRE(fchmodat(AT_FDCWD, s.dir(), 01777) == 0);
-    REQUIRE(make_file(s.at("roots"), "x", 0666));
+    REQUIRE(make_file(s.at("roots"), "x"));
+    REQUIRE(fchmodat(AT_FDCWD, s.at("roots"), 0666) == 0);
     const int st = in_child([&] {
         REQUIRE(drop_root());
         CHECK_EQ(unlinkat(AT_FDCWD, s.at("roots"), 0), -EPERM);

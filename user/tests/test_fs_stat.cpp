@@ -101,7 +101,8 @@ UTEST(statx_fills_the_basic_fields) {
     CHECK_EQ(sx.stx_dev_minor, dev_minor(st.st_dev));
     CHECK_EQ(sx.stx_mtime.tv_sec, st.st_mtime_sec);
     CHECK_EQ(static_cast<unsigned long>(sx.stx_mtime.tv_nsec), st.st_mtime_nsec);
-    CHECK(sx.stx_mnt_id != 0 && (sx.stx_mask & STATX_MNT_ID));
+    if (!qemu_user()) CHECK(sx.stx_mnt_id != 0 && (sx.stx_mask & STATX_MNT_ID));
+    else note("skipped: qemu-user does not pass stx_mnt_id on");
     CHECK_EQ(statx(AT_FDCWD, s.at("l"), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx), 0l);
     CHECK_EQ(sx.stx_mode & S_IFMT, S_IFLNK);
     const long fd = open(s.at("f"), O_RDONLY);
@@ -325,7 +326,8 @@ UTEST(utimensat_errors) {
     Scratch s;
     REQUIRE(s.ok());
     REQUIRE(make_file(s.at("f"), "x", 0644));
-    REQUIRE(make_file(s.at("open"), "x", 0666));
+    REQUIRE(make_file(s.at("open"), "x"));
+    REQUIRE(fchmodat(AT_FDCWD, s.at("open"), 0666) == 0);
     const Timespec bad[2] = {{0, 1000000000}, {0, 0}};
     CHECK_EQ(utimensat(AT_FDCWD, s.at("f"), bad, 0), -EINVAL);
     const Timespec t[2] = {{1, 0}, {2, 0}};
@@ -383,7 +385,8 @@ UTEST(readlinkat_errors_on_tmpfs) {
     REQUIRE(make_file(s.at("f"), "x"));
     char buf[16];
     CHECK_EQ(readlinkat(AT_FDCWD, s.at("l"), buf, 0), -EINVAL);
-    CHECK_EQ(readlinkat(AT_FDCWD, s.at("l"), buf, static_cast<std::size_t>(-1)), -EINVAL);   // a negative int
+    if (!qemu_user()) CHECK_EQ(readlinkat(AT_FDCWD, s.at("l"), buf, static_cast<std::size_t>(-1)), -EINVAL);   // an int < 0
+    else note("skipped: qemu-user checks the whole buffer (EFAULT) before Linux sees the size");
     CHECK_EQ(readlinkat(AT_FDCWD, s.at("f"), buf, sizeof buf), -EINVAL);
     CHECK_EQ(readlinkat(AT_FDCWD, "", buf, sizeof buf), -ENOENT);
     CHECK_EQ(readlinkat(AT_FDCWD, s.at("l"), const_cast<char*>(kKernelPtr), sizeof buf), -EFAULT);
