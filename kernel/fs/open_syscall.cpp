@@ -166,8 +166,10 @@ std::int64_t open_place(Process* p, int dirfd, const char* path, OpenRequest& rq
     AtStart at;
     if (std::int64_t e = at.init(p, dirfd, path); e < 0) return e;
     const unsigned follow = (rq.flags & kO_NOFOLLOW) ? 0u : static_cast<unsigned>(fs::kFollowLast);
+    // O_DIRECTORY does not make a final symbolic link followed (a trailing "/" does: the walk's
+    // business); a link that stays is then ENOTDIR, as Linux's do_open says.
     if (rq.flags & kO_PATH) {
-        auto w = walk_at(at, path, follow | ((rq.flags & kO_DIRECTORY) ? fs::kMustBeDir : 0u));
+        auto w = walk_at(at, path, follow);
         if (!w.ok()) return -w.errno_value();
         out = HeldPath(w.value());
         if ((rq.flags & kO_DIRECTORY) && !out.inode()->is_dir()) return -kENOTDIR;
@@ -187,7 +189,7 @@ std::int64_t open_place(Process* p, int dirfd, const char* path, OpenRequest& rq
     if (rq.flags & kO_CREAT) {
         if (std::int64_t e = open_create(p, at, path, rq, out, created); e < 0) return e;
     } else {
-        auto w = walk_at(at, path, follow | ((rq.flags & kO_DIRECTORY) ? fs::kMustBeDir : 0u));
+        auto w = walk_at(at, path, follow);
         if (!w.ok()) return -w.errno_value();
         out = HeldPath(w.value());
     }

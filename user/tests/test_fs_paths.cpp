@@ -129,6 +129,16 @@ UTEST(open_directories_and_trailing_slashes) {
     CHECK_EQ(open(s.at("f/"), O_RDONLY), -ENOTDIR);
     CHECK_EQ(open(s.at("missing/x"), O_RDWR | O_CREAT, 0644), -ENOENT);
     CHECK_EQ(open(s.at("f/x"), O_RDWR | O_CREAT, 0644), -ENOTDIR);
+    // O_DIRECTORY follows a link to a directory, unless O_NOFOLLOW: then the link is no directory.
+    REQUIRE(symlinkat("d", AT_FDCWD, s.at("dl")) == 0);
+    const long via = open(s.at("dl"), O_RDONLY | O_DIRECTORY);
+    CHECK(via >= 0);
+    close(static_cast<int>(via));
+    CHECK_EQ(open(s.at("dl"), O_RDONLY | O_DIRECTORY | O_NOFOLLOW), -ENOTDIR);
+    CHECK_EQ(open(s.at("dl"), O_RDONLY | O_NOFOLLOW), -ELOOP);
+    const long slash = open(s.at("dl/"), O_RDONLY | O_NOFOLLOW);   // a trailing "/" follows it
+    CHECK(slash >= 0);
+    close(static_cast<int>(slash));
     const long d = open(s.at("d"), O_RDONLY | O_DIRECTORY);
     REQUIRE(d >= 0);
     // Relative to a directory descriptor.
