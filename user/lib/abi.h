@@ -59,6 +59,35 @@ inline constexpr long SYS_mprotect = 226;
 inline constexpr long SYS_wait4 = 260;
 inline constexpr long SYS_prlimit64 = 261;
 inline constexpr long SYS_getrandom = 278;
+// cred: identities and prctl
+inline constexpr long SYS_setregid = 143;
+inline constexpr long SYS_setgid = 144;
+inline constexpr long SYS_setreuid = 145;
+inline constexpr long SYS_setuid = 146;
+inline constexpr long SYS_setresuid = 147;
+inline constexpr long SYS_getresuid = 148;
+inline constexpr long SYS_setresgid = 149;
+inline constexpr long SYS_getresgid = 150;
+inline constexpr long SYS_setfsuid = 151;
+inline constexpr long SYS_setfsgid = 152;
+inline constexpr long SYS_getgroups = 158;
+inline constexpr long SYS_setgroups = 159;
+inline constexpr long SYS_prctl = 167;
+inline constexpr int PR_SET_PDEATHSIG = 1;
+inline constexpr int PR_GET_PDEATHSIG = 2;
+inline constexpr int PR_GET_DUMPABLE = 3;
+inline constexpr int PR_SET_DUMPABLE = 4;
+inline constexpr int PR_GET_KEEPCAPS = 7;
+inline constexpr int PR_SET_KEEPCAPS = 8;
+inline constexpr int PR_SET_NAME = 15;
+inline constexpr int PR_GET_NAME = 16;
+inline constexpr int PR_CAPBSET_READ = 23;
+inline constexpr int PR_SET_NO_NEW_PRIVS = 38;
+inline constexpr int PR_GET_NO_NEW_PRIVS = 39;
+inline constexpr unsigned long AT_EUID = 12;
+inline constexpr unsigned long AT_GID = 13;
+inline constexpr unsigned long AT_EGID = 14;
+inline constexpr unsigned long AT_SECURE = 23;
 
 // errno values (asm-generic/errno-base.h, errno.h). System calls return -errno.
 inline constexpr long EPERM = 1;
