@@ -136,8 +136,11 @@ TEST(CredRulesTest, RandomCallsNeverGainAnId) {
             if (before.euid != 0) {
                 EXPECT_TRUE(held.count(c.ruid) && held.count(c.euid) && held.count(c.suid));
             }
-            if (r == 0) EXPECT_EQ(c.fsuid, c.euid);   // setuid and setreuid reset fsuid to euid
-            if (r != 0 && call < 2) EXPECT_EQ(c.euid, before.euid);   // a refusal changes nothing
+            if (r == 0) {
+                EXPECT_EQ(c.fsuid, c.euid);   // setuid and setreuid reset fsuid to euid
+            } else if (call < 2) {
+                EXPECT_EQ(c.euid, before.euid);   // a refusal changes nothing
+            }
         }
     }
 }
