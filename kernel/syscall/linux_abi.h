@@ -16,6 +16,10 @@ enum Sys : std::uint64_t {
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
     kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,
+    // cred: identities and prctl
+    kSetregid = 143, kSetgid = 144, kSetreuid = 145, kSetuid = 146, kSetresuid = 147, kGetresuid = 148,
+    kSetresgid = 149, kGetresgid = 150, kSetfsuid = 151, kSetfsgid = 152, kGetgroups = 158, kSetgroups = 159,
+    kPrctl = 167,
 };
 
 // errno (include/uapi/asm-generic/errno-base.h, errno.h).

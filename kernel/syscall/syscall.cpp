@@ -9,6 +9,8 @@
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/io_syscalls.h"
 #include "kernel/process/rlimit.h"
+#include "kernel/process/cred_syscalls.h"  // cred
+#include "kernel/process/prctl.h"         // cred
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process/process.h"
@@ -307,7 +309,6 @@ std::int64_t h_clone(Process*, arch::TrapFrame& f) {
 std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }
 std::int64_t h_getppid(Process* p, arch::TrapFrame&) { return parent_pid(p); }
-std::int64_t h_ids(Process*, arch::TrapFrame&) { return 0; }  // uid, euid, gid, egid: root
 std::int64_t h_set_tid_address(Process* p, arch::TrapFrame& f) {
     p->clear_tid = f.x[0];
     return p->pid;
@@ -391,8 +392,7 @@ struct Table {
         h[kRead] = h_read, h[kWrite] = h_write, h[kWritev] = h_writev, h[kClose] = h_close;
         h[kDup] = h_dup, h[kDup3] = h_dup3, h[kPipe2] = h_pipe2, h[kExit] = h_exit, h[kExitGroup] = h_exit;
         h[kWait4] = h_wait4, h[kClone] = h_clone, h[kExecve] = h_execve, h[kGetpid] = h_getpid;
-        h[kGettid] = h_getpid, h[kGetppid] = h_getppid, h[kGetuid] = h_ids, h[kGeteuid] = h_ids;
-        h[kGetgid] = h_ids, h[kGetegid] = h_ids, h[kSetTidAddress] = h_set_tid_address;
+        h[kGettid] = h_getpid, h[kGetppid] = h_getppid, h[kSetTidAddress] = h_set_tid_address;
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
@@ -417,6 +417,12 @@ struct Table {
         h[kPwritev] = h_pwritev, h[kLseek] = h_lseek, h[kGetdents64] = h_getdents64, h[kSendfile] = h_sendfile;
         h[kFtruncate] = h_ftruncate, h[kFallocate] = h_fallocate, h[kFsync] = h_fsync, h[kFdatasync] = h_fsync;
         h[kFlock] = h_flock, h[kCloseRange] = h_close_range;
+        // cred: identities (kernel/process/cred_syscalls.cpp) and prctl (kernel/process/prctl.cpp)
+        h[kGetuid] = h_getuid, h[kGeteuid] = h_geteuid, h[kGetgid] = h_getgid, h[kGetegid] = h_getegid;
+        h[kGetresuid] = h_getresuid, h[kGetresgid] = h_getresgid, h[kSetuid] = h_setuid, h[kSetgid] = h_setgid;
+        h[kSetreuid] = h_setreuid, h[kSetregid] = h_setregid, h[kSetresuid] = h_setresuid, h[kSetresgid] = h_setresgid;
+        h[kSetfsuid] = h_setfsuid, h[kSetfsgid] = h_setfsgid, h[kGetgroups] = h_getgroups, h[kSetgroups] = h_setgroups;
+        h[kPrctl] = h_prctl;
     }
 };
 constexpr Table kTable;

@@ -175,6 +175,23 @@ inline long reboot(unsigned magic1, unsigned magic2, unsigned cmd, void* a) {
 inline long getrandom(void* buf, std::size_t len, unsigned flags) {
     return syscall6(SYS_getrandom, arg(buf), arg(len), flags);
 }
+// cred: identities (uid_t/gid_t are unsigned 32-bit; -1 means "unchanged" in the re/res forms) and prctl.
+inline long getresuid(unsigned* r, unsigned* e, unsigned* s) { return syscall6(SYS_getresuid, arg(r), arg(e), arg(s)); }
+inline long getresgid(unsigned* r, unsigned* e, unsigned* s) { return syscall6(SYS_getresgid, arg(r), arg(e), arg(s)); }
+inline long setuid(unsigned uid) { return syscall6(SYS_setuid, uid); }
+inline long setgid(unsigned gid) { return syscall6(SYS_setgid, gid); }
+inline long setreuid(unsigned r, unsigned e) { return syscall6(SYS_setreuid, r, e); }
+inline long setregid(unsigned r, unsigned e) { return syscall6(SYS_setregid, r, e); }
+inline long setresuid(unsigned r, unsigned e, unsigned s) { return syscall6(SYS_setresuid, r, e, s); }
+inline long setresgid(unsigned r, unsigned e, unsigned s) { return syscall6(SYS_setresgid, r, e, s); }
+inline long setfsuid(unsigned uid) { return syscall6(SYS_setfsuid, uid); }
+inline long setfsgid(unsigned gid) { return syscall6(SYS_setfsgid, gid); }
+inline long getgroups(int size, unsigned* list) { return syscall6(SYS_getgroups, size, arg(list)); }
+inline long setgroups(long size, const unsigned* list) { return syscall6(SYS_setgroups, size, arg(list)); }
+inline long prctl(int option, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) {
+    return syscall6(SYS_prctl, option, a2, a3, a4, a5);
+}
+
 // Blocks one signal where signals exist; a kernel without them answers -ENOSYS, which callers ignore.
 inline long block_signal(int sig) {
     std::uint64_t set = 1ull << (sig - 1);

@@ -178,7 +178,7 @@ UTEST(access_uses_the_real_ids_unless_at_eaccess) {
     REQUIRE(fchownat(AT_FDCWD, s.at("mine"), kUser, kGroup, 0) == 0);
     const int st = in_child([&] {
         // Real uid 1000, effective and saved root: access() asks for the real user.
-        REQUIRE(syscall6(SYS_setresuid_paths, kUser, 0, 0) == 0);
+        REQUIRE(setresuid(kUser, 0, 0) == 0);
         CHECK_EQ(faccessat(AT_FDCWD, s.at("secret"), R_OK), -EACCES);
         CHECK_EQ(faccessat2(AT_FDCWD, s.at("secret"), R_OK, AT_EACCESS), 0l);
         CHECK_EQ(faccessat(AT_FDCWD, s.at("mine"), R_OK | W_OK), 0l);
@@ -272,9 +272,9 @@ UTEST(chown_by_non_root) {
     REQUIRE(fchownat(AT_FDCWD, s.at("mine"), kUser, kGroup, 0) == 0);
     REQUIRE(make_file(s.at("roots"), "x", 0644));
     const int st = in_child([&] {
-        REQUIRE(syscall6(SYS_setgroups_paths, 0, 0) == 0);
-        REQUIRE(syscall6(SYS_setresgid_paths, kGroup, kGroup, kGroup) == 0);
-        REQUIRE(syscall6(SYS_setresuid_paths, kUser, kUser, kUser) == 0);
+        REQUIRE(setgroups(0, nullptr) == 0);
+        REQUIRE(setresgid(kGroup, kGroup, kGroup) == 0);
+        REQUIRE(setresuid(kUser, kUser, kUser) == 0);
         CHECK_EQ(fchownat(AT_FDCWD, s.at("mine"), 0, ~0u, 0), -EPERM);            // only root gives files away
         CHECK_EQ(fchownat(AT_FDCWD, s.at("mine"), kUser, ~0u, 0), 0l);            // "changing" to itself is fine
         CHECK_EQ(fchownat(AT_FDCWD, s.at("mine"), ~0u, kGroup, 0), 0l);           // its own group

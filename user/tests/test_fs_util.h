@@ -93,8 +93,8 @@ inline long read_file(const char* path, char* buf, std::size_t size) {
 
 // Drops root for good (groups, gids, then uids), as a test child does before permission checks.
 inline bool drop_root(unsigned uid = kUser, unsigned gid = kGroup) {
-    return syscall6(SYS_setgroups_paths, 0, 0) == 0 && syscall6(SYS_setresgid_paths, gid, gid, gid) == 0 &&
-           syscall6(SYS_setresuid_paths, uid, uid, uid) == 0;
+    return setgroups(0, nullptr) == 0 && setresgid(gid, gid, gid) == 0 &&
+           setresuid(uid, uid, uid) == 0;
 }
 
 inline long stat_path(const char* path, Stat& st, int flags = 0) { return newfstatat(AT_FDCWD, path, &st, flags); }
