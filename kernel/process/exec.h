@@ -7,6 +7,7 @@
 
 #include "arch/aarch64/trap_frame.h"
 #include "kernel/fs/credentials.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "mm/address_space.h"
 
@@ -35,10 +36,12 @@ struct ExecFailure {
     char file[128] = {};
 };
 
-// path: a kernel string. Returns 0, or a negative errno with `failure` (if given) filled in; on
-// failure nothing leaks and the caller's address space is untouched.
-std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
-                          ExecFailure* failure = nullptr, const ExecCaller* caller = nullptr);
+// path: a kernel string, walked from `from` (the process's root and working directory, its
+// credentials for the search and execute checks); called without the VFS lock. Returns 0, or a
+// negative errno with `failure` (if given) filled in; on failure nothing leaks and the caller's
+// address space is untouched. caller: who executes (cred: set-id programs); null for root.
+std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
+                          LoadedProgram& out, ExecFailure* failure = nullptr, const ExecCaller* caller = nullptr);
 
 // "ENOENT", "EACCES", ... for the errno values exec gives.
 const char* errno_name(int err);
