@@ -2,7 +2,6 @@
 // places, and Linux's permission rules for names (fs_syscalls_internal.h); and ioctl.
 #include "kernel/fs/fs_syscalls.h"
 
-#include "hal/rtc_pl031.h"
 #include "kernel/fs/fs_syscalls_internal.h"
 #include "kernel/syscall/user_copy.h"
 
@@ -148,11 +147,6 @@ bool dir_has_entries(Inode* dir) {
     std::uint64_t cookie = 0;
     (void)dir->readdir(cookie, sink);
     return sink.found;
-}
-
-fs::Timestamp now() {
-    const std::uint64_t ns = hal::rtc::realtime_ns();
-    return {static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull)};
 }
 
 Last last_kind(const char* name, std::size_t len) {

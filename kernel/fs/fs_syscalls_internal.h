@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/fs/clock.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/process.h"
@@ -129,7 +130,7 @@ int may_create(const fs::Credentials& cred, const Path& dir);
 // Whether a directory has entries besides "." and "..".
 bool dir_has_entries(Inode* dir);
 
-fs::Timestamp now();
+using fs::now;   // the inode clock (clock.h)
 
 // What walk_parent's last component is (Linux's LAST_NORM, LAST_ROOT for "/", LAST_DOT, LAST_DOTDOT).
 enum class Last { Normal, Root, Dot, DotDot };
