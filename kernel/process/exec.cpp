@@ -16,6 +16,7 @@
 #include "kernel/fs/path_lookup.h"
 #include "kernel/process/process.h"
 #include "kernel/process/shebang.h"
+#include "kernel/random.h"
 #include "lib/string.h"
 
 namespace kernel {
@@ -39,15 +40,6 @@ public:
     bool frame_shared(mm::PhysAddr pa) override { return memory::frame_ref_shared(pa); }
 };
 UserFrames s_user_frames;
-
-std::uint64_t s_random_state = 0x9e3779b97f4a7c15ull;
-std::uint64_t next_random() {
-    s_random_state ^= read_sysreg(cntvct_el0);
-    s_random_state ^= s_random_state << 13;
-    s_random_state ^= s_random_state >> 7;
-    s_random_state ^= s_random_state << 17;
-    return s_random_state;
-}
 
 // Linux's exec_binprm gives up with ELOOP before the 7th file of a chain: 5 scripts still reach
 // their program, 6 do not (whether the last interpreter opened or not).
@@ -237,7 +229,7 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     std::uint64_t brk = 0;
     if (int e = map_segments(*as.space, file, img, bias, brk); e < 0) return fail(f, -e, "out of memory", current);
 
-    const std::uint64_t random_bytes[2] = {next_random(), next_random()};
+    const std::uint64_t random_bytes[2] = {random::next_u64(), random::next_u64()};
     std::uint64_t at_random = 0;
     if (int e = stack.push_random(random_bytes, at_random); e < 0) return fail(f, -e, "out of memory", current);
     const std::uint64_t auxv[][2] = {

@@ -10,6 +10,7 @@
 #include "kernel/process/rlimit.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
+#include "kernel/random.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
 #include "kernel/fs/path_lookup.h"
@@ -337,15 +338,9 @@ std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t f
     if ((flags & kGRND_RANDOM) && (flags & kGRND_INSECURE)) return -kEINVAL;
     if (len > 33554431) len = 33554431;
     if (!user_range_ok(buf, len)) return -kEFAULT;  // Linux's import_ubuf checks the whole range first
-    static std::uint64_t state = 0x2545f4914f6cdd1dull;
     std::uint64_t done = 0;
     while (done < len) {
-        // xorshift64* stirred with the counter: not cryptographic (no entropy source driver yet).
-        state ^= read_sysreg(cntvct_el0);
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        const std::uint64_t v = state * 0x2545f4914f6cdd1dull;
+        const std::uint64_t v = random::next_u64();   // kernel/random.h: shared with /dev/urandom
         const std::uint64_t n = len - done < 8 ? len - done : 8;
         // A hole in the buffer ends it: the bytes before it are the result (Linux's getrandom
         // returns the partial count; EFAULT only when nothing was copied).
