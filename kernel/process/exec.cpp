@@ -189,6 +189,7 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     if (int e = stack.push_kernel_string(path); e < 0) return fail(f, -e, "path does not fit the argument space", path);
     const std::uint64_t execfn = stack.p();
     if (int e = stack.push_strings(envp, envc); e < 0) return fail(f, -e, strings_failure(e), path);
+    const std::uint64_t arg_end = stack.p();   // argv's strings lie just below envp's
     if (int e = stack.push_strings(argv, argc); e < 0) return fail(f, -e, strings_failure(e), path);
     if (argc == 0) {   // as Linux since 5.18: no program starts with argc 0
         if (int e = stack.push_kernel_string(""); e < 0) return fail(f, -e, strings_failure(e), path);
@@ -217,6 +218,7 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
         if (int e2 = open_exec(name[0] ? name : ".", file, scratch.p, f); e2 < 0) return e2;
     }
 
+    const std::uint64_t arg_start = stack.p();   // argv[0], the interpreter's name for a script
     const char* why = "";
     auto elf = parse_elf(file.data, file.size, kImageLimit, kElfDefaultMaxMapped, &why);
     if (!elf.ok()) return fail(f, abi::kENOEXEC, why, current);
@@ -246,9 +248,29 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     // The code was written through the data side and cleaned to the PoU: wait for the cleans,
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    out = LoadedProgram{as.space, img.entry + bias, sp, brk};
+    out = LoadedProgram{as.space, img.entry + bias, sp, brk, arg_start, arg_end, {}};
+    std::size_t n = lib::string_length(current);
+    if (n >= sizeof out.exe) n = sizeof out.exe - 1;
+    lib::copy_bytes(out.exe, current, n);
+    out.exe[n] = 0;
     as.space = nullptr;   // the caller's now
     return 0;
+}
+
+std::size_t copy_program_args(const LoadedProgram& prog, char* buf, std::size_t size) {
+    std::size_t done = 0;
+    const std::uint64_t len = prog.arg_end - prog.arg_start;
+    while (done < size && done < len) {
+        const std::uint64_t va = prog.arg_start + done;
+        auto t = prog.space->translate(va);
+        if (!t.ok()) break;   // exec mapped the whole string area: never, but stop rather than guess
+        std::size_t chunk = mm::kPageSize - (va & (mm::kPageSize - 1));
+        if (chunk > size - done) chunk = size - done;
+        if (chunk > len - done) chunk = len - done;
+        lib::copy_bytes(buf + done, memory::phys_to_virt(t.value().pa), chunk);
+        done += chunk;
+    }
+    return done;
 }
 
 }  // namespace kernel

@@ -14,7 +14,13 @@ namespace kernel {
 struct LoadedProgram {
     mm::AddressSpace* space;   // heap storage; the caller owns it
     std::uint64_t entry, sp, brk_base;
+    // For /proc/<pid> (procdev): where argv's strings lie in the new stack (argv[0] first, each
+    // NUL-terminated, as Linux's mm->arg_start..arg_end), and the file run (an interpreter for a script).
+    std::uint64_t arg_start, arg_end;
+    char exe[256];
 };
+// Copies up to `size` bytes of the new program's argv strings into buf (procdev: /proc/<pid>/cmdline).
+std::size_t copy_program_args(const LoadedProgram& prog, char* buf, std::size_t size);
 
 // Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
 // words, and the file it concerns (the program, or an interpreter it names).
