@@ -532,6 +532,11 @@ void for_each_process(void (*fn)(const Process&, void*), void* ctx) {
         fn(*lib::list_entry<Process, &Process::all_link>(n), ctx);
 }
 
+int last_pid() {
+    arch::IrqSpinGuard g(s_tree_lock);
+    return s_next_pid - 1;
+}
+
 bool inspect_process(int pid, void (*fn)(const Process&, void*), void* ctx) {
     arch::IrqSpinGuard g(s_tree_lock);
     const Process* p = find_locked(pid);

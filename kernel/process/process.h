@@ -145,6 +145,8 @@ void for_each_process(void (*fn)(const Process& p, void* ctx), void* ctx);
 // procfs: calls fn with the process `pid` (zombies included) under the process-tree lock (IRQs
 // masked: fn copies what it needs and returns); false when there is none.
 bool inspect_process(int pid, void (*fn)(const Process& p, void* ctx), void* ctx);
+// The last pid handed out (/proc/loadavg; pids count processes created since boot: /proc/stat).
+int last_pid();
 std::size_t process_count();
 
 void process_init();   // hooks into the scheduler and trap handling

@@ -11,6 +11,7 @@
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/random.h"
+#include "kernel/version.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
 #include "kernel/fs/path_lookup.h"
@@ -244,8 +245,8 @@ std::int64_t sys_uname(std::uint64_t buf) {
     auto set = [](char* dst, const char* s) { lib::copy_bytes(dst, s, lib::string_length(s) + 1); };
     set(u.sysname, "Linux");  // what Linux-ABI programs expect to see
     set(u.nodename, "qemu-virt");
-    set(u.release, "6.1.0-" KERNEL_VERSION);
-    set(u.version, "#1 SMP small AArch64 kernel");
+    set(u.release, kUnameRelease);   // kernel/version.h: /proc/version says the same
+    set(u.version, kUnameVersion);
     set(u.machine, "aarch64");
     set(u.domainname, "(none)");
     return copy_to_user(buf, &u, sizeof u).ok() ? 0 : -kEFAULT;

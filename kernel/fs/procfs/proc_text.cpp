@@ -95,7 +95,7 @@ void format_status(Text& t, const ProcessInfo& p) {
     t.printf("FDSize:\t%d\nGroups:\t", p.fd_size);
     for (int i = 0; i < p.ngroups; ++i) t.printf(i ? " %u" : "%u", p.groups[i]);
     t.printf("\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", p.pid, p.pid, p.pid, p.pid);
-    if (p.state != 'Z') {   // task_mem: only with an address space
+    if (p.state != 'Z' && p.vm_known) {   // task_mem: only with an address space (and known, vm_known)
         const std::uint64_t k = 1024;
         kb_line(t, "VmPeak:\t", p.vm_size / k);
         kb_line(t, "VmSize:\t", p.vm_size / k);

@@ -20,6 +20,12 @@ public:
     void puts(const char* s);
     void pad_to(std::size_t column);     // spaces up to this length (maps' name column)
     void escaped(const char* s);         // /proc/mounts' octal escapes for space, tab, newline, '\'
+    // Room to write into directly (a path_of result): the free space, then advance() by what was used.
+    char* tail(std::size_t& room) {
+        room = m_cap - m_len;
+        return m_buf + m_len;
+    }
+    void advance(std::size_t n) { m_len += n <= m_cap - m_len ? n : m_cap - m_len; }
     std::size_t size() const { return m_len; }
     const char* data() const { return m_buf; }
     bool overflowed() const { return m_overflow; }
@@ -49,7 +55,8 @@ struct ProcessInfo {
     std::uint64_t cpus_allowed = 1;    // bit n: CPU n
     unsigned online_cpus = 1;          // Cpus_allowed's width
     int fd_size = 64;                  // FDSize: the descriptor table's size
-    // Memory (bytes): only known for the reader's own process (vm_known), else shown as 0.
+    // Memory (bytes): only known for the reader's own process (vm_known); else stat shows 0 and
+    // status leaves the Vm lines out (as Linux for a process without memory).
     bool vm_known = false;
     std::uint64_t vm_size = 0, vm_rss = 0, vm_data = 0, vm_stack = 0, vm_exe = 0;
     std::uint64_t start_brk = 0;
