@@ -14,6 +14,7 @@
 #include "kernel/version.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
+#include "kernel/syscall/sysinfo.h"
 #include "kernel/fs/path_lookup.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
@@ -476,6 +477,9 @@ std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
     return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
 }
 
+// procdev
+std::int64_t h_sysinfo(Process*, arch::TrapFrame& f) { return sys_sysinfo(f.x[0]); }
+
 constexpr std::size_t kTableSize = 280;
 struct Table {
     Handler h[kTableSize] = {};
@@ -494,6 +498,8 @@ struct Table {
         // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
         h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
         h[kSchedSetaffinity] = h_sched_setaffinity, h[kSchedGetaffinity] = h_sched_getaffinity, h[kGetcpu] = h_getcpu;
+        // procdev
+        h[kSysinfo] = h_sysinfo;
     }
 };
 constexpr Table kTable;

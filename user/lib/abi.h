@@ -303,4 +303,17 @@ static_assert(sizeof(Utsname) == 390);
 inline constexpr std::uintptr_t kKernelAddress = 0xffff000000000000ull;
 inline constexpr std::uintptr_t kUnmappedUserAddress = 0x10;
 
+// ---- procdev: sysinfo(2).
+inline constexpr long SYS_sysinfo = 179;
+struct Sysinfo {
+    long uptime;
+    unsigned long loads[3];
+    unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned mem_unit;
+    char f[4];
+};
+static_assert(sizeof(Sysinfo) == 112);
+
 }  // namespace user

@@ -128,4 +128,7 @@ inline long block_signal(int sig) {
     return syscall6(SYS_rt_sigprocmask, SIG_BLOCK, arg(&set), 0, 8);
 }
 
+// procdev
+inline long sysinfo(Sysinfo* info) { return syscall6(SYS_sysinfo, arg(info)); }
+
 }  // namespace user
