@@ -40,7 +40,7 @@ void snapshot(const Process& p, void* ctx) {   // process-tree lock held, IRQs m
     s->involuntary = t->involuntary_switches;
     s->cpu = t->cpu;
     s->cpus_allowed = t->sched.affinity;
-    s->fd_size = kMaxFds;
+    s->fd_size = static_cast<int>(p.fds.end() > 64 ? p.fds.end() : 64);   // FDSize: the table's size
 }
 
 bool is_self(int pid) {
@@ -113,8 +113,15 @@ std::int64_t describe_file(const File& f, Text& t) {
         break;
     default: break;
     }
-    // fdio: a file opened by path shows that path here (path_of from the reader's root).
-    return -abi::kENOENT;
+    if (f.kind() != File::Kind::Inode) return -abi::kENOENT;
+    // A file opened by path: that path as the reader sees it (the VFS lock is held: path_of's rule).
+    const Process* reader = current_process();
+    std::size_t room;
+    char* buf = t.tail(room);
+    const std::int64_t n = path_of(reader ? reader->root : root_path(), f.path(), buf, room);
+    if (n < 0) return n;
+    t.advance(static_cast<std::size_t>(n));
+    return 0;
 }
 
 }  // namespace
@@ -162,8 +169,8 @@ std::size_t list_pids(int after, int* out, std::size_t max) {
 std::int64_t for_each_fd(int pid, int from, bool (*fn)(int fd, void* ctx), void* ctx) {
     if (!is_self(pid)) return process_exists(pid) ? -abi::kEACCES : -abi::kENOENT;
     const Process* p = current_process();
-    for (int fd = from < 0 ? 0 : from; fd < p->fd_end; ++fd)
-        if (p->fds[fd] && !fn(fd, ctx)) break;
+    for (unsigned fd = from < 0 ? 0 : static_cast<unsigned>(from); fd < p->fds.end(); ++fd)
+        if (p->fds.get(fd) && !fn(static_cast<int>(fd), ctx)) break;
     return 0;
 }
 
