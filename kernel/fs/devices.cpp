@@ -7,6 +7,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/random.h"
 #include "kernel/syscall/linux_abi.h"
+#include "kernel/syscall/user_copy.h"
 #include "kernel/tty/tty.h"
 #include "sched/scheduler.h"
 
@@ -91,7 +92,32 @@ constexpr Device kDevices[] = {
 };
 constexpr std::size_t kCount = sizeof kDevices / sizeof kDevices[0];
 
+// User memory for a device's transfer: the copies that make missing pages (no VFS lock is held).
+class ResolvingUserBuffer final : public IoBuffer {
+public:
+    explicit ResolvingUserBuffer(std::uint64_t base) : m_base(base) {}
+    std::size_t copy_out(std::size_t at, const void* src, std::size_t n) override {
+        return copy_to_user_partial(m_base + at, src, n);
+    }
+    std::size_t copy_in(std::size_t at, void* dst, std::size_t n) override {
+        return copy_from_user_partial(dst, m_base + at, n);
+    }
+
+private:
+    std::uint64_t m_base;
+};
+
 }  // namespace
+
+std::int64_t device_read(const Device& d, std::uint64_t user_buf, std::size_t n) {
+    ResolvingUserBuffer buf(user_buf);
+    return d.read(buf, n);
+}
+
+std::int64_t device_write(const Device& d, std::uint64_t user_buf, std::size_t n) {
+    ResolvingUserBuffer buf(user_buf);
+    return d.write(buf, n);
+}
 
 const Device* find_device(std::uint64_t rdev) {
     for (const Device& d : kDevices)

@@ -27,6 +27,12 @@ struct Device {
     std::int64_t (*ioctl)(std::uint32_t request, std::uint64_t arg);
 };
 
+// What a File opened on a device node does for read(2)/write(2) (kernel/fs/inode_file.cpp): the
+// device's operation on user memory, without the VFS lock; pages not there yet are made as the
+// program's own access would (stack growth, copy-on-write), and a hole ends the transfer.
+std::int64_t device_read(const Device& d, std::uint64_t user_buf, std::size_t n);
+std::int64_t device_write(const Device& d, std::uint64_t user_buf, std::size_t n);
+
 // The device with this number (abi::encode_dev(major, minor)), or null.
 const Device* find_device(std::uint64_t rdev);
 // Every device, in /dev's order (devtmpfs lists them).
