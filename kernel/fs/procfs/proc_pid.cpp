@@ -216,7 +216,7 @@ std::int64_t gen_link(Node node, int pid, int fd, Text& t) {
     }
     case Node::PidExe: {
         const bool found = inspect_process(pid, [](const Process& p, void* ctx) {
-            static_cast<Text*>(ctx)->puts(p.exe);
+            if (!p.zombie) static_cast<Text*>(ctx)->puts(p.exe);   // a zombie has no program any more
         }, &t);
         if (!found) return -abi::kENOENT;
         return t.size() ? 0 : -abi::kENOENT;   // a zombie (or a process that never exec'd) has none
