@@ -22,6 +22,8 @@
 #include "hal/timer.h"
 #include "kernel/boot_info.h"
 #include "kernel/process/exec.h"
+#include "kernel/process/cred_rules.h"
+#include "kernel/process/cred_syscalls.h"
 #include "kernel/fs/file.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/log.h"
@@ -203,10 +205,31 @@ bool with_process(int pid, void (*fn)(Process& p, void* ctx), void* ctx) {
     return p != nullptr;
 }
 
+// vfs: a process's root and working directory, each referenced: a new one's are its parent's (or
+// the name space's root for one without), dropped at exit.
+namespace {
+void take_fs_places(Process* p, const Process* from) {
+    const fs::Path root = from ? from->root : fs::root_path();
+    const fs::Path cwd = from ? from->cwd : fs::root_path();
+    if (root.inode) root.inode->get();
+    if (cwd.inode) cwd.inode->get();
+    p->root = root;
+    p->cwd = cwd;
+}
+void drop_fs_places(Process* p) {
+    if (p->root.inode) p->root.inode->put();
+    if (p->cwd.inode) p->cwd.inode->put();
+    p->root = p->cwd = fs::Path{};
+}
+const fs::Credentials s_root_cred{};
+}  // namespace
+
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
-    const std::int64_t r = load_program(path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
+    const fs::WalkStart from = parent ? fs::WalkStart{parent->root, parent->cwd, &parent->cred}
+                                      : fs::WalkStart{fs::root_path(), fs::root_path(), &s_root_cred};
+    const std::int64_t r = load_program(from, path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
     switch (-r) {
     case 0: break;
     case abi::kENOMEM: return lib::Error::NoMemory;
@@ -224,6 +247,8 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     }
     p->space = prog.space;
     p->brk_base = p->brk = prog.brk_base;
+    p->cred = prog.cred;   // cred: root, unless the program is set-user-id or set-group-id
+    p->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
     set_program_identity(p, prog);
     p->start_frame = arch::TrapFrame{};
     p->start_frame.elr = prog.entry;
@@ -239,10 +264,12 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->set_fd(0, console);
     p->set_fd(1, console->get());
     p->set_fd(2, console->get());
+    take_fs_places(p, parent);
     // Init before it can run: on another CPU it may run, and exit, before this returns.
     if (as_init) set_init_process(p);
     if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
         if (as_init) set_init_process(nullptr);
+        drop_fs_places(p);
         p->fds.close_all();
         unlink_new_process(p);
         free_space(p->space);
@@ -289,8 +316,16 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     }
     child->nofile_cur = self->nofile_limit();
     child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
+    // cred: the identity and prctl's flags, as Linux's copy_process (the parent writes its own
+    // credentials only from its own task, which is here).
+    child->cred = self->cred;
+    child->dumpable = self->dumpable;
+    child->no_new_privs = self->no_new_privs;
+    child->keep_caps = self->keep_caps;
+    take_fs_places(child, self);
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
+        drop_fs_places(child);
         child->fds.close_all();
         unlink_new_process(child);
         free_space(child->space);
@@ -307,7 +342,9 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp) {
     Process* self = current_process();
     LoadedProgram prog;
-    const std::int64_t r = load_program(path, argv, envp, prog);
+    const ExecCaller caller{self->cred, self->no_new_privs};   // cred
+    const std::int64_t r =
+        load_program(fs::WalkStart{self->root, self->cwd, &self->cred}, path, argv, envp, prog, nullptr, &caller);
     if (r < 0) return r;
     mm::AddressSpace* old = self->space;
     {
@@ -325,6 +362,11 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     set_program_identity(self, prog);
     self->mmap_next = kMmapTop;
     self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
+    // cred: the set-id exec's identity; dumpable unless it runs with ids other than the real ones
+    // (Linux's setup_new_exec, suid_dumpable 0); KEEP_CAPS never survives an exec.
+    commit_credentials(self, prog.cred);
+    self->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
+    self->keep_caps = false;
     lib::copy_bytes(self->name, basename(path), 0);
     std::size_t n = lib::string_length(basename(path));
     if (n >= sizeof self->name) n = sizeof self->name - 1;
@@ -349,6 +391,7 @@ void process_exit(int status) {
     KASSERT(self);
     arch::irq_enable();
     self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
+    drop_fs_places(self);
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.
     mm::AddressSpace* space = self->space;
@@ -460,6 +503,9 @@ std::int64_t kill_one(int pid, int sig) {
         Process* p = find_locked(pid);
         if (!p) return -abi::kESRCH;
         if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
+        // cred: Linux's check_kill_permission (kernel tasks, the monitor, may signal anyone). SIGCONT
+        // is also allowed within a session, and every process is in init's (no setsid yet).
+        if (self && sig != abi::kSIGCONT && !cred::may_signal(self->cred, credentials_of(*p))) return -abi::kEPERM;
         // A zombie still exists until reaped; signals do nothing to it.
         if (sig == 0 || p->zombie || ignored_by_default(sig)) return 0;
         // No signal handlers exist yet, so every signal init gets has its default action: ignored.
