@@ -223,3 +223,4 @@ include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_debug_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_user_smp_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_fdio_tests.cmake)  # fdio
+include(${CMAKE_CURRENT_LIST_DIR}/qemu_procdev_tests.cmake)   # procdev
