@@ -293,10 +293,12 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
     out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure, arg_start, arg_end, {}};
-    std::size_t n = lib::string_length(current);
-    if (n >= sizeof out.exe) n = sizeof out.exe - 1;
-    lib::copy_bytes(out.exe, current, n);
-    out.exe[n] = 0;
+    if (file.name(from.root, out.exe, sizeof out.exe) < 0) {   // too long for exe[]: the name as given
+        std::size_t n = lib::string_length(current);
+        if (n >= sizeof out.exe) n = sizeof out.exe - 1;
+        lib::copy_bytes(out.exe, current, n);
+        out.exe[n] = 0;
+    }
     as.space = nullptr;   // the caller's now
     return 0;
 }
