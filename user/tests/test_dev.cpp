@@ -44,7 +44,8 @@ UTEST(null_reads_eof_and_swallows_writes) {
     CHECK_EQ(write(f.fd, "hello", 5), 5l);
     CHECK_EQ(write(f.fd, buf, 0), 0l);
     // The bytes are never read: an unmapped user buffer is fine, a kernel one is not (access_ok).
-    CHECK_EQ(write(f.fd, reinterpret_cast<void*>(kUnmappedUserAddress), 100), 100l);
+    if (qemu_user()) note("skipped: an unmapped buffer (qemu-user checks it before Linux sees the call)");
+    else CHECK_EQ(write(f.fd, reinterpret_cast<void*>(kUnmappedUserAddress), 100), 100l);
     CHECK_EQ(write(f.fd, kKernelPtr, 100), -EFAULT);
 }
 

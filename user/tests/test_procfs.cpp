@@ -120,13 +120,18 @@ UTEST(self_stat_has_linux_fields) {
     *end = 0;
     CHECK(parse_long(pid_text, &pid));
     CHECK_EQ(pid, getpid());
-    CHECK(str_eq(open_paren + 1, "test_procfs"));
     const int count = split(close_paren + 1, words, 64);
-    // Linux has 50 fields after the comm; qemu-user fakes a shorter line of its own.
-    if (qemu_user()) CHECK(count >= 42);
-    else CHECK_EQ(count, 50);
+    // Linux has 50 fields after the comm; qemu-user fakes a line of its own with the emulator's name
+    // and state.
+    if (qemu_user()) {
+        note("skipped: comm, state and the field count (qemu-user's own /proc/self/stat)");
+        CHECK(count >= 42);
+    } else {
+        CHECK(str_eq(open_paren + 1, "test_procfs"));
+        CHECK_EQ(count, 50);
+        CHECK(count > 0 && str_eq(words[0], "R"));   // reading it, so running
+    }
     REQUIRE(count >= 42);
-    CHECK(str_eq(words[0], "R"));   // reading it, so running
     long ppid = -1;
     CHECK(parse_long(words[1], &ppid));
     CHECK_EQ(ppid, getppid());
@@ -135,20 +140,25 @@ UTEST(self_stat_has_linux_fields) {
 
 UTEST(self_status_names_the_process) {
     REQUIRE(slurp("/proc/self/status", g_buf, sizeof g_buf) > 0);
-    CHECK(starts_with(g_buf, "Name:\ttest_procfs\n"));
+    if (qemu_user()) note("skipped: Name and Threads (the emulator's own under qemu-user)");
+    else CHECK(starts_with(g_buf, "Name:\ttest_procfs\n"));
     CHECK_EQ(field(g_buf, "Pid:"), getpid());
     CHECK_EQ(field(g_buf, "PPid:"), getppid());
     CHECK_EQ(field(g_buf, "Tgid:"), getpid());
     CHECK_EQ(field(g_buf, "Uid:"), getuid());
     CHECK_EQ(field(g_buf, "Gid:"), getgid());
-    CHECK_EQ(field(g_buf, "Threads:"), 1l);
+    if (!qemu_user()) CHECK_EQ(field(g_buf, "Threads:"), 1l);
     CHECK(field(g_buf, "VmRSS:") > 0);
     CHECK(field(g_buf, "voluntary_ctxt_switches:") >= 0);
 }
 
 UTEST(comm_and_cmdline_of_self) {
-    CHECK_EQ(slurp("/proc/self/comm", g_buf, sizeof g_buf), 12l);
-    CHECK(str_eq(g_buf, "test_procfs\n"));
+    if (qemu_user()) {
+        note("skipped: comm is the emulator's under qemu-user");
+    } else {
+        CHECK_EQ(slurp("/proc/self/comm", g_buf, sizeof g_buf), 12l);
+        CHECK(str_eq(g_buf, "test_procfs\n"));
+    }
     const long n = slurp("/proc/self/cmdline", g_buf, sizeof g_buf);
     REQUIRE(n > 0);
     CHECK_EQ(g_buf[n - 1], '\0');   // each argument NUL-terminated
@@ -397,7 +407,8 @@ UTEST(loadavg_format_and_sysinfo_loads) {
 
 UTEST(sysinfo_bad_pointers_are_efault) {
     CHECK_EQ(sysinfo(static_cast<Sysinfo*>(kKernelPtr)), -EFAULT);
-    CHECK_EQ(sysinfo(nullptr), -EFAULT);
+    if (qemu_user()) note("skipped: sysinfo(NULL) (qemu-user writes nothing and returns 0)");
+    else CHECK_EQ(sysinfo(nullptr), -EFAULT);
     CHECK_EQ(sysinfo(reinterpret_cast<Sysinfo*>(kUnmappedUserAddress)), -EFAULT);
 }
 
