@@ -45,17 +45,11 @@ int ExecFile::open(const fs::WalkStart& from, const char* path, const char*& why
         return err;
     }
     m_inode = i;
-    m_mnt = r.value().mnt;
     m_size = i->size;
     m_mode = i->mode;
     m_uid = i->uid;
     m_gid = i->gid;
     return 0;
-}
-
-std::int64_t ExecFile::name(const fs::Path& root, char* buf, std::size_t size) const {
-    fs::Guard g;
-    return fs::path_of(root, fs::Path{m_mnt, m_inode}, buf, size);
 }
 
 std::int64_t ExecFile::read(std::uint64_t off, void* dst, std::size_t n) {

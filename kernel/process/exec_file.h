@@ -28,13 +28,9 @@ public:
     std::uint32_t mode() const { return m_mode; }
     std::uint32_t uid() const { return m_uid; }
     std::uint32_t gid() const { return m_gid; }
-    // procdev: the file's absolute name as seen from `root` (/proc/<pid>/exe), NUL-terminated:
-    // its length, or a negative errno (path_of's).
-    std::int64_t name(const fs::Path& root, char* buf, std::size_t size) const;
 
 private:
     fs::Inode* m_inode = nullptr;   // referenced
-    fs::Mount* m_mnt = nullptr;     // the mount it was found through (procdev: its name)
     std::uint64_t m_size = 0;
     std::uint32_t m_mode = 0, m_uid = 0, m_gid = 0;
 };
