@@ -18,7 +18,6 @@
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
 #include "kernel/syscall/sysinfo.h"
-#include "kernel/fs/path_lookup.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -249,9 +248,9 @@ std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
 // execve: only the path is copied here (EFAULT, ENAMETOOLONG as Linux's getname); argv and envp
 // stay in user memory until exec.cpp streams their strings onto the new program's stack.
 std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::uint64_t uargv, std::uint64_t uenvp) {
-    char* path = new char[kPathMax];
+    char* path = new char[fs::kPathMax];
     if (!path) return -kENOMEM;
-    auto r = copy_string_from_user(path, upath, kPathMax);
+    auto r = copy_string_from_user(path, upath, fs::kPathMax);
     std::int64_t result = !r.ok() ? (r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG)
                                   : sys_execve(frame, path, ArgVector{uargv, true}, ArgVector{uenvp, true});
     delete[] path;
