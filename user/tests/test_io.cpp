@@ -460,4 +460,18 @@ UTEST(read_and_write_errors) {
         CHECK_EQ(pread64(f.fd, big, sizeof big, 0), static_cast<long>(sizeof big));
     });
     CHECK(exited_with(status, 0));
+    // A buffer running into a hole: the bytes before it (exact to the byte that faulted).
+    if (qemu_user()) {
+        note("skipped: qemu-user checks the whole buffer first (EFAULT)");
+        return;
+    }
+    const long m = mmap(nullptr, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(m > 0);
+    REQUIRE(munmap(reinterpret_cast<void*>(m + 4096), 4096) == 0);
+    char* p = reinterpret_cast<char*>(m);
+    CHECK_EQ(pread64(f.fd, p, 8192, 0), 4096l);
+    CHECK_EQ(pread64(f.fd, p + 8, 8192, 0), 4088l);
+    CHECK_EQ(pread64(f.fd, p + 4095, 100, 0), 1l);
+    CHECK_EQ(pwrite64(f.fd, p + 4000, 200, 0), 96l);
+    CHECK_EQ(pread64(f.fd, p + 4096, 1, 0), -EFAULT);
 }
