@@ -7,6 +7,7 @@
 
 #include "arch/aarch64/trap_frame.h"
 #include "kernel/fs/credentials.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "mm/address_space.h"
 
@@ -21,11 +22,6 @@ struct LoadedProgram {
     bool secure;
 };
 
-// cred: who executes; null: the kernel starting a program as root (init=, the monitor's run).
-struct ExecCaller {
-    fs::Credentials cred;
-    bool no_new_privs = false;   // prctl(PR_SET_NO_NEW_PRIVS): set-id bits are ignored
-};
 
 // Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
 // words, and the file it concerns (the program, or an interpreter it names).
@@ -35,10 +31,13 @@ struct ExecFailure {
     char file[128] = {};
 };
 
-// path: a kernel string. Returns 0, or a negative errno with `failure` (if given) filled in; on
-// failure nothing leaks and the caller's address space is untouched.
-std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
-                          ExecFailure* failure = nullptr, const ExecCaller* caller = nullptr);
+// path: a kernel string, walked from `from` (the process's root and working directory, its
+// credentials for the search and execute checks, and the ones the program starts from); called
+// without the VFS lock. no_new_privs (prctl): set-id bits are ignored. Returns 0, or a negative
+// errno with `failure` (if given) filled in; on failure nothing leaks and the caller's address
+// space is untouched.
+std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
+                          LoadedProgram& out, ExecFailure* failure = nullptr, bool no_new_privs = false);
 
 // "ENOENT", "EACCES", ... for the errno values exec gives.
 const char* errno_name(int err);
