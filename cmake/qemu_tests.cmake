@@ -75,6 +75,13 @@ foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+# The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
+# mount_syscalls.cpp): names, attributes and mounts, each call's errors as Linux gives them.
+foreach(prog test_fs_paths test_fs_stat)
+    add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
+        --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
+    set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
+endforeach()
 # kill, fork, exit and wait racing from several processes (a kill landing on a process fork is still
 # creating once panicked the kernel). In real time with a 1 ms tick, so that the interleavings vary
 # from boot to boot (under -icount they would repeat exactly); bounded by iteration counts.
@@ -172,13 +179,16 @@ set_tests_properties(qemu.console.monitor PROPERTIES TIMEOUT 300)
 # An unmodified static glibc program as pid 1 (built only when aarch64-linux-gnu-gcc has a static
 # libc; see user_programs.cmake). Each output line is one behaviour: line-buffered stdout on the
 # console (the fork child's line before _exit), fork/waitpid exit status, pipes, malloc, floats,
-# getenv, usleep, abort, atexit. The program exits 1 if its own checks failed.
+# getenv, usleep, abort, atexit, files. The program exits 1 if its own checks failed.
 if("glibc_smoke" IN_LIST GLIBC_PROGRAMS)
     set(glibc_expect "")
     foreach(line "^hi$" "^child [0-9]+$" "^child exited 3$" "^pipe: through the pipe 42$" "^pipe child exited 7$"
             "^malloc: ok$" "^float: 6\\.500 0\\.333333 1\\.234568e\\+04 1\\.4142$" "^env: HOME=/ TERM=vt100 NOPE=\\(unset\\)$"
             "^tty: isatty=1 chr=1$" "^stderr: No such file or directory$" "^usleep: ok$" "^abort: signal 6$"
-            "^atexit: ran, 0 failures$")
+            "^atexit: ran, 0 failures$"
+            # files (paths): stdio on /tmp, tmpfile(), readdir of /bin, chdir, getcwd, realpath
+            "^file: line 1$" "^file: second line$" "^tmpfile: scratch data$" "^readdir: glibc_smoke found, and more$"
+            "^getcwd: /tmp$" "^realpath: /bin/glibc_smoke$")
         list(APPEND glibc_expect --expect ${line})
     endforeach()
     add_test(NAME qemu.user.glibc_smoke COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
@@ -212,3 +222,4 @@ set_tests_properties(qemu.uboot.a72-gicv3-el2.all qemu.uboot.a53-gicv2.test_sysc
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_debug_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_user_smp_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/qemu_fdio_tests.cmake)  # fdio

@@ -203,6 +203,13 @@ void drop_fs_places(Process* p) {
 const fs::Credentials s_root_cred{};
 }  // namespace
 
+bool with_process(int pid, void (*fn)(Process& p, void* ctx), void* ctx) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    Process* p = find_locked(pid);
+    if (p) fn(*p, ctx);
+    return p != nullptr;
+}
+
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
@@ -248,8 +255,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
         if (as_init) set_init_process(nullptr);
         drop_fs_places(p);
-        for (int i = 0; i < p->fd_end; ++i)
-            if (p->fds[i]) p->fds[i]->put();
+        p->fds.close_all();
         unlink_new_process(p);
         free_space(p->space);
         delete p;
@@ -289,8 +295,8 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
         child->fp = self->fp;
         child->fp_used = true;
     }
-    for (int i = 0; i < self->fd_end; ++i) child->set_fd(i, self->fds[i] ? self->fds[i]->get() : nullptr);
-    child->cloexec = self->cloexec;
+    child->nofile_cur = self->nofile_limit();
+    child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
     // cred: the identity and prctl's flags, as Linux's copy_process (the parent writes its own
     // credentials only from its own task, which is here).
     child->cred = self->cred;
@@ -299,10 +305,9 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->keep_caps = self->keep_caps;
     take_fs_places(child, self);
     const int pid = child->pid;
-    if (!start_task(child, self->task->sched.affinity).ok()) {
+    if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
+        child->fds.close_all();
         drop_fs_places(child);
-        for (int i = 0; i < child->fd_end; ++i)
-            if (child->fds[i]) child->fds[i]->put();
         unlink_new_process(child);
         free_space(child->space);
         delete child;
@@ -332,11 +337,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     const std::uint64_t old_ctx = old->context_id();
     free_space(old);  // invalidates its ASID's TLB entries before the ASID can be handed out again
     release_asid(old_ctx);
-    for (std::uint64_t m = self->cloexec; m != 0; m &= m - 1) {  // close-on-exec descriptors go now
-        const int fd = __builtin_ctzll(m);
-        if (File* f = self->fd_at(static_cast<std::uint64_t>(fd))) f->put();
-        self->set_fd(fd, nullptr);
-    }
+    self->fds.close_on_exec();  // close-on-exec descriptors go now
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
@@ -368,11 +369,7 @@ void process_exit(int status) {
     Process* self = current_process();
     KASSERT(self);
     arch::irq_enable();
-    for (int i = 0; i < self->fd_end; ++i) {
-        if (self->fds[i]) self->fds[i]->put();
-        self->fds[i] = nullptr;
-    }
-    self->fd_end = 0;
+    self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
     drop_fs_places(self);
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.

@@ -31,13 +31,7 @@ enum Errno : int {
 };
 
 // vfs (the VFS core and its file systems): the further errno values, mode bits and flags they use.
-enum VfsErrno : int {
-    kENXIO = 6, kEXDEV = 18, kENODEV = 19, kETXTBSY = 26, kEFBIG = 27, kEROFS = 30, kEMLINK = 31, kENOTEMPTY = 39,
-};
-inline constexpr std::uint32_t kS_IFBLK = 0060000, kS_IFSOCK = 0140000;
-inline constexpr std::uint32_t kS_ISUID = 04000, kS_ISGID = 02000, kS_ISVTX = 01000;
-inline constexpr std::uint64_t kMS_RDONLY = 1;
-inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2;
+// (errno values, mode bits, kMS_RDONLY and the rename flags: in the paths and fdio blocks below)
 inline constexpr std::uint64_t kTMPFS_MAGIC = 0x01021994, kRAMFS_MAGIC = 0x858458f6;
 // vfs end.
 
@@ -115,6 +109,78 @@ constexpr std::uint64_t encode_dev(std::uint32_t major, std::uint32_t minor) {
     return (minor & 0xff) | ((major & 0xfff) << 8) | (std::uint64_t{minor & ~0xffu} << 12);
 }
 
+// --- The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
+// mount_syscalls.cpp): their numbers, errno values, flags and structures. ---
+enum PathSys : std::uint64_t {
+    kGetcwd = 17, kMknodat = 33, kMkdirat = 34, kUnlinkat = 35, kSymlinkat = 36, kLinkat = 37, kRenameat = 38,
+    kUmount2 = 39, kMount = 40, kStatfs = 43, kFstatfs = 44, kTruncate = 45, kFaccessat = 48, kChdir = 49,
+    kFchdir = 50, kChroot = 51, kFchmod = 52, kFchmodat = 53, kFchownat = 54, kFchown = 55, kOpenat = 56,
+    kSync = 81, kUtimensat = 88, kUmask = 166, kRenameat2 = 276, kStatx = 291, kFaccessat2 = 439,
+};
+enum PathErrno : int {
+    kEXDEV = 18, kETXTBSY = 26, kEMLINK = 31, kENOTEMPTY = 39,
+};
+// open(2) flags beyond those above (arm64's fcntl.h: O_DIRECTORY and O_NOFOLLOW differ from x86).
+inline constexpr int kO_DSYNC = 010000, kO_SYNC = 04010000, kO__TMPFILE = 020000000,
+                     kO_TMPFILE = kO__TMPFILE | 040000;   // with O_DIRECTORY
+inline constexpr unsigned kAT_REMOVEDIR = 0x200, kAT_EACCESS = 0x200, kAT_SYMLINK_FOLLOW = 0x400,
+                          kAT_STATX_SYNC_TYPE = 0x6000;
+inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2, kRENAME_WHITEOUT = 4;
+inline constexpr std::int64_t kUTIME_NOW = (1l << 30) - 1, kUTIME_OMIT = (1l << 30) - 2;
+inline constexpr std::uint32_t kS_IFBLK = 0060000, kS_IFSOCK = 0140000, kS_ISUID = 04000, kS_ISGID = 02000,
+                               kS_ISVTX = 01000, kS_IXGRP = 00010;
+// mount(2) flags (include/uapi/linux/mount.h) and umount2's.
+inline constexpr std::uint64_t kMS_RDONLY = 1, kMS_NOSUID = 2, kMS_NODEV = 4, kMS_NOEXEC = 8, kMS_SYNCHRONOUS = 16,
+                               kMS_REMOUNT = 32, kMS_MANDLOCK = 64, kMS_DIRSYNC = 128, kMS_NOSYMFOLLOW = 256,
+                               kMS_NOATIME = 1024, kMS_NODIRATIME = 2048, kMS_BIND = 4096, kMS_MOVE = 8192,
+                               kMS_REC = 16384, kMS_SILENT = 32768, kMS_POSIXACL = 1 << 16, kMS_UNBINDABLE = 1 << 17,
+                               kMS_PRIVATE = 1 << 18, kMS_SLAVE = 1 << 19, kMS_SHARED = 1 << 20,
+                               kMS_RELATIME = 1 << 21, kMS_KERNMOUNT = 1 << 22, kMS_I_VERSION = 1 << 23,
+                               kMS_STRICTATIME = 1 << 24, kMS_LAZYTIME = 1 << 25, kMS_NOUSER = 1ul << 31,
+                               kMS_MGC_VAL = 0xC0ED0000, kMS_MGC_MSK = 0xffff0000;
+inline constexpr int kMNT_FORCE = 1, kMNT_DETACH = 2, kMNT_EXPIRE = 4, kUMOUNT_NOFOLLOW = 8;
+// statx (include/uapi/linux/stat.h): 256 bytes.
+inline constexpr std::uint32_t kSTATX_TYPE = 1, kSTATX_MODE = 2, kSTATX_NLINK = 4, kSTATX_UID = 8, kSTATX_GID = 0x10,
+                               kSTATX_ATIME = 0x20, kSTATX_MTIME = 0x40, kSTATX_CTIME = 0x80, kSTATX_INO = 0x100,
+                               kSTATX_SIZE = 0x200, kSTATX_BLOCKS = 0x400, kSTATX_BASIC_STATS = 0x7ff,
+                               kSTATX_BTIME = 0x800, kSTATX_MNT_ID = 0x1000, kSTATX__RESERVED = 0x80000000u;
+struct StatxTimestamp {
+    std::int64_t tv_sec;
+    std::uint32_t tv_nsec;
+    std::int32_t reserved;
+};
+struct Statx {
+    std::uint32_t stx_mask, stx_blksize;
+    std::uint64_t stx_attributes;
+    std::uint32_t stx_nlink, stx_uid, stx_gid;
+    std::uint16_t stx_mode, spare0;
+    std::uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    std::uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    std::uint64_t stx_mnt_id;
+    std::uint32_t stx_dio_mem_align, stx_dio_offset_align;
+    std::uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256 && offsetof(Statx, stx_ino) == 32 && offsetof(Statx, stx_atime) == 64 &&
+              offsetof(Statx, stx_mtime) == 112 && offsetof(Statx, stx_rdev_major) == 128 &&
+              offsetof(Statx, stx_mnt_id) == 144);
+// struct statfs on 64-bit (asm-generic/statfs.h): 120 bytes.
+struct Statfs {
+    std::int64_t f_type, f_bsize;
+    std::uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    std::int32_t f_fsid[2];
+    std::int64_t f_namelen, f_frsize, f_flags;
+    std::int64_t f_spare[4];
+};
+static_assert(sizeof(Statfs) == 120 && offsetof(Statfs, f_fsid) == 56 && offsetof(Statfs, f_flags) == 80);
+inline constexpr std::int64_t kST_RDONLY = 1, kST_NOSUID = 2, kST_NODEV = 4, kST_NOEXEC = 8, kST_VALID = 0x20;
+// A device number from its encoded form (new_decode_dev).
+constexpr std::uint32_t dev_major(std::uint64_t dev) { return static_cast<std::uint32_t>((dev & 0xfff00) >> 8); }
+constexpr std::uint32_t dev_minor(std::uint64_t dev) {
+    return static_cast<std::uint32_t>((dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+// --- end of the path system calls' block ---
+
 // Terminal ioctls and struct termios as the arm64 kernel takes them (asm-generic/termbits.h: no
 // speed fields, 19 control characters: 36 bytes; glibc converts its larger struct).
 inline constexpr std::uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
@@ -170,5 +236,37 @@ struct Rlimit64 {
     std::uint64_t rlim_cur, rlim_max;
 };
 static_assert(sizeof(Rlimit64) == 16);
+
+// --- Descriptors and file I/O (fdio) ---
+enum FdioSys : std::uint64_t {
+    kFlock = 32, kFtruncate = 46, kFallocate = 47, kGetdents64 = 61, kLseek = 62, kReadv = 65, kPread64 = 67,
+    kPwrite64 = 68, kPreadv = 69, kPwritev = 70, kSendfile = 71, kFsync = 82, kFdatasync = 83, kCloseRange = 436,
+};
+enum FdioErrno : int {
+    kENXIO = 6, kENODEV = 19, kEFBIG = 27, kEROFS = 30, kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
+};
+inline constexpr int kEWOULDBLOCK = kEAGAIN;
+inline constexpr int kO_ACCMODE = 3, kO_CREAT = 0100, kO_EXCL = 0200, kO_NOCTTY = 0400, kO_TRUNC = 01000,
+                     kO_DIRECTORY = 040000, kO_NOFOLLOW = 0100000, kO_LARGEFILE = 0400000, kO_PATH = 010000000;
+inline constexpr int kSEEK_SET = 0, kSEEK_CUR = 1, kSEEK_END = 2, kSEEK_DATA = 3, kSEEK_HOLE = 4;
+inline constexpr std::size_t kMaxRwCount = 0x7ffff000;   // MAX_RW_COUNT: one read or write moves at most this
+inline constexpr std::uint64_t kUioMaxIov = 1024;
+// fcntl record locks (asm-generic/fcntl.h, 64-bit) and flock(2).
+inline constexpr int kF_GETLK = 5, kF_SETLK = 6, kF_SETLKW = 7, kF_OFD_GETLK = 36, kF_OFD_SETLK = 37,
+                     kF_OFD_SETLKW = 38;
+inline constexpr short kF_RDLCK = 0, kF_WRLCK = 1, kF_UNLCK = 2;
+inline constexpr int kLOCK_SH = 1, kLOCK_EX = 2, kLOCK_NB = 4, kLOCK_UN = 8;
+struct Flock {
+    std::int16_t l_type, l_whence;
+    std::int64_t l_start, l_len;
+    std::int32_t l_pid;
+};
+static_assert(sizeof(Flock) == 32 && offsetof(Flock, l_start) == 8 && offsetof(Flock, l_pid) == 24);
+// fallocate modes.
+inline constexpr int kFALLOC_FL_KEEP_SIZE = 1, kFALLOC_FL_PUNCH_HOLE = 2, kFALLOC_FL_COLLAPSE_RANGE = 8,
+                     kFALLOC_FL_ZERO_RANGE = 0x10, kFALLOC_FL_INSERT_RANGE = 0x20, kFALLOC_FL_UNSHARE_RANGE = 0x40;
+// close_range flags.
+inline constexpr unsigned kCLOSE_RANGE_UNSHARE = 2, kCLOSE_RANGE_CLOEXEC = 4;
+// --- end fdio ---
 
 }  // namespace kernel::abi

@@ -328,8 +328,151 @@ struct Utsname {
 };
 static_assert(sizeof(Utsname) == 390);
 
+// --- The path system calls (user/tests/test_fs*.cpp): numbers, errno values, flags, structures. ---
+inline constexpr long SYS_mknodat = 33;
+inline constexpr long SYS_mkdirat = 34;
+inline constexpr long SYS_unlinkat = 35;
+inline constexpr long SYS_symlinkat = 36;
+inline constexpr long SYS_linkat = 37;
+inline constexpr long SYS_renameat = 38;
+inline constexpr long SYS_umount2 = 39;
+inline constexpr long SYS_mount = 40;
+inline constexpr long SYS_statfs = 43;
+inline constexpr long SYS_fstatfs = 44;
+inline constexpr long SYS_truncate = 45;
+inline constexpr long SYS_faccessat = 48;
+inline constexpr long SYS_chdir = 49;
+inline constexpr long SYS_fchdir = 50;
+inline constexpr long SYS_chroot = 51;
+inline constexpr long SYS_fchmod = 52;
+inline constexpr long SYS_fchmodat = 53;
+inline constexpr long SYS_fchownat = 54;
+inline constexpr long SYS_fchown = 55;
+inline constexpr long SYS_sync = 81;
+inline constexpr long SYS_utimensat = 88;
+inline constexpr long SYS_umask = 166;
+inline constexpr long SYS_renameat2 = 276;
+inline constexpr long SYS_statx = 291;
+inline constexpr long SYS_faccessat2 = 439;
+inline constexpr long EXDEV = 18;
+inline constexpr long EROFS = 30;
+inline constexpr long EMLINK = 31;
+inline constexpr long ENOTEMPTY = 39;
+inline constexpr int O_CREAT = 0100;
+inline constexpr int O_EXCL = 0200;
+inline constexpr int O_NOCTTY = 0400;
+inline constexpr int O_TRUNC = 01000;
+inline constexpr int O_DIRECTORY = 040000;
+inline constexpr int O_NOFOLLOW = 0100000;
+inline constexpr int O_NOATIME = 01000000;
+inline constexpr int O_TMPFILE = 020000000 | O_DIRECTORY;
+inline constexpr int AT_REMOVEDIR = 0x200;
+inline constexpr int AT_EACCESS = 0x200;
+inline constexpr int AT_SYMLINK_FOLLOW = 0x400;
+inline constexpr int AT_STATX_FORCE_SYNC = 0x2000;
+inline constexpr int AT_STATX_DONT_SYNC = 0x4000;
+inline constexpr int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+inline constexpr unsigned RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+inline constexpr long UTIME_NOW = (1l << 30) - 1;
+inline constexpr long UTIME_OMIT = (1l << 30) - 2;
+inline constexpr unsigned S_IFBLK = 0060000;
+inline constexpr unsigned S_IFSOCK = 0140000;
+inline constexpr unsigned S_ISUID = 04000, S_ISGID = 02000, S_ISVTX = 01000;
+inline constexpr unsigned long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
+                               MS_BIND = 4096;
+inline constexpr int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
+inline constexpr unsigned STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000u;
+inline constexpr long TMPFS_MAGIC = 0x01021994;
+struct StatxTimestamp {
+    long tv_sec;
+    unsigned tv_nsec;
+    int reserved;
+};
+struct Statx {
+    unsigned stx_mask, stx_blksize;
+    unsigned long stx_attributes;
+    unsigned stx_nlink, stx_uid, stx_gid;
+    unsigned short stx_mode, spare0;
+    unsigned long stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    unsigned stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    unsigned long stx_mnt_id;
+    unsigned stx_dio_mem_align, stx_dio_offset_align;
+    unsigned long spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+struct Statfs {
+    long f_type, f_bsize;
+    unsigned long f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int f_fsid[2];
+    long f_namelen, f_frsize, f_flags;
+    long f_spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+inline constexpr long ST_RDONLY = 1;
+// --- end of the path system calls' block ---
+
 // A kernel-half address (TTBR1 range) and an unmapped low user address, for EFAULT checks.
 inline constexpr std::uintptr_t kKernelAddress = 0xffff000000000000ull;
 inline constexpr std::uintptr_t kUnmappedUserAddress = 0x10;
+
+// --- Descriptors and file I/O (fdio) ---
+inline constexpr long SYS_flock = 32;
+inline constexpr long SYS_ftruncate = 46;
+inline constexpr long SYS_fallocate = 47;
+inline constexpr long SYS_getdents64 = 61;
+inline constexpr long SYS_lseek = 62;
+inline constexpr long SYS_readv = 65;
+inline constexpr long SYS_pread64 = 67;
+inline constexpr long SYS_pwrite64 = 68;
+inline constexpr long SYS_preadv = 69;
+inline constexpr long SYS_pwritev = 70;
+inline constexpr long SYS_sendfile = 71;
+inline constexpr long SYS_fsync = 82;
+inline constexpr long SYS_fdatasync = 83;
+inline constexpr long SYS_close_range = 436;
+inline constexpr long ENXIO = 6;
+inline constexpr long ENODEV = 19;
+inline constexpr long EFBIG = 27;
+inline constexpr long EDEADLK = 35;
+inline constexpr long EOVERFLOW = 75;
+inline constexpr long EWOULDBLOCK = EAGAIN;
+inline constexpr int O_ACCMODE = 3;
+inline constexpr int O_LARGEFILE = 0400000;
+inline constexpr int O_PATH = 010000000;
+inline constexpr int SEEK_SET = 0;
+inline constexpr int SEEK_CUR = 1;
+inline constexpr int SEEK_END = 2;
+inline constexpr int SEEK_DATA = 3;
+inline constexpr int SEEK_HOLE = 4;
+inline constexpr int F_GETLK = 5;
+inline constexpr int F_SETLK = 6;
+inline constexpr int F_SETLKW = 7;
+inline constexpr int F_OFD_GETLK = 36;
+inline constexpr int F_OFD_SETLK = 37;
+inline constexpr int F_OFD_SETLKW = 38;
+inline constexpr short F_RDLCK = 0;
+inline constexpr short F_WRLCK = 1;
+inline constexpr short F_UNLCK = 2;
+struct Flock {   // struct flock on 64-bit Linux
+    short l_type, l_whence;
+    long l_start, l_len;
+    int l_pid;
+};
+static_assert(sizeof(Flock) == 32);
+inline constexpr int LOCK_SH = 1;
+inline constexpr int LOCK_EX = 2;
+inline constexpr int LOCK_NB = 4;
+inline constexpr int LOCK_UN = 8;
+inline constexpr int FALLOC_FL_KEEP_SIZE = 1;
+inline constexpr int FALLOC_FL_PUNCH_HOLE = 2;
+inline constexpr int FALLOC_FL_COLLAPSE_RANGE = 8;
+inline constexpr int FALLOC_FL_ZERO_RANGE = 0x10;
+inline constexpr unsigned CLOSE_RANGE_UNSHARE = 2;
+inline constexpr unsigned CLOSE_RANGE_CLOEXEC = 4;
+inline constexpr unsigned char DT_DIR = 4;
+inline constexpr unsigned char DT_REG = 8;
+inline constexpr unsigned char DT_LNK = 10;
+// --- end fdio ---
 
 }  // namespace user

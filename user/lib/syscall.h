@@ -49,6 +49,59 @@ inline long readlinkat(int dirfd, const char* path, char* buf, std::size_t size)
     return syscall6(SYS_readlinkat, dirfd, arg(path), arg(buf), arg(size));
 }
 
+// --- The path system calls (user/tests/test_fs*.cpp). ---
+inline long openat(int dirfd, const char* path, int flags, unsigned mode = 0) {
+    return syscall6(SYS_openat, dirfd, arg(path), flags, mode);
+}
+inline long open(const char* path, int flags, unsigned mode = 0) { return openat(AT_FDCWD, path, flags, mode); }
+inline long mkdirat(int dirfd, const char* path, unsigned mode) { return syscall6(SYS_mkdirat, dirfd, arg(path), mode); }
+inline long mknodat(int dirfd, const char* path, unsigned mode, unsigned dev) {
+    return syscall6(SYS_mknodat, dirfd, arg(path), mode, dev);
+}
+inline long unlinkat(int dirfd, const char* path, int flags) { return syscall6(SYS_unlinkat, dirfd, arg(path), flags); }
+inline long symlinkat(const char* target, int dirfd, const char* path) {
+    return syscall6(SYS_symlinkat, arg(target), dirfd, arg(path));
+}
+inline long linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) {
+    return syscall6(SYS_linkat, olddirfd, arg(oldpath), newdirfd, arg(newpath), flags);
+}
+inline long renameat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath) {
+    return syscall6(SYS_renameat, olddirfd, arg(oldpath), newdirfd, arg(newpath));
+}
+inline long renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags) {
+    return syscall6(SYS_renameat2, olddirfd, arg(oldpath), newdirfd, arg(newpath), flags);
+}
+inline long faccessat(int dirfd, const char* path, int mode) { return syscall6(SYS_faccessat, dirfd, arg(path), mode); }
+inline long faccessat2(int dirfd, const char* path, int mode, int flags) {
+    return syscall6(SYS_faccessat2, dirfd, arg(path), mode, flags);
+}
+inline long fchmodat(int dirfd, const char* path, unsigned mode) { return syscall6(SYS_fchmodat, dirfd, arg(path), mode); }
+inline long fchmod(int fd, unsigned mode) { return syscall6(SYS_fchmod, fd, mode); }
+inline long fchownat(int dirfd, const char* path, unsigned uid, unsigned gid, int flags) {
+    return syscall6(SYS_fchownat, dirfd, arg(path), uid, gid, flags);
+}
+inline long fchown(int fd, unsigned uid, unsigned gid) { return syscall6(SYS_fchown, fd, uid, gid); }
+inline long utimensat(int dirfd, const char* path, const Timespec* times, int flags) {
+    return syscall6(SYS_utimensat, dirfd, arg(path), arg(times), flags);
+}
+inline long truncate(const char* path, long length) { return syscall6(SYS_truncate, arg(path), length); }
+inline long statx(int dirfd, const char* path, int flags, unsigned mask, Statx* buf) {
+    return syscall6(SYS_statx, dirfd, arg(path), flags, mask, arg(buf));
+}
+inline long statfs(const char* path, Statfs* buf) { return syscall6(SYS_statfs, arg(path), arg(buf)); }
+inline long fstatfs(int fd, Statfs* buf) { return syscall6(SYS_fstatfs, fd, arg(buf)); }
+inline long chdir(const char* path) { return syscall6(SYS_chdir, arg(path)); }
+inline long fchdir(int fd) { return syscall6(SYS_fchdir, fd); }
+inline long chroot(const char* path) { return syscall6(SYS_chroot, arg(path)); }
+inline long getcwd(char* buf, std::size_t size) { return syscall6(SYS_getcwd, arg(buf), arg(size)); }
+inline long umask(unsigned mask) { return syscall6(SYS_umask, mask); }
+inline long mount(const char* source, const char* target, const char* type, unsigned long flags, const void* data) {
+    return syscall6(SYS_mount, arg(source), arg(target), arg(type), arg(flags), arg(data));
+}
+inline long umount2(const char* target, int flags) { return syscall6(SYS_umount2, arg(target), flags); }
+inline long sync() { return syscall6(SYS_sync); }
+// --- end of the path system calls' block ---
+
 // exit ends the calling thread, exit_group the whole process; with one thread they are the same.
 [[noreturn]] inline void exit(int status) {
     syscall6(SYS_exit, status);
@@ -144,5 +197,28 @@ inline long block_signal(int sig) {
     std::uint64_t set = 1ull << (sig - 1);
     return syscall6(SYS_rt_sigprocmask, SIG_BLOCK, arg(&set), 0, 8);
 }
+
+// --- Descriptors and file I/O (fdio) ---
+inline long pread64(int fd, void* buf, std::size_t n, long off) { return syscall6(SYS_pread64, fd, arg(buf), arg(n), off); }
+inline long pwrite64(int fd, const void* buf, std::size_t n, long off) {
+    return syscall6(SYS_pwrite64, fd, arg(buf), arg(n), off);
+}
+inline long readv(int fd, const Iovec* iov, int iovcnt) { return syscall6(SYS_readv, fd, arg(iov), iovcnt); }
+inline long preadv(int fd, const Iovec* iov, int iovcnt, long off) { return syscall6(SYS_preadv, fd, arg(iov), iovcnt, off, 0); }
+inline long pwritev(int fd, const Iovec* iov, int iovcnt, long off) {
+    return syscall6(SYS_pwritev, fd, arg(iov), iovcnt, off, 0);
+}
+inline long lseek(int fd, long off, int whence) { return syscall6(SYS_lseek, fd, off, whence); }
+inline long getdents64(int fd, void* buf, std::size_t n) { return syscall6(SYS_getdents64, fd, arg(buf), arg(n)); }
+inline long ftruncate(int fd, long len) { return syscall6(SYS_ftruncate, fd, len); }
+inline long fallocate(int fd, int mode, long off, long len) { return syscall6(SYS_fallocate, fd, mode, off, len); }
+inline long fsync(int fd) { return syscall6(SYS_fsync, fd); }
+inline long fdatasync(int fd) { return syscall6(SYS_fdatasync, fd); }
+inline long sendfile(int out_fd, int in_fd, long* offset, std::size_t count) {
+    return syscall6(SYS_sendfile, out_fd, in_fd, arg(offset), arg(count));
+}
+inline long flock(int fd, int op) { return syscall6(SYS_flock, fd, op); }
+inline long close_range(unsigned first, unsigned last, unsigned flags) { return syscall6(SYS_close_range, first, last, flags); }
+// --- end fdio ---
 
 }  // namespace user
