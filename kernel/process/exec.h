@@ -20,8 +20,19 @@ struct LoadedProgram {
     // that exec raised privileges (AT_SECURE). The caller commits it once the exec is certain.
     fs::Credentials cred;
     bool secure;
+    // For /proc/<pid> (procdev): where argv's strings lie in the new stack (argv[0] first, each
+    // NUL-terminated, as Linux's mm->arg_start..arg_end), and the file run (an interpreter for a script).
+    std::uint64_t arg_start, arg_end;
+    char exe[256];
 };
 
+// cred: who executes; null: the kernel starting a program as root (init=, the monitor's run).
+struct ExecCaller {
+    fs::Credentials cred;
+    bool no_new_privs = false;   // prctl(PR_SET_NO_NEW_PRIVS): set-id bits are ignored
+};
+// Copies up to `size` bytes of the new program's argv strings into buf (procdev: /proc/<pid>/cmdline).
+std::size_t copy_program_args(const LoadedProgram& prog, char* buf, std::size_t size);
 
 // Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
 // words, and the file it concerns (the program, or an interpreter it names).
@@ -32,12 +43,11 @@ struct ExecFailure {
 };
 
 // path: a kernel string, walked from `from` (the process's root and working directory, its
-// credentials for the search and execute checks, and the ones the program starts from); called
-// without the VFS lock. no_new_privs (prctl): set-id bits are ignored. Returns 0, or a negative
-// errno with `failure` (if given) filled in; on failure nothing leaks and the caller's address
-// space is untouched.
+// credentials for the search and execute checks); called without the VFS lock. Returns 0, or a
+// negative errno with `failure` (if given) filled in; on failure nothing leaks and the caller's
+// address space is untouched. caller: who executes (cred: set-id programs); null for root.
 std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
-                          LoadedProgram& out, ExecFailure* failure = nullptr, bool no_new_privs = false);
+                          LoadedProgram& out, ExecFailure* failure = nullptr, const ExecCaller* caller = nullptr);
 
 // "ENOENT", "EACCES", ... for the errno values exec gives.
 const char* errno_name(int err);

@@ -46,14 +46,10 @@ int ExecFile::open(const fs::WalkStart& from, const char* path, const char*& why
     }
     m_inode = i;
     m_size = i->size;
+    m_mode = i->mode;
+    m_uid = i->uid;
+    m_gid = i->gid;
     return 0;
-}
-
-void ExecFile::attributes(std::uint32_t& mode, std::uint32_t& uid, std::uint32_t& gid) const {
-    fs::Guard g;
-    mode = m_inode->mode;
-    uid = m_inode->uid;
-    gid = m_inode->gid;
 }
 
 std::int64_t ExecFile::read(std::uint64_t off, void* dst, std::size_t n) {

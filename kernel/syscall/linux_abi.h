@@ -31,7 +31,13 @@ enum Errno : int {
 };
 
 // vfs (the VFS core and its file systems): the further errno values, mode bits and flags they use.
-// (errno values, mode bits, kMS_RDONLY and the rename flags: in the paths and fdio blocks below)
+enum VfsErrno : int {
+    kENXIO = 6, kEXDEV = 18, kENODEV = 19, kETXTBSY = 26, kEFBIG = 27, kEROFS = 30, kEMLINK = 31, kENOTEMPTY = 39,
+};
+inline constexpr std::uint32_t kS_IFBLK = 0060000, kS_IFSOCK = 0140000;
+inline constexpr std::uint32_t kS_ISUID = 04000, kS_ISGID = 02000, kS_ISVTX = 01000;
+inline constexpr std::uint64_t kMS_RDONLY = 1;
+inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2;
 inline constexpr std::uint64_t kTMPFS_MAGIC = 0x01021994, kRAMFS_MAGIC = 0x858458f6;
 // vfs end.
 
@@ -117,20 +123,16 @@ enum PathSys : std::uint64_t {
     kFchdir = 50, kChroot = 51, kFchmod = 52, kFchmodat = 53, kFchownat = 54, kFchown = 55, kOpenat = 56,
     kSync = 81, kUtimensat = 88, kUmask = 166, kRenameat2 = 276, kStatx = 291, kFaccessat2 = 439,
 };
-enum PathErrno : int {
-    kEXDEV = 18, kETXTBSY = 26, kEMLINK = 31, kENOTEMPTY = 39,
-};
 // open(2) flags beyond those above (arm64's fcntl.h: O_DIRECTORY and O_NOFOLLOW differ from x86).
 inline constexpr int kO_DSYNC = 010000, kO_SYNC = 04010000, kO__TMPFILE = 020000000,
                      kO_TMPFILE = kO__TMPFILE | 040000;   // with O_DIRECTORY
 inline constexpr unsigned kAT_REMOVEDIR = 0x200, kAT_EACCESS = 0x200, kAT_SYMLINK_FOLLOW = 0x400,
                           kAT_STATX_SYNC_TYPE = 0x6000;
-inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2, kRENAME_WHITEOUT = 4;
+inline constexpr unsigned kRENAME_WHITEOUT = 4;   // NOREPLACE and EXCHANGE: vfs's block
 inline constexpr std::int64_t kUTIME_NOW = (1l << 30) - 1, kUTIME_OMIT = (1l << 30) - 2;
-inline constexpr std::uint32_t kS_IFBLK = 0060000, kS_IFSOCK = 0140000, kS_ISUID = 04000, kS_ISGID = 02000,
-                               kS_ISVTX = 01000, kS_IXGRP = 00010;
+inline constexpr std::uint32_t kS_IXGRP = 00010;
 // mount(2) flags (include/uapi/linux/mount.h) and umount2's.
-inline constexpr std::uint64_t kMS_RDONLY = 1, kMS_NOSUID = 2, kMS_NODEV = 4, kMS_NOEXEC = 8, kMS_SYNCHRONOUS = 16,
+inline constexpr std::uint64_t kMS_NOSUID = 2, kMS_NODEV = 4, kMS_NOEXEC = 8, kMS_SYNCHRONOUS = 16,
                                kMS_REMOUNT = 32, kMS_MANDLOCK = 64, kMS_DIRSYNC = 128, kMS_NOSYMFOLLOW = 256,
                                kMS_NOATIME = 1024, kMS_NODIRATIME = 2048, kMS_BIND = 4096, kMS_MOVE = 8192,
                                kMS_REC = 16384, kMS_SILENT = 32768, kMS_POSIXACL = 1 << 16, kMS_UNBINDABLE = 1 << 17,
@@ -242,8 +244,8 @@ enum FdioSys : std::uint64_t {
     kFlock = 32, kFtruncate = 46, kFallocate = 47, kGetdents64 = 61, kLseek = 62, kReadv = 65, kPread64 = 67,
     kPwrite64 = 68, kPreadv = 69, kPwritev = 70, kSendfile = 71, kFsync = 82, kFdatasync = 83, kCloseRange = 436,
 };
-enum FdioErrno : int {
-    kENXIO = 6, kENODEV = 19, kEFBIG = 27, kEROFS = 30, kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
+enum FdioErrno : int {   // ENXIO, ENODEV, EFBIG, EROFS: vfs's block
+    kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
 };
 inline constexpr int kEWOULDBLOCK = kEAGAIN;
 inline constexpr int kO_ACCMODE = 3, kO_CREAT = 0100, kO_EXCL = 0200, kO_NOCTTY = 0400, kO_TRUNC = 01000,
@@ -268,5 +270,20 @@ inline constexpr int kFALLOC_FL_KEEP_SIZE = 1, kFALLOC_FL_PUNCH_HOLE = 2, kFALLO
 // close_range flags.
 inline constexpr unsigned kCLOSE_RANGE_UNSHARE = 2, kCLOSE_RANGE_CLOEXEC = 4;
 // --- end fdio ---
+// ---- procdev: sysinfo(2) (include/uapi/linux/sysinfo.h, 64-bit layout).
+inline constexpr std::uint64_t kSysinfo = 179;
+inline constexpr unsigned kSI_LOAD_SHIFT = 16;
+struct Sysinfo {
+    std::int64_t uptime;             // seconds since boot (rounded up, as Linux)
+    std::uint64_t loads[3];          // 1, 5, 15 minute load averages << SI_LOAD_SHIFT
+    std::uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;   // in mem_unit
+    std::uint16_t procs;             // tasks
+    std::uint16_t pad;
+    std::uint64_t totalhigh, freehigh;
+    std::uint32_t mem_unit;
+    char f[4];                       // 20 - 2 * sizeof(long) - sizeof(int): 0, then the alignment
+};
+static_assert(sizeof(Sysinfo) == 112 && offsetof(Sysinfo, procs) == 80 && offsetof(Sysinfo, totalhigh) == 88 &&
+              offsetof(Sysinfo, mem_unit) == 104);
 
 }  // namespace kernel::abi
