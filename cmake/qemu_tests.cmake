@@ -70,7 +70,7 @@ add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gi
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
 foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_usercopy test_fuzz test_compat
         test_exec
-        test_cred)  # cred: identities, prctl, permission checks
+        test_cred test_cred_fs)  # cred: identities, prctl, permission checks
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
