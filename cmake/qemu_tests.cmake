@@ -211,3 +211,4 @@ set_tests_properties(qemu.uboot.a72-gicv3-el2.all qemu.uboot.a53-gicv2.test_sysc
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_smp_debug_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_user_smp_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/qemu_fdio_tests.cmake)  # fdio

@@ -182,6 +182,13 @@ bool process_exists(int pid) {
     return find_locked(pid) != nullptr;
 }
 
+bool with_process(int pid, void (*fn)(Process& p, void* ctx), void* ctx) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    Process* p = find_locked(pid);
+    if (p) fn(*p, ctx);
+    return p != nullptr;
+}
+
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
@@ -221,8 +228,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     if (as_init) set_init_process(p);
     if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
         if (as_init) set_init_process(nullptr);
-        for (int i = 0; i < p->fd_end; ++i)
-            if (p->fds[i]) p->fds[i]->put();
+        p->fds.close_all();
         unlink_new_process(p);
         free_space(p->space);
         delete p;
@@ -262,12 +268,11 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
         child->fp = self->fp;
         child->fp_used = true;
     }
-    for (int i = 0; i < self->fd_end; ++i) child->set_fd(i, self->fds[i] ? self->fds[i]->get() : nullptr);
-    child->cloexec = self->cloexec;
+    child->nofile_cur = self->nofile_limit();
+    child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
     const int pid = child->pid;
-    if (!start_task(child, self->task->sched.affinity).ok()) {
-        for (int i = 0; i < child->fd_end; ++i)
-            if (child->fds[i]) child->fds[i]->put();
+    if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
+        child->fds.close_all();
         unlink_new_process(child);
         free_space(child->space);
         delete child;
@@ -296,11 +301,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     const std::uint64_t old_ctx = old->context_id();
     free_space(old);  // invalidates its ASID's TLB entries before the ASID can be handed out again
     release_asid(old_ctx);
-    for (std::uint64_t m = self->cloexec; m != 0; m &= m - 1) {  // close-on-exec descriptors go now
-        const int fd = __builtin_ctzll(m);
-        if (File* f = self->fd_at(static_cast<std::uint64_t>(fd))) f->put();
-        self->set_fd(fd, nullptr);
-    }
+    self->fds.close_on_exec();  // close-on-exec descriptors go now
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
@@ -327,11 +328,7 @@ void process_exit(int status) {
     Process* self = current_process();
     KASSERT(self);
     arch::irq_enable();
-    for (int i = 0; i < self->fd_end; ++i) {
-        if (self->fds[i]) self->fds[i]->put();
-        self->fds[i] = nullptr;
-    }
-    self->fd_end = 0;
+    self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.
     mm::AddressSpace* space = self->space;

@@ -8,6 +8,7 @@
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/trap_frame.h"
 #include "kernel/fs/credentials.h"
+#include "kernel/fs/fd_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "lib/intrusive_list.h"
@@ -22,7 +23,6 @@ namespace kernel {
 class File;
 struct ExecFailure;
 
-inline constexpr int kMaxFds = 64;  // at most 64: Process::cloexec has a bit for each
 inline constexpr std::size_t kMaxProcesses = 256;   // a fork bomb stops here with EAGAIN
 inline constexpr std::uint64_t kUserStackTop = 0x0000'7fff'ffff'0000ull;
 inline constexpr std::uint64_t kUserStackSize = 8 * 1024 * 1024;  // the most it grows; below: a guard gap
@@ -62,12 +62,11 @@ struct Process {
     // (atomically) after the wake-up; the process is not freed before it is back to 0.
     int wakers = 0;
 
-    // Owned by the process's own task (no lock: only it touches them, or its parent before it runs).
-    // Descriptors: fds[0, fd_end) hold a file or null; entries from fd_end up are never read (nor
-    // initialised), so a new process, fork and exit cost the descriptors in use, not kMaxFds.
-    File* fds[kMaxFds];
-    int fd_end = 0;
-    std::uint64_t cloexec = 0;  // bit n: descriptor n is closed by execve (O_CLOEXEC, FD_CLOEXEC)
+    // Descriptors (fd_table.h: changed by the process's own task only, or its parent before it
+    // runs) and their limit, RLIMIT_NOFILE: new descriptors stay below the soft limit. The limits
+    // are read and written atomically (prlimit64 from another process).
+    FdTable fds;
+    std::uint64_t nofile_cur = kNofileSoft, nofile_max = kNofileHard;
     // Files (kernel/fs): the root (chroot) and working directory, each holding a reference to its
     // inode (taken at fork, dropped at exit); the file-creation mask; who the process is.
     fs::Path root, cwd;
@@ -91,21 +90,17 @@ struct Process {
     unsigned fp_cpu = kNoFpCpu;  // the CPU whose registers hold its live FP state, if any (switch_state.cpp)
     FpState fp;
 
-    File* fd_at(std::uint64_t n) const { return n < static_cast<std::uint64_t>(fd_end) ? fds[n] : nullptr; }
-    // The lowest free descriptor at or above `from`; -1 when all kMaxFds are in use.
-    int free_fd(int from = 0) const {
-        for (int i = from; i < fd_end; ++i)
-            if (!fds[i]) return i;
-        return from > fd_end ? (from < kMaxFds ? from : -1) : (fd_end < kMaxFds ? fd_end : -1);
+    File* fd_at(std::uint64_t n) const { return fds.get(n); }
+    std::uint64_t nofile_limit() const { return __atomic_load_n(&nofile_cur, __ATOMIC_RELAXED); }
+    // The lowest free descriptor at or above `from` below RLIMIT_NOFILE, with room made for it; -1
+    // when there is none (or no memory). FdTable::find_free tells EMFILE and ENOMEM apart.
+    int free_fd(int from = 0) {
+        const int r = fds.find_free(static_cast<std::uint64_t>(from), nofile_limit());
+        return r < 0 ? -1 : r;
     }
-    // Puts f (or null) in slot n (< kMaxFds), growing the table; the caller handles what was there.
-    void set_fd(int n, File* f, bool close_on_exec = false) {
-        for (; fd_end <= n; ++fd_end) fds[fd_end] = nullptr;
-        fds[n] = f;
-        cloexec = close_on_exec ? cloexec | (std::uint64_t{1} << n) : cloexec & ~(std::uint64_t{1} << n);
-    }
+    // Puts f in slot n (room made by free_fd, or by fds.reserve); the caller handles what was there.
+    void set_fd(int n, File* f, bool close_on_exec = false) { (void)fds.set(static_cast<unsigned>(n), f, close_on_exec); }
 };
-static_assert(kMaxFds <= 64, "Process::cloexec has one bit per descriptor");
 
 // Creates pid 1 (or any process without a parent) running `path` from the initramfs. When the
 // program cannot be executed, `failure` (if given) says why, with Linux's errno (exec.h). as_init:
@@ -120,6 +115,9 @@ void set_init_process(Process* p);
 // Whether a process with this pid exists (a zombie does, until it is reaped), as Linux's lookups by
 // pid see it. A bool, not the Process: it may be reaped as soon as the lookup's lock is dropped.
 bool process_exists(int pid);
+// Runs fn on the process with this pid under the process-tree lock (a spinlock: fn must not sleep);
+// false when there is none.
+bool with_process(int pid, void (*fn)(Process& p, void* ctx), void* ctx);
 // p's parent's pid, 0 without one: never through p->parent, which may be reaped meanwhile.
 inline int parent_pid(const Process* p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
 

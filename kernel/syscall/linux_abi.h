@@ -156,4 +156,36 @@ struct Rlimit64 {
 };
 static_assert(sizeof(Rlimit64) == 16);
 
+// --- Descriptors and file I/O (fdio) ---
+enum FdioSys : std::uint64_t {
+    kFlock = 32, kFtruncate = 46, kFallocate = 47, kGetdents64 = 61, kLseek = 62, kReadv = 65, kPread64 = 67,
+    kPwrite64 = 68, kPreadv = 69, kPwritev = 70, kSendfile = 71, kFsync = 82, kFdatasync = 83, kCloseRange = 436,
+};
+enum FdioErrno : int {
+    kENXIO = 6, kENODEV = 19, kEFBIG = 27, kEROFS = 30, kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
+};
+inline constexpr int kEWOULDBLOCK = kEAGAIN;
+inline constexpr int kO_ACCMODE = 3, kO_CREAT = 0100, kO_EXCL = 0200, kO_NOCTTY = 0400, kO_TRUNC = 01000,
+                     kO_DIRECTORY = 040000, kO_NOFOLLOW = 0100000, kO_LARGEFILE = 0400000, kO_PATH = 010000000;
+inline constexpr int kSEEK_SET = 0, kSEEK_CUR = 1, kSEEK_END = 2, kSEEK_DATA = 3, kSEEK_HOLE = 4;
+inline constexpr std::size_t kMaxRwCount = 0x7ffff000;   // MAX_RW_COUNT: one read or write moves at most this
+inline constexpr std::uint64_t kUioMaxIov = 1024;
+// fcntl record locks (asm-generic/fcntl.h, 64-bit) and flock(2).
+inline constexpr int kF_GETLK = 5, kF_SETLK = 6, kF_SETLKW = 7, kF_OFD_GETLK = 36, kF_OFD_SETLK = 37,
+                     kF_OFD_SETLKW = 38;
+inline constexpr short kF_RDLCK = 0, kF_WRLCK = 1, kF_UNLCK = 2;
+inline constexpr int kLOCK_SH = 1, kLOCK_EX = 2, kLOCK_NB = 4, kLOCK_UN = 8;
+struct Flock {
+    std::int16_t l_type, l_whence;
+    std::int64_t l_start, l_len;
+    std::int32_t l_pid;
+};
+static_assert(sizeof(Flock) == 32 && offsetof(Flock, l_start) == 8 && offsetof(Flock, l_pid) == 24);
+// fallocate modes.
+inline constexpr int kFALLOC_FL_KEEP_SIZE = 1, kFALLOC_FL_PUNCH_HOLE = 2, kFALLOC_FL_COLLAPSE_RANGE = 8,
+                     kFALLOC_FL_ZERO_RANGE = 0x10, kFALLOC_FL_INSERT_RANGE = 0x20, kFALLOC_FL_UNSHARE_RANGE = 0x40;
+// close_range flags.
+inline constexpr unsigned kCLOSE_RANGE_UNSHARE = 2, kCLOSE_RANGE_CLOEXEC = 4;
+// --- end fdio ---
+
 }  // namespace kernel::abi

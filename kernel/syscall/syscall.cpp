@@ -7,6 +7,7 @@
 #include "hal/timer.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs_syscalls.h"
+#include "kernel/fs/io_syscalls.h"
 #include "kernel/process/rlimit.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
@@ -22,124 +23,6 @@ namespace kernel {
 namespace {
 
 using namespace abi;
-
-std::int64_t sys_read(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    if (!user_range_ok(buf, n)) return -kEFAULT;
-    return f->read(buf, n);
-}
-
-std::int64_t sys_write(Process* p, std::uint64_t fd, std::uint64_t buf, std::uint64_t n) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    if (!user_range_ok(buf, n)) return -kEFAULT;
-    return f->write(buf, n);
-}
-
-std::int64_t sys_writev(Process* p, std::uint64_t fd, std::uint64_t iov, std::uint64_t count) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    if (count > 1024) return -kEINVAL;
-    // Validate every vector first, as Linux does, so a bad one late in the list writes nothing.
-    std::uint64_t total = 0;
-    for (std::uint64_t i = 0; i < count; ++i) {
-        Iovec v;
-        if (!get_user(v, iov + i * sizeof(Iovec)).ok()) return -kEFAULT;
-        if (v.len > (std::uint64_t{1} << 62) || total + v.len < total) return -kEINVAL;
-        if (v.len && !user_range_ok(v.base, v.len)) return -kEFAULT;
-        total += v.len;
-    }
-    File::WriteTurn turn(*f);  // the vectors reach the console as one write
-    std::int64_t done = 0;
-    for (std::uint64_t i = 0; i < count; ++i) {
-        Iovec v;
-        if (!get_user(v, iov + i * sizeof(Iovec)).ok()) return done ? done : -kEFAULT;
-        if (v.len == 0) continue;
-        const std::int64_t r = f->write(v.base, v.len);
-        if (r < 0) return done ? done : r;
-        done += r;
-        if (static_cast<std::uint64_t>(r) < v.len) break;
-    }
-    return done;
-}
-
-std::int64_t sys_close(Process* p, std::uint64_t fd) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    p->set_fd(static_cast<int>(fd), nullptr);
-    f->put();
-    return 0;
-}
-
-std::int64_t sys_dup(Process* p, std::uint64_t fd) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    const int n = p->free_fd();
-    if (n < 0) return -kEMFILE;
-    p->set_fd(n, f->get());  // dup: the new descriptor never closes on exec
-    return n;
-}
-
-std::int64_t sys_dup3(Process* p, std::uint64_t oldfd, std::uint64_t newfd, std::uint64_t flags) {
-    if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC)) return -kEINVAL;
-    File* f = p->fd_at(oldfd);
-    if (!f) return -kEBADF;
-    if (newfd >= static_cast<std::uint64_t>(kMaxFds)) return -kEBADF;
-    if (oldfd == newfd) return -kEINVAL;
-    File* old = p->fd_at(newfd);
-    p->set_fd(static_cast<int>(newfd), f->get(), (flags & kO_CLOEXEC) != 0);
-    if (old) old->put();
-    return static_cast<std::int64_t>(newfd);
-}
-
-std::int64_t sys_pipe2(Process* p, std::uint64_t user_fds, std::uint64_t flags) {
-    if (flags & ~static_cast<std::uint64_t>(kO_CLOEXEC | kO_NONBLOCK)) return -kEINVAL;
-    if (flags & kO_NONBLOCK) return -kEINVAL;  // non-blocking pipes: not supported yet
-    const int r = p->free_fd();
-    const int w = r < 0 ? -1 : p->free_fd(r + 1);
-    if (r < 0 || w < 0) return -kEMFILE;
-    File *rf, *wf;
-    if (!File::open_pipe(rf, wf)) return -kENOMEM;
-    const int fds[2] = {r, w};
-    if (!copy_to_user(user_fds, fds, sizeof fds).ok()) {
-        rf->put();
-        wf->put();
-        return -kEFAULT;
-    }
-    p->set_fd(r, rf, (flags & kO_CLOEXEC) != 0);
-    p->set_fd(w, wf, (flags & kO_CLOEXEC) != 0);
-    return 0;
-}
-
-// fcntl: descriptor duplication and flags. Status flags (F_SETFL) only change where the file can
-// honour the change: no file here supports O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT or O_NOATIME yet,
-// so asking to set one is EINVAL rather than a success that would not hold.
-std::int64_t sys_fcntl(Process* p, std::uint64_t fd, std::uint64_t cmd, std::uint64_t arg) {
-    File* f = p->fd_at(fd);
-    if (!f) return -kEBADF;
-    const int n = static_cast<int>(fd);
-    switch (static_cast<int>(cmd)) {  // Linux's cmd is an unsigned int
-    case kF_DUPFD:
-    case kF_DUPFD_CLOEXEC: {
-        if (arg >= static_cast<std::uint64_t>(kMaxFds)) return -kEINVAL;  // past RLIMIT_NOFILE
-        const int d = p->free_fd(static_cast<int>(arg));
-        if (d < 0) return -kEMFILE;
-        p->set_fd(d, f->get(), static_cast<int>(cmd) == kF_DUPFD_CLOEXEC);
-        return d;
-    }
-    case kF_GETFD: return (p->cloexec >> n) & 1 ? kFD_CLOEXEC : 0;
-    case kF_SETFD: p->set_fd(n, f, (arg & kFD_CLOEXEC) != 0); return 0;
-    case kF_GETFL: return f->status_flags();
-    case kF_SETFL: {
-        constexpr std::uint64_t kChangeable = kO_APPEND | kO_NONBLOCK | kO_ASYNC | kO_DIRECT | kO_NOATIME;
-        if ((arg & kChangeable) != (static_cast<std::uint64_t>(f->status_flags()) & kChangeable)) return -kEINVAL;
-        return 0;
-    }
-    case kF_GETPIPE_SZ: return f->kind() == File::Kind::Console ? -kEBADF : static_cast<std::int64_t>(kPipeCapacity);
-    default: return -kEINVAL;  // locks, owners, leases, seals: not supported (Linux: EINVAL for unknown commands)
-    }
-}
 
 bool valid_timespec(const Timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1'000'000'000; }
 
@@ -471,6 +354,34 @@ std::int64_t h_prlimit64(Process* p, arch::TrapFrame& f) {
 std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
+// --- Descriptors and file I/O (fdio: kernel/fs/io_syscalls*.cpp) ---
+std::int64_t h_readv(Process* p, arch::TrapFrame& f) { return sys_readv(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_pread64(Process* p, arch::TrapFrame& f) {
+    return sys_pread64(p, f.x[0], f.x[1], f.x[2], static_cast<std::int64_t>(f.x[3]));
+}
+std::int64_t h_pwrite64(Process* p, arch::TrapFrame& f) {
+    return sys_pwrite64(p, f.x[0], f.x[1], f.x[2], static_cast<std::int64_t>(f.x[3]));
+}
+// preadv/pwritev take the offset as two halves; on 64-bit Linux the low one (x3) is all of it.
+std::int64_t h_preadv(Process* p, arch::TrapFrame& f) {
+    return sys_preadv(p, f.x[0], f.x[1], f.x[2], static_cast<std::int64_t>(f.x[3]));
+}
+std::int64_t h_pwritev(Process* p, arch::TrapFrame& f) {
+    return sys_pwritev(p, f.x[0], f.x[1], f.x[2], static_cast<std::int64_t>(f.x[3]));
+}
+std::int64_t h_lseek(Process* p, arch::TrapFrame& f) {
+    return sys_lseek(p, f.x[0], static_cast<std::int64_t>(f.x[1]), f.x[2] & 0xffff'ffffu);
+}
+std::int64_t h_getdents64(Process* p, arch::TrapFrame& f) { return sys_getdents64(p, f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_sendfile(Process* p, arch::TrapFrame& f) { return sys_sendfile(p, f.x[0], f.x[1], f.x[2], f.x[3]); }
+std::int64_t h_ftruncate(Process* p, arch::TrapFrame& f) { return sys_ftruncate(p, f.x[0], static_cast<std::int64_t>(f.x[1])); }
+std::int64_t h_fallocate(Process* p, arch::TrapFrame& f) {
+    return sys_fallocate(p, f.x[0], f.x[1] & 0xffff'ffffu, static_cast<std::int64_t>(f.x[2]), static_cast<std::int64_t>(f.x[3]));
+}
+std::int64_t h_fsync(Process* p, arch::TrapFrame& f) { return sys_fsync(p, f.x[0]); }
+std::int64_t h_flock(Process* p, arch::TrapFrame& f) { return sys_flock(p, f.x[0], f.x[1] & 0xffff'ffffu); }
+std::int64_t h_close_range(Process* p, arch::TrapFrame& f) { return sys_close_range(p, f.x[0], f.x[1], f.x[2]); }
+// --- end fdio ---
 std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
 std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
@@ -480,7 +391,7 @@ std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
     return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
 }
 
-constexpr std::size_t kTableSize = 280;
+constexpr std::size_t kTableSize = 440;   // up to close_range (436)
 struct Table {
     Handler h[kTableSize] = {};
     constexpr Table() {
@@ -498,6 +409,11 @@ struct Table {
         // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
         h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
         h[kSchedSetaffinity] = h_sched_setaffinity, h[kSchedGetaffinity] = h_sched_getaffinity, h[kGetcpu] = h_getcpu;
+        // fdio: descriptors and file I/O.
+        h[kReadv] = h_readv, h[kPread64] = h_pread64, h[kPwrite64] = h_pwrite64, h[kPreadv] = h_preadv;
+        h[kPwritev] = h_pwritev, h[kLseek] = h_lseek, h[kGetdents64] = h_getdents64, h[kSendfile] = h_sendfile;
+        h[kFtruncate] = h_ftruncate, h[kFallocate] = h_fallocate, h[kFsync] = h_fsync, h[kFdatasync] = h_fsync;
+        h[kFlock] = h_flock, h[kCloseRange] = h_close_range;
     }
 };
 constexpr Table kTable;

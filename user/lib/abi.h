@@ -303,4 +303,63 @@ static_assert(sizeof(Utsname) == 390);
 inline constexpr std::uintptr_t kKernelAddress = 0xffff000000000000ull;
 inline constexpr std::uintptr_t kUnmappedUserAddress = 0x10;
 
+// --- Descriptors and file I/O (fdio) ---
+inline constexpr long SYS_flock = 32;
+inline constexpr long SYS_ftruncate = 46;
+inline constexpr long SYS_fallocate = 47;
+inline constexpr long SYS_getdents64 = 61;
+inline constexpr long SYS_lseek = 62;
+inline constexpr long SYS_readv = 65;
+inline constexpr long SYS_pread64 = 67;
+inline constexpr long SYS_pwrite64 = 68;
+inline constexpr long SYS_preadv = 69;
+inline constexpr long SYS_pwritev = 70;
+inline constexpr long SYS_sendfile = 71;
+inline constexpr long SYS_fsync = 82;
+inline constexpr long SYS_fdatasync = 83;
+inline constexpr long SYS_close_range = 436;
+inline constexpr long ENXIO = 6;
+inline constexpr long ENODEV = 19;
+inline constexpr long EFBIG = 27;
+inline constexpr long EDEADLK = 35;
+inline constexpr long EOVERFLOW = 75;
+inline constexpr long EWOULDBLOCK = EAGAIN;
+inline constexpr int O_ACCMODE = 3;
+inline constexpr int O_LARGEFILE = 0400000;
+inline constexpr int O_PATH = 010000000;
+inline constexpr int SEEK_SET = 0;
+inline constexpr int SEEK_CUR = 1;
+inline constexpr int SEEK_END = 2;
+inline constexpr int SEEK_DATA = 3;
+inline constexpr int SEEK_HOLE = 4;
+inline constexpr int F_GETLK = 5;
+inline constexpr int F_SETLK = 6;
+inline constexpr int F_SETLKW = 7;
+inline constexpr int F_OFD_GETLK = 36;
+inline constexpr int F_OFD_SETLK = 37;
+inline constexpr int F_OFD_SETLKW = 38;
+inline constexpr short F_RDLCK = 0;
+inline constexpr short F_WRLCK = 1;
+inline constexpr short F_UNLCK = 2;
+struct Flock {   // struct flock on 64-bit Linux
+    short l_type, l_whence;
+    long l_start, l_len;
+    int l_pid;
+};
+static_assert(sizeof(Flock) == 32);
+inline constexpr int LOCK_SH = 1;
+inline constexpr int LOCK_EX = 2;
+inline constexpr int LOCK_NB = 4;
+inline constexpr int LOCK_UN = 8;
+inline constexpr int FALLOC_FL_KEEP_SIZE = 1;
+inline constexpr int FALLOC_FL_PUNCH_HOLE = 2;
+inline constexpr int FALLOC_FL_COLLAPSE_RANGE = 8;
+inline constexpr int FALLOC_FL_ZERO_RANGE = 0x10;
+inline constexpr unsigned CLOSE_RANGE_UNSHARE = 2;
+inline constexpr unsigned CLOSE_RANGE_CLOEXEC = 4;
+inline constexpr unsigned char DT_DIR = 4;
+inline constexpr unsigned char DT_REG = 8;
+inline constexpr unsigned char DT_LNK = 10;
+// --- end fdio ---
+
 }  // namespace user

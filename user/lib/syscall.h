@@ -128,4 +128,27 @@ inline long block_signal(int sig) {
     return syscall6(SYS_rt_sigprocmask, SIG_BLOCK, arg(&set), 0, 8);
 }
 
+// --- Descriptors and file I/O (fdio) ---
+inline long pread64(int fd, void* buf, std::size_t n, long off) { return syscall6(SYS_pread64, fd, arg(buf), arg(n), off); }
+inline long pwrite64(int fd, const void* buf, std::size_t n, long off) {
+    return syscall6(SYS_pwrite64, fd, arg(buf), arg(n), off);
+}
+inline long readv(int fd, const Iovec* iov, int iovcnt) { return syscall6(SYS_readv, fd, arg(iov), iovcnt); }
+inline long preadv(int fd, const Iovec* iov, int iovcnt, long off) { return syscall6(SYS_preadv, fd, arg(iov), iovcnt, off, 0); }
+inline long pwritev(int fd, const Iovec* iov, int iovcnt, long off) {
+    return syscall6(SYS_pwritev, fd, arg(iov), iovcnt, off, 0);
+}
+inline long lseek(int fd, long off, int whence) { return syscall6(SYS_lseek, fd, off, whence); }
+inline long getdents64(int fd, void* buf, std::size_t n) { return syscall6(SYS_getdents64, fd, arg(buf), arg(n)); }
+inline long ftruncate(int fd, long len) { return syscall6(SYS_ftruncate, fd, len); }
+inline long fallocate(int fd, int mode, long off, long len) { return syscall6(SYS_fallocate, fd, mode, off, len); }
+inline long fsync(int fd) { return syscall6(SYS_fsync, fd); }
+inline long fdatasync(int fd) { return syscall6(SYS_fdatasync, fd); }
+inline long sendfile(int out_fd, int in_fd, long* offset, std::size_t count) {
+    return syscall6(SYS_sendfile, out_fd, in_fd, arg(offset), arg(count));
+}
+inline long flock(int fd, int op) { return syscall6(SYS_flock, fd, op); }
+inline long close_range(unsigned first, unsigned last, unsigned flags) { return syscall6(SYS_close_range, first, last, flags); }
+// --- end fdio ---
+
 }  // namespace user
