@@ -22,6 +22,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/process/exec.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
@@ -243,7 +244,8 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     if (!child) return -abi::kEAGAIN;
     void* storage = ::operator new(sizeof(mm::AddressSpace), std::align_val_t{alignof(mm::AddressSpace)});
     // Copy-on-write: the frames are shared read-only until a write fault (handle_user_fault) copies.
-    auto copy = storage ? self->space->clone_cow(storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
+    // (With the file areas: file_mmap.h; shared file pages stay shared.)
+    auto copy = storage ? file_maps_fork(self, child, storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
     if (!copy.ok()) {
         if (storage) ::operator delete(storage, std::align_val_t{alignof(mm::AddressSpace)});
         unlink_new_process(child);
@@ -272,6 +274,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
+        file_maps_release(child);
         child->fds.close_all();
         unlink_new_process(child);
         free_space(child->space);
@@ -290,6 +293,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     LoadedProgram prog;
     const std::int64_t r = load_program(path, argv, envp, prog);
     if (r < 0) return r;
+    file_maps_release(self);  // before the old space goes: a truncation must not reach it after
     mm::AddressSpace* old = self->space;
     {
         arch::IrqGuard g;
@@ -329,6 +333,7 @@ void process_exit(int status) {
     KASSERT(self);
     arch::irq_enable();
     self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
+    file_maps_release(self);  // before the space goes: a truncation must not reach it after
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.
     mm::AddressSpace* space = self->space;

@@ -188,4 +188,10 @@ inline constexpr int kFALLOC_FL_KEEP_SIZE = 1, kFALLOC_FL_PUNCH_HOLE = 2, kFALLO
 inline constexpr unsigned kCLOSE_RANGE_UNSHARE = 2, kCLOSE_RANGE_CLOEXEC = 4;
 // --- end fdio ---
 
+// --- mmap of files (fmmap): msync and its flags, MAP_SHARED_VALIDATE (include/uapi/asm-generic/mman*.h). ---
+inline constexpr std::uint64_t kMsync = 227;
+inline constexpr int kMS_ASYNC = 1, kMS_INVALIDATE = 2, kMS_SYNC = 4;
+inline constexpr int kMAP_SHARED_VALIDATE = 0x03, kMAP_TYPE = 0x0f;
+// fmmap end.
+
 }  // namespace kernel::abi
