@@ -139,6 +139,8 @@ std::int64_t sys_brk(Process* p, std::uint64_t want) {
     if (want == 0 || want < p->brk_base || want > p->brk_base + (std::uint64_t{1} << 30)) return static_cast<std::int64_t>(p->brk);
     const std::uint64_t old_top = mm::align_up(p->brk, mm::kPageSize);
     const std::uint64_t new_top = mm::align_up(want, mm::kPageSize);
+    // fmmap: the break never grows into a file mapping (whose pages may not be mapped yet).
+    if (new_top > old_top && file_maps_intersect(p, old_top, new_top)) return static_cast<std::int64_t>(p->brk);
     SpaceLock space(p);  // fmmap: a truncate may be unmapping file pages of this space (file_mmap.h)
     if (new_top > old_top) {
         // As mmap: more than the free frames fails before taking them all.
