@@ -56,12 +56,12 @@ std::int64_t check_file_map(File* f, std::uint64_t size, std::uint64_t off, std:
     fs::Inode* inode = f->inode();
     // Pipes, the console, directories and device nodes have no pages to map.
     if (f->kind() != File::Kind::Inode || !inode || !inode->is_reg()) return -kENODEV;
-    // Nor have the regular files of a file system without pages (procfs): Inode::page says so for
-    // any index, where one with pages answers ENXIO for an index past any file's end (and
-    // allocates nothing).
+    // Nor have the regular files of a file system without pages (procfs): Inode::page says so
+    // (ENODEV by default; Linux's /proc root files say EIO) for any index, where one with pages
+    // answers ENXIO for an index past any file's end, and allocates nothing.
     fs::Guard g;
     const fs::ErrorOr<fs::PagePhys> probe = inode->page(kMaxFileSize >> 12);
-    return !probe.ok() && probe.errno_value() == kENODEV ? -kENODEV : 0;
+    return !probe.ok() && probe.errno_value() != kENXIO ? -probe.errno_value() : 0;
 }
 
 std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::uint64_t prot, std::uint64_t flags,
