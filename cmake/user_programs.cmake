@@ -155,6 +155,7 @@ add_custom_command(
             "--text=etc/motd=Welcome to the kernel's initramfs.\\n"
             "--text-exec=bin/notelf=This is an executable text file without #!, so execve gives ENOEXEC.\\n"
             --symlink=etc/motd.link=motd --symlink=etc/here=.   # for the stat and readlink tests
+            --dir=tmp --dir=proc --dir=dev                      # vfs: mount points (fs_init.cpp)
             ${USER_EXEC_TEST_ENTRIES}
     DEPENDS ${USER_STAGED} ${USER_MKINITRAMFS}
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
@@ -226,6 +227,7 @@ else()
     add_custom_command(
         OUTPUT ${GLIBC_INITRAMFS}
         COMMAND ${Python3_EXECUTABLE} ${USER_MKINITRAMFS} -o ${GLIBC_INITRAMFS} ${glibc_cpio_args}
+                --dir=tmp --dir=proc --dir=dev   # vfs: mount points (fs_init.cpp)
         DEPENDS ${glibc_outputs} ${USER_MKINITRAMFS}
         COMMENT "Packing ${GLIBC_INITRAMFS}"
         VERBATIM)

@@ -11,6 +11,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/process/exec.h"
+#include "kernel/fs/fs_init.h"
 #include "kernel/fs/initramfs.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
@@ -212,6 +213,7 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     irq::register_handler(p.uart.intid, uart_irq);
     sched::init();
     initramfs::init(p.initrd_start, p.initrd_end, p.has_initrd);
+    fs::init();   // the name space: rootfs from the initramfs at "/", tmpfs at /tmp
     process_init();
     hal::timer::start_tick();
     smp::start_secondaries(g_boot.options.maxcpus);

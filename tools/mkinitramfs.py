@@ -9,6 +9,7 @@
 --text DEST=TEXT  a regular 0644 file holding TEXT (backslash escapes \\n and \\t are expanded)
 --text-exec DEST=TEXT  the same with mode 0755 (an executable that is not ELF, for ENOEXEC tests)
 --symlink DEST=TARGET  a symbolic link (mode 0777) whose target is TARGET, as given
+--dir DEST[=MODE] an (empty) directory, mode 0755 or MODE in octal: mount points such as tmp, proc, dev
 --list            print the entries instead of (also) writing
 
 Parent directories (mode 0755) are added for every entry. Entries are sorted by path, names carry no
@@ -73,6 +74,7 @@ def main():
     ap.add_argument("--text", dest="texts", action="append", default=[])
     ap.add_argument("--text-exec", dest="text_execs", action="append", default=[])
     ap.add_argument("--symlink", dest="symlinks", action="append", default=[])
+    ap.add_argument("--dir", dest="dirs", action="append", default=[])
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
     if not args.output and not args.list:
@@ -107,6 +109,21 @@ def main():
         if not target:
             sys.exit(f"mkinitramfs: --symlink {dest} has an empty target")
         add(dest, 0o777, target.encode(), S_IFLNK)
+
+    for arg in args.dirs:
+        dest, _, mode = arg.partition("=")
+        dest = normalise(dest)
+        if dest in entries and entries[dest][2] is not None:
+            sys.exit(f"mkinitramfs: {dest} is both a file and a directory")
+        add_parents = dest + "/x"
+        parts = add_parents.split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d in entries and entries[d][2] is not None:
+                sys.exit(f"mkinitramfs: {d} is both a file and a directory")
+            if d not in entries:
+                entries[d] = (S_IFDIR, 0o755, None)
+        entries[dest] = (S_IFDIR, int(mode, 8) if mode else 0o755, None)
 
     if args.list:
         for path in sorted(entries):

@@ -173,6 +173,10 @@ public:
     // The last reference to `inode` is gone (VFS lock held): free it if it has no name left
     // (nlink 0) or the file system does not keep unreferenced inodes.
     virtual void release(Inode* inode) = 0;
+    // Whether umount must refuse (-EBUSY): some inode is referenced beyond what the file system's
+    // own tree holds (an open file, a working directory, a walk). The default cannot tell and says
+    // busy, so a file system that does not count never has its inodes freed under a user.
+    virtual bool busy() { return true; }
     std::uint64_t dev = 0;      // st_dev: abi::encode_dev(0, n), one anonymous minor per instance
     bool read_only = false;     // writes through it: -EROFS
 };

@@ -2,8 +2,14 @@
 // (portable: compiled into the host tests with a host lock). Linux's semantics and errno values.
 //
 // Locking: one VFS lock (a sleeping mutex in the kernel) serialises the name space and every
-// inode's state; each entry point below takes it. It is the outermost lock of the file layer: taken
-// in process context only, never under a spinlock; procfs may take the process-tree lock under it.
+// inode's state. The entry points below (walk, walk_parent, mount, umount, for_each_mount, path_of,
+// PathRef's clone) are called with it held: a system call takes one Guard around its whole VFS part
+// (the walk, then the inode operations on what it found), so nothing changes in between. It is not
+// recursive. It is the outermost lock of the file layer: taken in process context only, never under
+// a spinlock; procfs may take the process-tree lock under it. PathRef's destructor drops its
+// reference with Inode::put, which takes the lock only for the last reference: so a PathRef that
+// may hold the last one must go after the Guard (declare it first), or be given up with release()
+// and put_locked.
 #pragma once
 
 #include <cstddef>
@@ -78,8 +84,10 @@ struct Parent {
 };
 ErrorOr<Parent> walk_parent(const WalkStart& s, const char* path);
 
-// Mounts. The root is mounted once at boot; others on directories (-ENOTDIR, -EBUSY when the
-// mount point is already one's root or in use by a cwd below an unmount). Mount flags: MS_RDONLY.
+// Mounts. The root is mounted once at boot (where = {} while there is none); others on
+// directories (-ENOTDIR; -EBUSY when `where` is already a mount's root, or at umount when the
+// mount has mounts below it or sb->busy()). Mount flags: MS_RDONLY. On success the Mount owns sb
+// (umount deletes it) and holds a reference to the mount point; -ENOMEM leaves sb to the caller.
 struct Mount {
     SuperBlock* sb;
     Mount* parent;          // null for the root mount

@@ -7,12 +7,11 @@
 
 #include "kernel/console.h"
 #include "kernel/process/exec.h"
-#include "kernel/fs/initramfs.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/log.h"
 #include "kernel/monitor/monitor_jobs.h"
 #include "kernel/monitor/monitor_kill.h"
-#include "kernel/fs/path_lookup.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/process/process.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -34,17 +33,22 @@ std::atomic<bool> s_interrupted{false};
 
 // ---- run
 
-char s_lookup_scratch[2 * kPathMax];
-
-FileKind stat_initramfs(const char* path, void*) {
-    const CpioArchive* fs = initramfs::archive();
-    if (!fs) return FileKind::Missing;
-    auto e = lookup_path(*fs, path, FollowLast::Yes, s_lookup_scratch);
-    if (e.ok()) return kind_from_mode(e.value().mode);
-    switch (e.error()) {
-    case lib::Error::NotDirectory: return FileKind::NotDirectory;
-    case lib::Error::TooManyLinks: return FileKind::TooManyLinks;
-    case lib::Error::OutOfRange: return FileKind::NameTooLong;
+// What `path` names in the name space, as root sees it from "/" (the monitor has no process).
+FileKind stat_path(const char* path, void*) {
+    static const fs::Credentials root_cred{};
+    const fs::WalkStart from{fs::root_path(), fs::root_path(), &root_cred};
+    if (!from.root.inode) return FileKind::Missing;
+    fs::Guard g;
+    auto r = fs::walk(from, path, fs::kFollowLast);
+    if (r.ok()) {
+        const FileKind k = kind_from_mode(r.value().inode->mode);
+        r.value().inode->put_locked();
+        return k;
+    }
+    switch (r.errno_value()) {
+    case abi::kENOTDIR: return FileKind::NotDirectory;
+    case abi::kELOOP: return FileKind::TooManyLinks;
+    case abi::kENAMETOOLONG: return FileKind::NameTooLong;
     default: return FileKind::Missing;
     }
 }
@@ -246,7 +250,7 @@ bool cmd_run(const ParsedLine& line) {
     const char* word = line.argv[1];
     // A bare name is looked up along the search path; whatever it resolves to (also a file that is
     // not executable), exec says why it cannot run.
-    const Resolved r = resolve_command(word, stat_initramfs, nullptr);
+    const Resolved r = resolve_command(word, stat_path, nullptr);
     if (r.kind == FileKind::Missing && r.searched) {
         kprintf("run: %s: command not found (searched /bin, /sbin, /usr/bin)\n", word);
         return true;

@@ -10,10 +10,9 @@
 #include "arch/aarch64/cache.h"
 #include "arch/aarch64/cpu.h"
 #include "kernel/process/elf.h"
-#include "kernel/fs/initramfs.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
-#include "kernel/fs/path_lookup.h"
+#include "kernel/process/exec_file.h"
 #include "kernel/process/process.h"
 #include "kernel/process/shebang.h"
 #include "lib/string.h"
@@ -76,26 +75,43 @@ const char* strings_failure(int err) {
     }
 }
 
-// Linux's do_open_execat: the file `path` names, if it may be executed. `scratch`: 2 * kPathMax.
-int open_exec(const char* path, CpioEntry& out, char* scratch, ExecFailure* f) {
-    const CpioArchive* fs = initramfs::archive();
-    if (!fs) return fail(f, abi::kENOENT, "no initramfs", path);
-    auto r = lookup_path(*fs, path, FollowLast::Yes, scratch);
-    if (!r.ok()) {
-        switch (r.error()) {
-        case lib::Error::NotDirectory: return fail(f, abi::kENOTDIR, "a path component is not a directory", path);
-        case lib::Error::TooManyLinks: return fail(f, abi::kELOOP, "too many symbolic links", path);
-        case lib::Error::OutOfRange: return fail(f, abi::kENAMETOOLONG, "path too long", path);
-        default: return fail(f, abi::kENOENT, "no such file", path);
-        }
+// Linux's do_open_execat (exec_file.cpp), recording a failure.
+int open_exec(ExecFile& file, const fs::WalkStart& from, const char* path, ExecFailure* f) {
+    const char* why = "";
+    if (int e = file.open(from, path, why); e != 0) return fail(f, e, why, path);
+    return 0;
+}
+
+// The start of the file: what the "#!" check and the ELF header parse read. At least the first
+// page (or the whole file), and the program headers when they lie further in (up to kHeadMax).
+constexpr std::size_t kHeadMax = 64 * 1024;
+struct Head {
+    std::uint8_t* bytes = nullptr;
+    std::size_t len = 0;
+    ~Head() { delete[] bytes; }
+};
+int read_head(ExecFile& file, Head& h) {
+    delete[] h.bytes;
+    h.bytes = nullptr;
+    h.len = 0;
+    std::size_t want = file.size() < mm::kPageSize ? static_cast<std::size_t>(file.size()) : mm::kPageSize;
+    for (int pass = 0; pass < 2; ++pass) {
+        delete[] h.bytes;
+        h.bytes = new std::uint8_t[want ? want : 1];
+        if (!h.bytes) return -abi::kENOMEM;
+        const std::int64_t got = file.read(0, h.bytes, want);
+        if (got < 0) return static_cast<int>(got);
+        h.len = static_cast<std::size_t>(got);
+        if (pass == 1 || h.len < 64 || h.bytes[0] != 0x7f) break;
+        // e_phoff (8 bytes at 32), e_phnum (2 at 56): entries of 56 bytes (parse_elf checks the size).
+        std::uint64_t phoff = 0;
+        for (int i = 7; i >= 0; --i) phoff = phoff << 8 | h.bytes[32 + i];
+        const std::uint64_t phnum = h.bytes[56] | std::uint64_t{h.bytes[57]} << 8;
+        if (phoff > kHeadMax || phnum > 64) break;   // parse_elf refuses these, or they are not read
+        const std::uint64_t need = phoff + phnum * 56;
+        if (need <= h.len || need > file.size() || need > kHeadMax) break;
+        want = static_cast<std::size_t>(need);
     }
-    const CpioEntry& e = r.value();
-    // Root may execute any regular file with an execute bit; nothing else (Linux's may_open and
-    // do_open_execat: directories, devices and FIFOs are EACCES).
-    if (is_directory(e)) return fail(f, abi::kEACCES, "a directory", path);
-    if (!is_regular(e)) return fail(f, abi::kEACCES, "not a regular file", path);
-    if ((e.mode & 0111) == 0) return fail(f, abi::kEACCES, "not executable (no execute permission)", path);
-    out = e;
     return 0;
 }
 
@@ -108,17 +124,23 @@ struct SpaceGuard {
     SpaceGuard& operator=(const SpaceGuard&) = delete;
 };
 
-struct ScratchGuard {
-    explicit ScratchGuard(char* q) : p(q) {}
-    char* p;
-    ~ScratchGuard() { delete[] p; }
-    ScratchGuard(const ScratchGuard&) = delete;
-    ScratchGuard& operator=(const ScratchGuard&) = delete;
-};
 
-// Maps the validated image's segments at `bias` and copies their file bytes. -ENOMEM on failure.
-int map_segments(mm::AddressSpace& as, const CpioEntry& file, const ElfImage& img, std::uint64_t bias,
-                 std::uint64_t& brk) {
+// The size parse_elf may be told: the whole file's when the head holds the ELF header and the
+// program header table (parse_elf reads nothing else, and checks the segments against the file's
+// size), else the head's own (it then reports the table as truncated).
+std::size_t elf_view_size(const Head& h, std::uint64_t file_size) {
+    if (h.len == file_size || h.len < 64) return h.len;
+    std::uint64_t phoff = 0;
+    for (int i = 7; i >= 0; --i) phoff = phoff << 8 | h.bytes[32 + i];
+    const std::uint64_t phnum = h.bytes[56] | std::uint64_t{h.bytes[57]} << 8;
+    if (phnum <= 64 && phoff <= h.len && phnum * 56 <= h.len - phoff) return static_cast<std::size_t>(file_size);
+    return h.len;
+}
+
+// Maps the validated image's segments at `bias` and copies their file bytes, a page at a time
+// through `page` (kPageSize bytes). A negative errno on failure.
+int map_segments(mm::AddressSpace& as, ExecFile& file, const ElfImage& img, std::uint64_t bias,
+                 std::uint64_t& brk, std::uint8_t* page) {
     brk = 0;
     for (std::size_t i = 0; i < img.segment_count; ++i) {
         const ElfSegment& s = img.segments[i];
@@ -130,7 +152,15 @@ int map_segments(mm::AddressSpace& as, const CpioEntry& file, const ElfImage& im
         if (s.exec) flags |= mm::MapFlags::Execute;
         if (!as.map_new(start, end - start, flags).ok()) return -abi::kENOMEM;
         // A bss-only segment (filesz 0) reads nothing: its offset may lie past the end of the file.
-        if (s.filesz != 0 && !write_to_space(as, vaddr, file.data + s.offset, s.filesz, s.exec)) return -abi::kENOMEM;
+        for (std::uint64_t done = 0; done < s.filesz;) {
+            const std::size_t n = s.filesz - done < mm::kPageSize ? static_cast<std::size_t>(s.filesz - done)
+                                                                  : mm::kPageSize;
+            const std::int64_t got = file.read(s.offset + done, page, n);
+            if (got < 0) return static_cast<int>(got);
+            if (static_cast<std::size_t>(got) != n) return -abi::kEIO;   // the file shrank meanwhile
+            if (!write_to_space(as, vaddr + done, page, n, s.exec)) return -abi::kENOMEM;
+            done += n;
+        }
         if (end > brk) brk = end;
     }
     return 0;
@@ -172,12 +202,12 @@ void free_space(mm::AddressSpace* space) {
     ::operator delete(static_cast<void*>(space), std::align_val_t{alignof(mm::AddressSpace)});
 }
 
-std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
-                          ExecFailure* f) {
-    ScratchGuard scratch{new char[2 * kPathMax]};
-    if (!scratch.p) return fail(f, abi::kENOMEM, "out of memory", path);
-    CpioEntry file;
-    if (int e = open_exec(path, file, scratch.p, f); e < 0) return e;
+std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
+                          LoadedProgram& out, ExecFailure* f) {
+    ExecFile file;
+    if (int e = open_exec(file, from, path, f); e < 0) return e;
+    Head head;
+    if (int e = read_head(file, head); e < 0) return fail(f, -e, "cannot read the file", path);
 
     std::size_t argc = 0, envc = 0;
     if (int e = count_args(argv, argc); e < 0) return fail(f, -e, "argv unreadable", path);
@@ -210,7 +240,7 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     Shebang sb;
     for (int depth = 0;; ++depth) {
         if (depth > kMaxInterpreterDepth) return fail(f, abi::kELOOP, "too many levels of #! interpreters", path);
-        auto script = parse_shebang(file.data, file.size, sb);
+        auto script = parse_shebang(head.bytes, head.len, sb);
         if (!script.ok()) return fail(f, abi::kENOEXEC, "bad #! line (no interpreter, or longer than 256 bytes)", current);
         if (!script.value()) break;
         if (int e = stack.drop_lowest_string(); e < 0) return fail(f, -e, strings_failure(e), current);
@@ -222,11 +252,12 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
         lib::copy_bytes(name, sb.interpreter, lib::string_length(sb.interpreter) + 1);
         current = name;
         // An empty name ("#!" alone) is the working directory on Linux: "/" here, so EACCES.
-        if (int e2 = open_exec(name[0] ? name : ".", file, scratch.p, f); e2 < 0) return e2;
+        if (int e2 = open_exec(file, from, name[0] ? name : ".", f); e2 < 0) return e2;
+        if (int e2 = read_head(file, head); e2 < 0) return fail(f, -e2, "cannot read the file", name);
     }
 
     const char* why = "";
-    auto elf = parse_elf(file.data, file.size, kImageLimit, kElfDefaultMaxMapped, &why);
+    auto elf = parse_elf(head.bytes, elf_view_size(head, file.size()), kImageLimit, kElfDefaultMaxMapped, &why);
     if (!elf.ok()) return fail(f, abi::kENOEXEC, why, current);
     const ElfImage& img = elf.value();
     // A static PIE (no interpreter: parse_elf refuses PT_INTERP) goes at kPieLoadBase; its libc's
@@ -235,7 +266,13 @@ std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVect
     const std::uint64_t bias = img.is_pie ? kPieLoadBase - img.image_start : 0;
     if (img.is_pie && img.image_end + bias > kMmapTop) return fail(f, abi::kENOEXEC, "PIE too large", current);
     std::uint64_t brk = 0;
-    if (int e = map_segments(*as.space, file, img, bias, brk); e < 0) return fail(f, -e, "out of memory", current);
+    {
+        Head page;
+        page.bytes = new std::uint8_t[mm::kPageSize];
+        if (!page.bytes) return fail(f, abi::kENOMEM, "out of memory", current);
+        if (int e = map_segments(*as.space, file, img, bias, brk, page.bytes); e < 0)
+            return fail(f, -e, e == -abi::kENOMEM ? "out of memory" : "cannot read the file", current);
+    }
 
     const std::uint64_t random_bytes[2] = {next_random(), next_random()};
     std::uint64_t at_random = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "arch/aarch64/trap_frame.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "mm/address_space.h"
 
@@ -24,10 +25,12 @@ struct ExecFailure {
     char file[128] = {};
 };
 
-// path: a kernel string. Returns 0, or a negative errno with `failure` (if given) filled in; on
-// failure nothing leaks and the caller's address space is untouched.
-std::int64_t load_program(const char* path, const ArgVector& argv, const ArgVector& envp, LoadedProgram& out,
-                          ExecFailure* failure = nullptr);
+// path: a kernel string, walked from `from` (the process's root and working directory, its
+// credentials for the search and execute checks); called without the VFS lock. Returns 0, or a
+// negative errno with `failure` (if given) filled in; on failure nothing leaks and the caller's
+// address space is untouched.
+std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
+                          LoadedProgram& out, ExecFailure* failure = nullptr);
 
 // "ENOENT", "EACCES", ... for the errno values exec gives.
 const char* errno_name(int err);

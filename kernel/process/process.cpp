@@ -190,10 +190,31 @@ bool with_process(int pid, void (*fn)(Process& p, void* ctx), void* ctx) {
     return p != nullptr;
 }
 
+// vfs: a process's root and working directory, each referenced: a new one's are its parent's (or
+// the name space's root for one without), dropped at exit.
+namespace {
+void take_fs_places(Process* p, const Process* from) {
+    const fs::Path root = from ? from->root : fs::root_path();
+    const fs::Path cwd = from ? from->cwd : fs::root_path();
+    if (root.inode) root.inode->get();
+    if (cwd.inode) cwd.inode->get();
+    p->root = root;
+    p->cwd = cwd;
+}
+void drop_fs_places(Process* p) {
+    if (p->root.inode) p->root.inode->put();
+    if (p->cwd.inode) p->cwd.inode->put();
+    p->root = p->cwd = fs::Path{};
+}
+const fs::Credentials s_root_cred{};
+}  // namespace
+
 lib::Result<Process*> spawn_process(const char* path, const char* const* argv, const char* const* envp,
                                     Process* parent, ExecFailure* failure, bool as_init) {
     LoadedProgram prog;
-    const std::int64_t r = load_program(path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
+    const fs::WalkStart from = parent ? fs::WalkStart{parent->root, parent->cwd, &parent->cred}
+                                      : fs::WalkStart{fs::root_path(), fs::root_path(), &s_root_cred};
+    const std::int64_t r = load_program(from, path, ArgVector::kernel(argv), ArgVector::kernel(envp), prog, failure);
     switch (-r) {
     case 0: break;
     case abi::kENOMEM: return lib::Error::NoMemory;
@@ -225,10 +246,12 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->set_fd(0, console);
     p->set_fd(1, console->get());
     p->set_fd(2, console->get());
+    take_fs_places(p, parent);
     // Init before it can run: on another CPU it may run, and exit, before this returns.
     if (as_init) set_init_process(p);
     if (auto s = start_task(p, sched::kAllCpus); !s.ok()) {
         if (as_init) set_init_process(nullptr);
+        drop_fs_places(p);
         p->fds.close_all();
         unlink_new_process(p);
         free_space(p->space);
@@ -272,9 +295,11 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     }
     child->nofile_cur = self->nofile_limit();
     child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
+    take_fs_places(child, self);
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
         file_maps_release(child);
+        drop_fs_places(child);
         child->fds.close_all();
         unlink_new_process(child);
         free_space(child->space);
@@ -291,7 +316,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp) {
     Process* self = current_process();
     LoadedProgram prog;
-    const std::int64_t r = load_program(path, argv, envp, prog);
+    const std::int64_t r = load_program(fs::WalkStart{self->root, self->cwd, &self->cred}, path, argv, envp, prog);
     if (r < 0) return r;
     file_maps_release(self);  // before the old space goes: a truncation must not reach it after
     mm::AddressSpace* old = self->space;
@@ -334,6 +359,7 @@ void process_exit(int status) {
     arch::irq_enable();
     self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
     file_maps_release(self);  // before the space goes: a truncation must not reach it after
+    drop_fs_places(self);
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.
     mm::AddressSpace* space = self->space;

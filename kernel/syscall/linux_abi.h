@@ -26,6 +26,17 @@ enum Errno : int {
     kERANGE = 34, kENAMETOOLONG = 36, kENOSYS = 38, kELOOP = 40, kEOPNOTSUPP = 95,
 };
 
+// vfs (the VFS core and its file systems): the further errno values, mode bits and flags they use.
+enum VfsErrno : int {
+    kENXIO = 6, kEXDEV = 18, kENODEV = 19, kETXTBSY = 26, kEFBIG = 27, kEROFS = 30, kEMLINK = 31, kENOTEMPTY = 39,
+};
+inline constexpr std::uint32_t kS_IFBLK = 0060000, kS_IFSOCK = 0140000;
+inline constexpr std::uint32_t kS_ISUID = 04000, kS_ISGID = 02000, kS_ISVTX = 01000;
+inline constexpr std::uint64_t kMS_RDONLY = 1;
+inline constexpr unsigned kRENAME_NOREPLACE = 1, kRENAME_EXCHANGE = 2;
+inline constexpr std::uint64_t kTMPFS_MAGIC = 0x01021994, kRAMFS_MAGIC = 0x858458f6;
+// vfs end.
+
 // Signals used here.
 enum Signal : int {
     kSIGHUP = 1, kSIGINT = 2, kSIGQUIT = 3, kSIGILL = 4, kSIGTRAP = 5, kSIGABRT = 6, kSIGBUS = 7, kSIGFPE = 8,

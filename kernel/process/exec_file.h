@@ -1,0 +1,33 @@
+// The file execve runs, found and read through the VFS: Linux's do_open_execat (the walk from the
+// process's root and working directory, symbolic links followed; a regular file the caller may
+// execute, else EACCES), then reads of it into kernel memory, each under the VFS lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/fs/vfs.h"
+
+namespace kernel {
+
+class ExecFile {
+public:
+    ExecFile() = default;
+    ~ExecFile() { close(); }
+    ExecFile(const ExecFile&) = delete;
+    ExecFile& operator=(const ExecFile&) = delete;
+
+    // 0, or a positive errno (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES...) with `why` set to
+    // words for it. Replaces the file held before, if any.
+    int open(const fs::WalkStart& from, const char* path, const char*& why);
+    void close();
+    // Reads up to n bytes at `off` (fewer only at the end of the file): the count, or a negative errno.
+    std::int64_t read(std::uint64_t off, void* dst, std::size_t n);
+    std::uint64_t size() const { return m_size; }   // at open
+
+private:
+    fs::Inode* m_inode = nullptr;   // referenced
+    std::uint64_t m_size = 0;
+};
+
+}  // namespace kernel
