@@ -2,7 +2,6 @@
 // protect), the demand-paging fault and the fork/exec/exit hooks.
 #include "kernel/fs/file_mmap.h"
 
-#include <new>
 
 #include "kernel/process/process.h"
 #include "kernel/syscall/linux_abi.h"
@@ -66,7 +65,7 @@ private:
 // A new area like m (same file, shared, rights), for the part of it from `at` on; null when out of
 // memory. Not linked.
 FileMap* piece_of(const FileMap& m, std::uint64_t at, std::uint64_t end) {
-    FileMap* n = new (std::nothrow) FileMap;
+    FileMap* n = new FileMap;
     if (!n) return nullptr;
     n->start = at;
     n->end = end;
@@ -89,7 +88,7 @@ mm::MapFlags map_flags(std::uint32_t prot) {
 
 std::int64_t file_map_add(Process* p, std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared,
                           bool may_write, fs::PathRef path, std::uint64_t offset) {
-    FileMap* m = new (std::nothrow) FileMap;
+    FileMap* m = new FileMap;
     if (!m) return -abi::kENOMEM;
     m->start = start;
     m->end = start + size;
@@ -165,7 +164,7 @@ std::int64_t file_maps_protect(Process* p, std::uint64_t start, std::uint64_t en
     }
     Graveyard dead;
     for (int i = 0; i < needed; ++i) {
-        spares[i] = new (std::nothrow) FileMap;
+        spares[i] = new FileMap;
         if (!spares[i]) {
             dead.bury_spare(spares[0]);
             return -abi::kENOMEM;

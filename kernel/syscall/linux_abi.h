@@ -173,7 +173,7 @@ enum FdioSys : std::uint64_t {
     kPwrite64 = 68, kPreadv = 69, kPwritev = 70, kSendfile = 71, kFsync = 82, kFdatasync = 83, kCloseRange = 436,
 };
 enum FdioErrno : int {
-    kENXIO = 6, kENODEV = 19, kEFBIG = 27, kEROFS = 30, kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
+    kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
 };
 inline constexpr int kEWOULDBLOCK = kEAGAIN;
 inline constexpr int kO_ACCMODE = 3, kO_CREAT = 0100, kO_EXCL = 0200, kO_NOCTTY = 0400, kO_TRUNC = 01000,
