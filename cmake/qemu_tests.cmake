@@ -69,7 +69,15 @@ add_test(NAME qemu.a53-gicv2.cmdline_warning COMMAND ${QEMU_RUN} --config a53-gi
 # User-space suites: each program from user/tests runs as pid 1 (init=) and its exit status leaves
 # QEMU through semihosting. The kernel's own initramfs is passed with -initrd, as `make run` does.
 foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_usercopy test_fuzz test_compat
-        test_exec)
+        test_exec
+        test_cred)  # cred: identities, prctl, permission checks
+    add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
+        --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
+    set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
+endforeach()
+# The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
+# mount_syscalls.cpp): names, attributes and mounts, each call's errors as Linux gives them.
+foreach(prog test_fs_paths test_fs_stat)
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
@@ -176,13 +184,16 @@ set_tests_properties(qemu.console.monitor PROPERTIES TIMEOUT 300)
 # An unmodified static glibc program as pid 1 (built only when aarch64-linux-gnu-gcc has a static
 # libc; see user_programs.cmake). Each output line is one behaviour: line-buffered stdout on the
 # console (the fork child's line before _exit), fork/waitpid exit status, pipes, malloc, floats,
-# getenv, usleep, abort, atexit. The program exits 1 if its own checks failed.
+# getenv, usleep, abort, atexit, files. The program exits 1 if its own checks failed.
 if("glibc_smoke" IN_LIST GLIBC_PROGRAMS)
     set(glibc_expect "")
     foreach(line "^hi$" "^child [0-9]+$" "^child exited 3$" "^pipe: through the pipe 42$" "^pipe child exited 7$"
             "^malloc: ok$" "^float: 6\\.500 0\\.333333 1\\.234568e\\+04 1\\.4142$" "^env: HOME=/ TERM=vt100 NOPE=\\(unset\\)$"
             "^tty: isatty=1 chr=1$" "^stderr: No such file or directory$" "^usleep: ok$" "^abort: signal 6$"
-            "^atexit: ran, 0 failures$")
+            "^atexit: ran, 0 failures$"
+            # files (paths): stdio on /tmp, tmpfile(), readdir of /bin, chdir, getcwd, realpath
+            "^file: line 1$" "^file: second line$" "^tmpfile: scratch data$" "^readdir: glibc_smoke found, and more$"
+            "^getcwd: /tmp$" "^realpath: /bin/glibc_smoke$")
         list(APPEND glibc_expect --expect ${line})
     endforeach()
     add_test(NAME qemu.user.glibc_smoke COMMAND ${QEMU_RUN} --config a57-gicv3 --icount

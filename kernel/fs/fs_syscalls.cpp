@@ -1,93 +1,13 @@
-// Descriptors and initramfs paths as Linux's stat family and ioctl see them. The initramfs is the
-// whole file system, read-only, with "/" as every process's working directory; no descriptor is a
-// directory, so a descriptor as the base of a relative path is ENOTDIR.
+// What the file-system system calls share: user paths, the start of *at() walks, descriptors as
+// places, and Linux's permission rules for names (fs_syscalls_internal.h); and ioctl.
 #include "kernel/fs/fs_syscalls.h"
 
-#include "kernel/fs/file.h"
-#include "kernel/fs/initramfs.h"
-#include "kernel/syscall/linux_abi.h"
-#include "kernel/fs/path_lookup.h"
-#include "kernel/process/process.h"
+#include "kernel/fs/fs_syscalls_internal.h"
 #include "kernel/syscall/user_copy.h"
 
 namespace kernel {
 
-namespace {
-
 using namespace abi;
-
-// The initramfs's (anonymous) device, like Linux's rootfs.
-constexpr std::uint64_t kRootfsDev = encode_dev(0, 1);
-
-// A path from user space and the scratch space lookup_path needs, on the heap (12 KiB: too much for
-// a 16 KiB kernel stack).
-class PathBuffers {
-public:
-    PathBuffers() : m_mem(new char[3 * kPathMax]) {}
-    ~PathBuffers() { delete[] m_mem; }
-    PathBuffers(const PathBuffers&) = delete;
-    PathBuffers& operator=(const PathBuffers&) = delete;
-    bool ok() const { return m_mem != nullptr; }
-    char* path() { return m_mem; }
-    char* scratch() { return m_mem + kPathMax; }
-
-private:
-    char* m_mem;
-};
-
-std::int64_t copy_path(PathBuffers& b, std::uint64_t user_path) {
-    if (!b.ok()) return -kENOMEM;
-    auto r = copy_string_from_user(b.path(), user_path, kPathMax);
-    if (!r.ok()) return r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG;
-    return 0;
-}
-
-int lookup_errno(lib::Error e) {
-    switch (e) {
-    case lib::Error::NotDirectory: return -kENOTDIR;
-    case lib::Error::OutOfRange: return -kENAMETOOLONG;
-    case lib::Error::TooManyLinks: return -kELOOP;
-    default: return -kENOENT;
-    }
-}
-
-// Resolves a non-empty path given to an *at() call.
-std::int64_t lookup_at(Process* p, int dirfd, PathBuffers& b, FollowLast follow, CpioEntry& out) {
-    if (b.path()[0] != '/' && dirfd != kAT_FDCWD) {
-        if (dirfd < 0 || !p->fd_at(static_cast<std::uint64_t>(dirfd))) return -kEBADF;
-        return -kENOTDIR;
-    }
-    const CpioArchive* fs = initramfs::archive();
-    if (!fs) return -kENOENT;
-    auto r = lookup_path(*fs, b.path(), follow, b.scratch());
-    if (!r.ok()) return lookup_errno(r.error());
-    out = r.value();
-    return 0;
-}
-
-Stat stat_of(const CpioEntry& e) {
-    Stat st{};
-    st.st_dev = kRootfsDev;
-    st.st_ino = e.ino;
-    st.st_mode = e.mode;
-    st.st_nlink = e.nlink ? e.nlink : 1;
-    st.st_uid = e.uid;
-    st.st_gid = e.gid;
-    st.st_rdev = encode_dev(e.rdev_major, e.rdev_minor);
-    st.st_size = static_cast<std::int64_t>(e.size);
-    st.st_blksize = 4096;
-    st.st_blocks = static_cast<std::int64_t>((e.size + 4095) / 4096 * 8);  // 512-byte units of whole pages, as ramfs
-    // Unpacking keeps the archive's mtime (and sets atime to it); ctime is the unpacking, at boot
-    // (left 0 here: the kernel does not note the boot's realtime).
-    st.st_atime_sec = st.st_mtime_sec = e.mtime;
-    return st;
-}
-
-std::int64_t put_stat(std::uint64_t user_stat, const Stat& st) {
-    return put_user(user_stat, st).ok() ? 0 : -kEFAULT;
-}
-
-}  // namespace
 
 std::int64_t sys_ioctl(Process* p, std::uint64_t fd, std::uint64_t request, std::uint64_t arg) {
     File* f = p->fd_at(fd);
@@ -95,41 +15,180 @@ std::int64_t sys_ioctl(Process* p, std::uint64_t fd, std::uint64_t request, std:
     return f->ioctl(static_cast<std::uint32_t>(request), arg);  // Linux's cmd is an unsigned int
 }
 
-std::int64_t sys_fstat(Process* p, std::uint64_t fd, std::uint64_t user_stat) {
-    File* f = p->fd_at(fd);
+namespace fsc {
+
+UserPath::~UserPath() { delete[] m_buf; }
+
+std::int64_t UserPath::copy(std::uint64_t user, bool empty_ok) {
+    if (!m_buf) m_buf = new char[fs::kPathMax];
+    if (!m_buf) return -kENOMEM;
+    auto r = copy_string_from_user(m_buf, user, fs::kPathMax);
+    if (!r.ok()) {
+        m_buf[0] = '\0';
+        return r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG;
+    }
+    if (m_buf[0] == '\0' && !empty_ok) return -kENOENT;
+    return 0;
+}
+
+Path file_path(File* f) { return f->path(); }
+bool file_is_opath(File* f) { return f->is_path_only(); }
+
+std::int64_t AtStart::init(Process* p, int dirfd, const char* path) {
+    m_start.root = p->root;
+    m_start.cred = &p->cred;
+    m_file = nullptr;
+    if (path[0] == '/' || dirfd == kAT_FDCWD) {
+        m_start.base = p->cwd;
+        return 0;
+    }
+    if (dirfd < 0) return -kEBADF;
+    File* f = p->fd_at(static_cast<std::uint64_t>(dirfd));
     if (!f) return -kEBADF;
-    return put_stat(user_stat, f->stat());
+    m_file = f;
+    m_start.base = file_path(f);
+    if (path[0] != '\0' && (!m_start.base.inode || !m_start.base.inode->is_dir())) return -kENOTDIR;
+    return 0;
 }
 
-std::int64_t sys_newfstatat(Process* p, int dirfd, std::uint64_t user_path, std::uint64_t user_stat, std::uint64_t flags) {
-    if (flags & ~static_cast<std::uint64_t>(kAT_SYMLINK_NOFOLLOW | kAT_NO_AUTOMOUNT | kAT_EMPTY_PATH)) return -kEINVAL;
-    PathBuffers b;
-    if (std::int64_t e = copy_path(b, user_path); e < 0) return e;
-    if (b.path()[0] == '\0') {
-        if (!(flags & kAT_EMPTY_PATH)) return -kENOENT;
-        if (dirfd != kAT_FDCWD) return dirfd < 0 ? -kEBADF : sys_fstat(p, static_cast<std::uint64_t>(dirfd), user_stat);
-        b.path()[0] = '/', b.path()[1] = '\0';  // the working directory
+ErrorOr<Path> walk_at(const AtStart& s, const char* path, unsigned flags) { return fs::walk(s.get(), path, flags); }
+
+std::int64_t resolve_at(Process* p, int dirfd, const UserPath& path, bool follow, bool empty_path, Resolved& out) {
+    AtStart start;
+    if (std::int64_t e = start.init(p, dirfd, path.str()); e < 0) return e;
+    if (path.empty() && start.get().base.inode == nullptr) {   // AT_EMPTY_PATH on a console or pipe
+        out.file = start.dir_file();
+        return 0;
     }
-    CpioEntry e;
-    const FollowLast follow = (flags & kAT_SYMLINK_NOFOLLOW) ? FollowLast::No : FollowLast::Yes;
-    if (std::int64_t r = lookup_at(p, dirfd, b, follow, e); r < 0) return r;
-    return put_stat(user_stat, stat_of(e));
+    const unsigned flags = (follow ? fs::kFollowLast : 0u) | (empty_path ? fs::kAllowEmpty : 0u);
+    auto r = walk_at(start, path.str(), flags);
+    if (!r.ok()) return -r.errno_value();
+    out.place = HeldPath(r.value());
+    return 0;
 }
 
-std::int64_t sys_readlinkat(Process* p, int dirfd, std::uint64_t user_path, std::uint64_t user_buf, std::int64_t size) {
-    if (size <= 0) return -kEINVAL;  // Linux checks this first
-    PathBuffers b;
-    if (std::int64_t e = copy_path(b, user_path); e < 0) return e;
-    if (b.path()[0] == '\0') {  // names the descriptor itself, which is never a link here
-        if (dirfd != kAT_FDCWD && (dirfd < 0 || !p->fd_at(static_cast<std::uint64_t>(dirfd)))) return -kEBADF;
-        return -kENOENT;
+bool read_only(const Path& p) {
+    return p.inode->sb->read_only || (p.mnt && (p.mnt->flags & kMS_RDONLY));
+}
+
+int may_access(const fs::Credentials& cred, const Path& p, int mask) {
+    const Inode* i = p.inode;
+    if ((mask & fs::kMayWrite) && read_only(p) && (i->is_reg() || i->is_dir() || i->is_symlink())) return -kEROFS;
+    return fs::permission(cred, i->mode, i->uid, i->gid, mask);
+}
+
+bool capable(const fs::Credentials& cred) { return cred.euid == 0; }
+
+bool is_owner_or_root(const fs::Credentials& cred, const Inode* inode) {
+    // inode_owner_or_capable: the fsuid owns it, or CAP_FOWNER (root's, which follows the fsuid).
+    return cred.fsuid == inode->uid || cred.fsuid == 0;
+}
+
+namespace {
+struct MountpointQuery {
+    const Inode* inode;
+    bool found;
+};
+}  // namespace
+
+bool is_mountpoint(const Inode* inode) {
+    MountpointQuery q{inode, false};
+    fs::for_each_mount(
+        [](const fs::Mount& m, void* ctx) {
+            auto* q = static_cast<MountpointQuery*>(ctx);
+            if (m.parent && m.mountpoint == q->inode) q->found = true;
+        },
+        &q);
+    return q.found;
+}
+
+NewOwner new_owner(const fs::Credentials& cred, const Inode* dir, std::uint32_t mode) {
+    NewOwner o{cred.fsuid, cred.fsgid, mode};
+    if (dir->mode & kS_ISGID) {
+        o.gid = dir->gid;
+        if ((mode & kS_IFMT) == kS_IFDIR) o.mode |= kS_ISGID;
+        else if ((mode & (kS_ISGID | kS_IXGRP)) == (kS_ISGID | kS_IXGRP) && !cred.in_group(o.gid) && cred.fsuid != 0)
+            o.mode &= ~kS_ISGID;
     }
-    CpioEntry e;
-    if (std::int64_t r = lookup_at(p, dirfd, b, FollowLast::No, e); r < 0) return r;
-    if (!is_symlink(e)) return -kEINVAL;
-    const std::size_t n = e.size < static_cast<std::uint64_t>(size) ? e.size : static_cast<std::size_t>(size);
-    if (!copy_to_user(user_buf, e.data, n).ok()) return -kEFAULT;
-    return static_cast<std::int64_t>(n);  // no NUL appended, as Linux
+    return o;
 }
 
+int may_create(const fs::Credentials& cred, const Path& dir) {
+    if (dir.inode->nlink == 0) return -kENOENT;   // IS_DEADDIR: the directory was removed
+    return may_access(cred, dir, fs::kMayWrite | fs::kMayExec);
+}
+
+int may_delete(const fs::Credentials& cred, const Path& dir, const Inode* victim, bool is_dir) {
+    if (int e = may_access(cred, dir, fs::kMayWrite | fs::kMayExec); e < 0) return e;
+    if (int e = fs::sticky_check(cred, dir.inode->mode, dir.inode->uid, victim->uid); e < 0) return e;
+    if (is_dir) {
+        if (!victim->is_dir()) return -kENOTDIR;
+    } else if (victim->is_dir()) {
+        return -kEISDIR;
+    }
+    if (dir.inode->nlink == 0) return -kENOENT;   // IS_DEADDIR
+    return 0;
+}
+
+namespace {
+class AnyEntry final : public fs::DirSink {
+public:
+    bool found = false;
+    bool emit(const fs::DirEntry& e, std::uint64_t) override {
+        const bool dot = (e.name_len == 1 && e.name[0] == '.') || (e.name_len == 2 && e.name[0] == '.' && e.name[1] == '.');
+        if (!dot) found = true;
+        return !found;   // stop at the first real entry
+    }
+};
+}  // namespace
+
+bool dir_has_entries(Inode* dir) {
+    AnyEntry sink;
+    std::uint64_t cookie = 0;
+    (void)dir->readdir(cookie, sink);
+    return sink.found;
+}
+
+Last last_kind(const char* name, std::size_t len) {
+    if (len == 0) return Last::Root;
+    if (name[0] == '.' && len == 1) return Last::Dot;
+    if (name[0] == '.' && name[1] == '.' && len == 2) return Last::DotDot;
+    return Last::Normal;
+}
+
+std::int64_t parent_at(const AtStart& at, const char* path, ParentAt& out) {
+    auto r = fs::walk_parent(at.get(), path);
+    if (!r.ok()) return -r.errno_value();
+    const fs::Parent& pr = r.value();
+    out.dir = HeldPath(pr.dir);
+    out.name = pr.name;
+    out.len = pr.len;
+    out.trailing_slash = pr.trailing_slash;
+    out.kind = last_kind(pr.name, pr.len);
+    return 0;
+}
+
+std::int64_t filename_create(Process* p, int dirfd, const char* path, bool want_dir, ParentAt& out) {
+    AtStart at;
+    if (std::int64_t e = at.init(p, dirfd, path); e < 0) return e;
+    if (std::int64_t e = parent_at(at, path, out); e < 0) return e;
+    if (out.kind != Last::Normal) return -kEEXIST;
+    auto child = out.dir.inode()->lookup(out.name, out.len);
+    if (child.ok()) {
+        child.value()->put_locked();
+        return -kEEXIST;
+    }
+    if (child.errno_value() != kENOENT) return -child.errno_value();
+    if (out.trailing_slash && !want_dir) return -kENOENT;
+    if (read_only(out.dir.get())) return -kEROFS;
+    return may_create(p->cred, out.dir.get());
+}
+
+std::int64_t copy_short_string(char* dst, std::uint64_t user, std::size_t max) {
+    auto r = copy_string_from_user(dst, user, max);
+    if (!r.ok()) return r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG;
+    return 0;
+}
+
+}  // namespace fsc
 }  // namespace kernel

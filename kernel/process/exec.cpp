@@ -9,6 +9,7 @@
 
 #include "arch/aarch64/cache.h"
 #include "arch/aarch64/cpu.h"
+#include "kernel/process/cred_rules.h"
 #include "kernel/process/elf.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
@@ -203,7 +204,7 @@ void free_space(mm::AddressSpace* space) {
 }
 
 std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
-                          LoadedProgram& out, ExecFailure* f) {
+                          LoadedProgram& out, ExecFailure* f, const ExecCaller* caller) {
     ExecFile file;
     if (int e = open_exec(file, from, path, f); e < 0) return e;
     Head head;
@@ -274,6 +275,12 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
             return fail(f, -e, e == -abi::kENOMEM ? "out of memory" : "cannot read the file", current);
     }
 
+    // cred: the final program's set-id bits count, not a script's (Linux's bprm_creds_from_file
+    // looks at the interpreter's file). File systems mounted nosuid do not exist yet.
+    bool secure = false;
+    const fs::Credentials root{};
+    const fs::Credentials cred = cred::exec_credentials(caller ? caller->cred : root, file.mode(), file.uid(), file.gid(),
+                                                        caller && caller->no_new_privs, secure);
     const std::uint64_t random_bytes[2] = {next_random(), next_random()};
     std::uint64_t at_random = 0;
     if (int e = stack.push_random(random_bytes, at_random); e < 0) return fail(f, -e, "out of memory", current);
@@ -281,8 +288,8 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
         {abi::kAT_PHDR, img.phdr_vaddr ? img.phdr_vaddr + bias : 0}, {abi::kAT_PHENT, img.phentsize},
         {abi::kAT_PHNUM, img.phnum}, {abi::kAT_PAGESZ, 4096}, {abi::kAT_BASE, 0 /* no interpreter */},
         {abi::kAT_FLAGS, 0}, {abi::kAT_ENTRY, img.entry + bias},
-        {abi::kAT_UID, 0}, {abi::kAT_EUID, 0}, {abi::kAT_GID, 0}, {abi::kAT_EGID, 0},
-        {abi::kAT_HWCAP, 0x3 /* FP | ASIMD */}, {abi::kAT_CLKTCK, 100}, {abi::kAT_SECURE, 0},
+        {abi::kAT_UID, cred.ruid}, {abi::kAT_EUID, cred.euid}, {abi::kAT_GID, cred.rgid}, {abi::kAT_EGID, cred.egid},
+        {abi::kAT_HWCAP, 0x3 /* FP | ASIMD */}, {abi::kAT_CLKTCK, 100}, {abi::kAT_SECURE, secure ? 1u : 0u},
         {abi::kAT_RANDOM, at_random}, {abi::kAT_EXECFN, execfn}, {abi::kAT_NULL, 0}};
     std::uint64_t sp = 0;
     if (int e = stack.finish(argc, envc, auxv, sizeof auxv / sizeof auxv[0], sp); e < 0)
@@ -291,7 +298,7 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     // The code was written through the data side and cleaned to the PoU: wait for the cleans,
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    out = LoadedProgram{as.space, img.entry + bias, sp, brk};
+    out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure};
     as.space = nullptr;   // the caller's now
     return 0;
 }

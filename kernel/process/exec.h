@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "arch/aarch64/trap_frame.h"
+#include "kernel/fs/credentials.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/exec_stack.h"
 #include "mm/address_space.h"
@@ -15,6 +16,16 @@ namespace kernel {
 struct LoadedProgram {
     mm::AddressSpace* space;   // heap storage; the caller owns it
     std::uint64_t entry, sp, brk_base;
+    // cred: the identity the program runs with (set-user-id / set-group-id applied), and whether
+    // that exec raised privileges (AT_SECURE). The caller commits it once the exec is certain.
+    fs::Credentials cred;
+    bool secure;
+};
+
+// cred: who executes; null: the kernel starting a program as root (init=, the monitor's run).
+struct ExecCaller {
+    fs::Credentials cred;
+    bool no_new_privs = false;   // prctl(PR_SET_NO_NEW_PRIVS): set-id bits are ignored
 };
 
 // Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
@@ -28,9 +39,9 @@ struct ExecFailure {
 // path: a kernel string, walked from `from` (the process's root and working directory, its
 // credentials for the search and execute checks); called without the VFS lock. Returns 0, or a
 // negative errno with `failure` (if given) filled in; on failure nothing leaks and the caller's
-// address space is untouched.
+// address space is untouched. caller: who executes (cred: set-id programs); null for root.
 std::int64_t load_program(const fs::WalkStart& from, const char* path, const ArgVector& argv, const ArgVector& envp,
-                          LoadedProgram& out, ExecFailure* failure = nullptr);
+                          LoadedProgram& out, ExecFailure* failure = nullptr, const ExecCaller* caller = nullptr);
 
 // "ENOENT", "EACCES", ... for the errno values exec gives.
 const char* errno_name(int err);

@@ -46,6 +46,9 @@ int ExecFile::open(const fs::WalkStart& from, const char* path, const char*& why
     }
     m_inode = i;
     m_size = i->size;
+    m_mode = i->mode;
+    m_uid = i->uid;
+    m_gid = i->gid;
     return 0;
 }
 

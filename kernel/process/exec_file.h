@@ -24,10 +24,15 @@ public:
     // Reads up to n bytes at `off` (fewer only at the end of the file): the count, or a negative errno.
     std::int64_t read(std::uint64_t off, void* dst, std::size_t n);
     std::uint64_t size() const { return m_size; }   // at open
+    // The owner and mode at open (cred: set-user-ID and set-group-ID programs).
+    std::uint32_t mode() const { return m_mode; }
+    std::uint32_t uid() const { return m_uid; }
+    std::uint32_t gid() const { return m_gid; }
 
 private:
     fs::Inode* m_inode = nullptr;   // referenced
     std::uint64_t m_size = 0;
+    std::uint32_t m_mode = 0, m_uid = 0, m_gid = 0;
 };
 
 }  // namespace kernel

@@ -21,6 +21,8 @@
 #include "hal/semihosting.h"
 #include "kernel/boot_info.h"
 #include "kernel/process/exec.h"
+#include "kernel/process/cred_rules.h"
+#include "kernel/process/cred_syscalls.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/file_mmap.h"
 #include "kernel/syscall/linux_abi.h"
@@ -232,6 +234,8 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     }
     p->space = prog.space;
     p->brk_base = p->brk = prog.brk_base;
+    p->cred = prog.cred;   // cred: root, unless the program is set-user-id or set-group-id
+    p->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
     p->start_frame = arch::TrapFrame{};
     p->start_frame.elr = prog.entry;
     p->start_frame.sp_el0 = prog.sp;
@@ -295,6 +299,12 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     }
     child->nofile_cur = self->nofile_limit();
     child->nofile_max = __atomic_load_n(&self->nofile_max, __ATOMIC_RELAXED);
+    // cred: the identity and prctl's flags, as Linux's copy_process (the parent writes its own
+    // credentials only from its own task, which is here).
+    child->cred = self->cred;
+    child->dumpable = self->dumpable;
+    child->no_new_privs = self->no_new_privs;
+    child->keep_caps = self->keep_caps;
     take_fs_places(child, self);
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
@@ -316,7 +326,9 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
 std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVector& argv, const ArgVector& envp) {
     Process* self = current_process();
     LoadedProgram prog;
-    const std::int64_t r = load_program(fs::WalkStart{self->root, self->cwd, &self->cred}, path, argv, envp, prog);
+    const ExecCaller caller{self->cred, self->no_new_privs};   // cred
+    const std::int64_t r =
+        load_program(fs::WalkStart{self->root, self->cwd, &self->cred}, path, argv, envp, prog, nullptr, &caller);
     if (r < 0) return r;
     file_maps_release(self);  // before the old space goes: a truncation must not reach it after
     mm::AddressSpace* old = self->space;
@@ -334,6 +346,11 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     self->brk_base = self->brk = prog.brk_base;
     self->mmap_next = kMmapTop;
     self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
+    // cred: the set-id exec's identity; dumpable unless it runs with ids other than the real ones
+    // (Linux's setup_new_exec, suid_dumpable 0); KEEP_CAPS never survives an exec.
+    commit_credentials(self, prog.cred);
+    self->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
+    self->keep_caps = false;
     lib::copy_bytes(self->name, basename(path), 0);
     std::size_t n = lib::string_length(basename(path));
     if (n >= sizeof self->name) n = sizeof self->name - 1;
@@ -471,6 +488,9 @@ std::int64_t kill_one(int pid, int sig) {
         Process* p = find_locked(pid);
         if (!p) return -abi::kESRCH;
         if (sig < 0 || sig > abi::kMaxSignal) return -abi::kEINVAL;
+        // cred: Linux's check_kill_permission (kernel tasks, the monitor, may signal anyone). SIGCONT
+        // is also allowed within a session, and every process is in init's (no setsid yet).
+        if (self && sig != abi::kSIGCONT && !cred::may_signal(self->cred, credentials_of(*p))) return -abi::kEPERM;
         // A zombie still exists until reaped; signals do nothing to it.
         if (sig == 0 || p->zombie || ignored_by_default(sig)) return 0;
         // No signal handlers exist yet, so every signal init gets has its default action: ignored.

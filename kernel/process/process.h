@@ -72,6 +72,13 @@ struct Process {
     fs::Path root, cwd;
     std::uint32_t umask = 022;
     fs::Credentials cred;   // init runs as root (all ids 0)
+    // cred: identity (kernel/process/cred*): cred is written only by the process itself, under the
+    // credentials lock (cred_syscalls.cpp), so that another process's check (kill, prlimit) reads a
+    // consistent copy through credentials_of(); the process reads its own without the lock.
+    // prctl's per-process values (prctl.cpp), owned by the process's own task:
+    bool dumpable = true;        // PR_GET/SET_DUMPABLE: cleared by an identity change, reset by exec
+    bool no_new_privs = false;   // PR_SET_NO_NEW_PRIVS: set-id bits no longer apply at exec (inherited, kept)
+    bool keep_caps = false;      // PR_SET_KEEPCAPS (securebits' KEEP_CAPS): cleared by exec
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
     // mmap of files (kernel/fs/file_mmap.h): the file-backed areas (FileMap), changed by the

@@ -7,6 +7,8 @@
 #include "kernel/process/rlimit.h"
 
 #include "kernel/fs/fd_table.h"
+#include "kernel/process/cred_rules.h"
+#include "kernel/process/cred_syscalls.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/syscall/user_copy.h"
@@ -54,6 +56,12 @@ void nofile_on(Process& p, void* ctx) {
 std::int64_t sys_prlimit64(Process* p, int pid, std::uint32_t resource, std::uint64_t user_new, std::uint64_t user_old) {
     if (resource >= static_cast<std::uint32_t>(kRLIM_NLIMITS)) return -kEINVAL;
     if (pid < 0) return -kEINVAL;
+    if (pid != 0 && pid != p->pid) {
+        fs::Credentials target;
+        if (!credentials_of_pid(pid, target)) return -kESRCH;
+        // cred: Linux's check_prlimit_permission, also for a read (old_limit only).
+        if (!cred::may_prlimit(p->cred, target)) return -kEPERM;
+    }
     Rlimit64 want;
     if (user_new) {
         if (!get_user(want, user_new).ok()) return -kEFAULT;

@@ -16,6 +16,10 @@ enum Sys : std::uint64_t {
     kSchedYield = 124, kKill = 129, kReboot = 142, kUname = 160, kGetpid = 172, kGetppid = 173,
     kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178, kBrk = 214,
     kMunmap = 215, kClone = 220, kExecve = 221, kMmap = 222, kMprotect = 226, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,
+    // cred: identities and prctl
+    kSetregid = 143, kSetgid = 144, kSetreuid = 145, kSetuid = 146, kSetresuid = 147, kGetresuid = 148,
+    kSetresgid = 149, kGetresgid = 150, kSetfsuid = 151, kSetfsgid = 152, kGetgroups = 158, kSetgroups = 159,
+    kPrctl = 167,
 };
 
 // errno (include/uapi/asm-generic/errno-base.h, errno.h).
@@ -111,6 +115,74 @@ constexpr std::uint64_t encode_dev(std::uint32_t major, std::uint32_t minor) {
     return (minor & 0xff) | ((major & 0xfff) << 8) | (std::uint64_t{minor & ~0xffu} << 12);
 }
 
+// --- The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
+// mount_syscalls.cpp): their numbers, errno values, flags and structures. ---
+enum PathSys : std::uint64_t {
+    kGetcwd = 17, kMknodat = 33, kMkdirat = 34, kUnlinkat = 35, kSymlinkat = 36, kLinkat = 37, kRenameat = 38,
+    kUmount2 = 39, kMount = 40, kStatfs = 43, kFstatfs = 44, kTruncate = 45, kFaccessat = 48, kChdir = 49,
+    kFchdir = 50, kChroot = 51, kFchmod = 52, kFchmodat = 53, kFchownat = 54, kFchown = 55, kOpenat = 56,
+    kSync = 81, kUtimensat = 88, kUmask = 166, kRenameat2 = 276, kStatx = 291, kFaccessat2 = 439,
+};
+// open(2) flags beyond those above (arm64's fcntl.h: O_DIRECTORY and O_NOFOLLOW differ from x86).
+inline constexpr int kO_DSYNC = 010000, kO_SYNC = 04010000, kO__TMPFILE = 020000000,
+                     kO_TMPFILE = kO__TMPFILE | 040000;   // with O_DIRECTORY
+inline constexpr unsigned kAT_REMOVEDIR = 0x200, kAT_EACCESS = 0x200, kAT_SYMLINK_FOLLOW = 0x400,
+                          kAT_STATX_SYNC_TYPE = 0x6000;
+inline constexpr unsigned kRENAME_WHITEOUT = 4;   // NOREPLACE and EXCHANGE: vfs's block
+inline constexpr std::int64_t kUTIME_NOW = (1l << 30) - 1, kUTIME_OMIT = (1l << 30) - 2;
+inline constexpr std::uint32_t kS_IXGRP = 00010;
+// mount(2) flags (include/uapi/linux/mount.h) and umount2's.
+inline constexpr std::uint64_t kMS_NOSUID = 2, kMS_NODEV = 4, kMS_NOEXEC = 8, kMS_SYNCHRONOUS = 16,
+                               kMS_REMOUNT = 32, kMS_MANDLOCK = 64, kMS_DIRSYNC = 128, kMS_NOSYMFOLLOW = 256,
+                               kMS_NOATIME = 1024, kMS_NODIRATIME = 2048, kMS_BIND = 4096, kMS_MOVE = 8192,
+                               kMS_REC = 16384, kMS_SILENT = 32768, kMS_POSIXACL = 1 << 16, kMS_UNBINDABLE = 1 << 17,
+                               kMS_PRIVATE = 1 << 18, kMS_SLAVE = 1 << 19, kMS_SHARED = 1 << 20,
+                               kMS_RELATIME = 1 << 21, kMS_KERNMOUNT = 1 << 22, kMS_I_VERSION = 1 << 23,
+                               kMS_STRICTATIME = 1 << 24, kMS_LAZYTIME = 1 << 25, kMS_NOUSER = 1ul << 31,
+                               kMS_MGC_VAL = 0xC0ED0000, kMS_MGC_MSK = 0xffff0000;
+inline constexpr int kMNT_FORCE = 1, kMNT_DETACH = 2, kMNT_EXPIRE = 4, kUMOUNT_NOFOLLOW = 8;
+// statx (include/uapi/linux/stat.h): 256 bytes.
+inline constexpr std::uint32_t kSTATX_TYPE = 1, kSTATX_MODE = 2, kSTATX_NLINK = 4, kSTATX_UID = 8, kSTATX_GID = 0x10,
+                               kSTATX_ATIME = 0x20, kSTATX_MTIME = 0x40, kSTATX_CTIME = 0x80, kSTATX_INO = 0x100,
+                               kSTATX_SIZE = 0x200, kSTATX_BLOCKS = 0x400, kSTATX_BASIC_STATS = 0x7ff,
+                               kSTATX_BTIME = 0x800, kSTATX_MNT_ID = 0x1000, kSTATX__RESERVED = 0x80000000u;
+struct StatxTimestamp {
+    std::int64_t tv_sec;
+    std::uint32_t tv_nsec;
+    std::int32_t reserved;
+};
+struct Statx {
+    std::uint32_t stx_mask, stx_blksize;
+    std::uint64_t stx_attributes;
+    std::uint32_t stx_nlink, stx_uid, stx_gid;
+    std::uint16_t stx_mode, spare0;
+    std::uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    std::uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    std::uint64_t stx_mnt_id;
+    std::uint32_t stx_dio_mem_align, stx_dio_offset_align;
+    std::uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256 && offsetof(Statx, stx_ino) == 32 && offsetof(Statx, stx_atime) == 64 &&
+              offsetof(Statx, stx_mtime) == 112 && offsetof(Statx, stx_rdev_major) == 128 &&
+              offsetof(Statx, stx_mnt_id) == 144);
+// struct statfs on 64-bit (asm-generic/statfs.h): 120 bytes.
+struct Statfs {
+    std::int64_t f_type, f_bsize;
+    std::uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    std::int32_t f_fsid[2];
+    std::int64_t f_namelen, f_frsize, f_flags;
+    std::int64_t f_spare[4];
+};
+static_assert(sizeof(Statfs) == 120 && offsetof(Statfs, f_fsid) == 56 && offsetof(Statfs, f_flags) == 80);
+inline constexpr std::int64_t kST_RDONLY = 1, kST_NOSUID = 2, kST_NODEV = 4, kST_NOEXEC = 8, kST_VALID = 0x20;
+// A device number from its encoded form (new_decode_dev).
+constexpr std::uint32_t dev_major(std::uint64_t dev) { return static_cast<std::uint32_t>((dev & 0xfff00) >> 8); }
+constexpr std::uint32_t dev_minor(std::uint64_t dev) {
+    return static_cast<std::uint32_t>((dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+// --- end of the path system calls' block ---
+
 // Terminal ioctls and struct termios as the arm64 kernel takes them (asm-generic/termbits.h: no
 // speed fields, 19 control characters: 36 bytes; glibc converts its larger struct).
 inline constexpr std::uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
@@ -172,7 +244,7 @@ enum FdioSys : std::uint64_t {
     kFlock = 32, kFtruncate = 46, kFallocate = 47, kGetdents64 = 61, kLseek = 62, kReadv = 65, kPread64 = 67,
     kPwrite64 = 68, kPreadv = 69, kPwritev = 70, kSendfile = 71, kFsync = 82, kFdatasync = 83, kCloseRange = 436,
 };
-enum FdioErrno : int {
+enum FdioErrno : int {   // ENXIO, ENODEV, EFBIG, EROFS: vfs's block
     kEDEADLK = 35, kENOLCK = 37, kEOVERFLOW = 75,
 };
 inline constexpr int kEWOULDBLOCK = kEAGAIN;

@@ -8,6 +8,8 @@
 #include "kernel/syscall/sched_syscalls.h"
 
 #include "kernel/syscall/linux_abi.h"
+#include "kernel/process/cred_rules.h"
+#include "kernel/process/cred_syscalls.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/user_copy.h"
 #include "sched/scheduler.h"
@@ -29,6 +31,7 @@ struct Target {
     bool zombie = false;            // exited, not yet reaped (Linux still finds it by pid)
     std::uint64_t task_id = 0;
     sched::CpuMask affinity = 0;    // its mask when found (a zombie's: the scheduler no longer has it)
+    fs::Credentials cred;           // cred: whose it is, for sched_setaffinity's permission check
 };
 
 void match(const Process& p, void* ctx) {  // under the process-tree lock (for_each_process)
@@ -39,6 +42,7 @@ void match(const Process& p, void* ctx) {  // under the process-tree lock (for_e
     t->task_id = p.task->id;  // the task outlives the Process's place in the list (release_process)
     // Changed under the task's run-queue lock, which we do not hold: one aligned word, read whole.
     t->affinity = __atomic_load_n(&p.task->sched.affinity, __ATOMIC_RELAXED);
+    t->cred = credentials_of(p);
 }
 
 // pid 0 is the caller, as is its own pid (one thread per process: tid == pid).
@@ -47,6 +51,7 @@ Target find_target(Process* self, int pid) {
     if (t.pid == self->pid) {
         t.found = true;
         t.task_id = self->task->id;  // the caller is running: neither exited nor reaped
+        t.cred = self->cred;
         return t;
     }
     for_each_process(match, &t);
@@ -75,6 +80,7 @@ std::int64_t h_sched_setaffinity(Process* p, arch::TrapFrame& f) {
     if (!mask.ok()) return -kEFAULT;
     const Target t = find_target(p, pid);
     if (!t.found) return -kESRCH;
+    if (!cred::may_set_scheduling(p->cred, t.cred)) return -kEPERM;   // cred: check_same_owner or CAP_SYS_NICE
     if ((mask.value() & sched::online_cpus()) == 0) return -kEINVAL;
     const lib::Status s = sched::set_affinity(t.task_id, mask.value());
     if (s.ok()) return 0;

@@ -10,12 +10,13 @@
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/io_syscalls.h"
 #include "kernel/process/rlimit.h"
+#include "kernel/process/cred_syscalls.h"  // cred
+#include "kernel/process/prctl.h"         // cred
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/mmap_syscalls.h"
 #include "kernel/syscall/sched_syscalls.h"
-#include "kernel/fs/path_lookup.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -190,9 +191,9 @@ std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
 // execve: only the path is copied here (EFAULT, ENAMETOOLONG as Linux's getname); argv and envp
 // stay in user memory until exec.cpp streams their strings onto the new program's stack.
 std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::uint64_t uargv, std::uint64_t uenvp) {
-    char* path = new char[kPathMax];
+    char* path = new char[fs::kPathMax];
     if (!path) return -kENOMEM;
-    auto r = copy_string_from_user(path, upath, kPathMax);
+    auto r = copy_string_from_user(path, upath, fs::kPathMax);
     std::int64_t result = !r.ok() ? (r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG)
                                   : sys_execve(frame, path, ArgVector{uargv, true}, ArgVector{uenvp, true});
     delete[] path;
@@ -247,7 +248,6 @@ std::int64_t h_clone(Process*, arch::TrapFrame& f) {
 std::int64_t h_execve(Process*, arch::TrapFrame& f) { return sys_execve_entry(f, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getpid(Process* p, arch::TrapFrame&) { return p->pid; }
 std::int64_t h_getppid(Process* p, arch::TrapFrame&) { return parent_pid(p); }
-std::int64_t h_ids(Process*, arch::TrapFrame&) { return 0; }  // uid, euid, gid, egid: root
 std::int64_t h_set_tid_address(Process* p, arch::TrapFrame& f) {
     p->clear_tid = f.x[0];
     return p->pid;
@@ -318,23 +318,15 @@ std::int64_t h_flock(Process* p, arch::TrapFrame& f) { return sys_flock(p, f.x[0
 std::int64_t h_close_range(Process* p, arch::TrapFrame& f) { return sys_close_range(p, f.x[0], f.x[1], f.x[2]); }
 // --- end fdio ---
 std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
-std::int64_t h_fstat(Process* p, arch::TrapFrame& f) { return sys_fstat(p, f.x[0], f.x[1]); }
-std::int64_t h_newfstatat(Process* p, arch::TrapFrame& f) {
-    return sys_newfstatat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<std::uint32_t>(f.x[3]));
-}
-std::int64_t h_readlinkat(Process* p, arch::TrapFrame& f) {
-    return sys_readlinkat(p, static_cast<int>(f.x[0]), f.x[1], f.x[2], static_cast<int>(f.x[3]));
-}
 
-constexpr std::size_t kTableSize = 440;   // up to close_range (436)
+constexpr std::size_t kTableSize = 453;   // up to fchmodat2 (452)
 struct Table {
     Handler h[kTableSize] = {};
     constexpr Table() {
         h[kRead] = h_read, h[kWrite] = h_write, h[kWritev] = h_writev, h[kClose] = h_close;
         h[kDup] = h_dup, h[kDup3] = h_dup3, h[kPipe2] = h_pipe2, h[kExit] = h_exit, h[kExitGroup] = h_exit;
         h[kWait4] = h_wait4, h[kClone] = h_clone, h[kExecve] = h_execve, h[kGetpid] = h_getpid;
-        h[kGettid] = h_getpid, h[kGetppid] = h_getppid, h[kGetuid] = h_ids, h[kGeteuid] = h_ids;
-        h[kGetgid] = h_ids, h[kGetegid] = h_ids, h[kSetTidAddress] = h_set_tid_address;
+        h[kGettid] = h_getpid, h[kGetppid] = h_getppid, h[kSetTidAddress] = h_set_tid_address;
         h[kSchedYield] = h_sched_yield, h[kNanosleep] = h_nanosleep, h[kClockGettime] = h_clock_gettime;
         h[kUname] = h_uname, h[kBrk] = h_brk, h[kMmap] = h_mmap, h[kMunmap] = h_munmap;
         h[kMprotect] = h_mprotect, h[kKill] = h_kill, h[kReboot] = h_reboot, h[kGetrandom] = h_getrandom;
@@ -342,7 +334,17 @@ struct Table {
         h[kClockNanosleep] = h_clock_nanosleep, h[kGettimeofday] = h_gettimeofday, h[kPrlimit64] = h_prlimit64;
         // Left at -ENOSYS on purpose: rseq (glibc registers it and copes with ENOSYS), madvise (glibc
         // ignores its result; MADV_DONTNEED would need page replacement this kernel lacks).
-        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl, h[kFstat] = h_fstat, h[kNewfstatat] = h_newfstatat, h[kReadlinkat] = h_readlinkat;
+        h[kFcntl] = h_fcntl, h[kIoctl] = h_ioctl;
+        // The path system calls (kernel/fs/fs_syscalls.h).
+        h[kOpenat] = sys_openat, h[kMkdirat] = sys_mkdirat, h[kMknodat] = sys_mknodat, h[kSymlinkat] = sys_symlinkat;
+        h[kLinkat] = sys_linkat, h[kUnlinkat] = sys_unlinkat, h[kRenameat] = sys_renameat, h[kRenameat2] = sys_renameat2;
+        h[kReadlinkat] = sys_readlinkat, h[kFaccessat] = sys_faccessat, h[kFaccessat2] = sys_faccessat2;
+        h[kFchmodat] = sys_fchmodat, h[kFchmod] = sys_fchmod, h[kFchownat] = sys_fchownat, h[kFchown] = sys_fchown;
+        h[kUtimensat] = sys_utimensat, h[kTruncate] = sys_truncate, h[kChdir] = sys_chdir, h[kFchdir] = sys_fchdir;
+        h[kChroot] = sys_chroot, h[kGetcwd] = sys_getcwd, h[kUmask] = sys_umask, h[kNewfstatat] = sys_newfstatat;
+        h[kFstat] = sys_fstat, h[kStatx] = sys_statx, h[kStatfs] = sys_statfs, h[kFstatfs] = sys_fstatfs;
+        h[kMount] = sys_mount, h[kUmount2] = sys_umount2, h[kSync] = sys_sync;
+        // End of the path system calls.
         h[kSchedSetaffinity] = h_sched_setaffinity, h[kSchedGetaffinity] = h_sched_getaffinity, h[kGetcpu] = h_getcpu;
         // fdio: descriptors and file I/O.
         h[kReadv] = h_readv, h[kPread64] = h_pread64, h[kPwrite64] = h_pwrite64, h[kPreadv] = h_preadv;
@@ -351,10 +353,16 @@ struct Table {
         h[kFlock] = h_flock, h[kCloseRange] = h_close_range;
         // fmmap: mappings (mmap_syscalls.cpp)
         h[kMsync] = h_msync;
+        // cred: identities (kernel/process/cred_syscalls.cpp) and prctl (kernel/process/prctl.cpp)
+        h[kGetuid] = h_getuid, h[kGeteuid] = h_geteuid, h[kGetgid] = h_getgid, h[kGetegid] = h_getegid;
+        h[kGetresuid] = h_getresuid, h[kGetresgid] = h_getresgid, h[kSetuid] = h_setuid, h[kSetgid] = h_setgid;
+        h[kSetreuid] = h_setreuid, h[kSetregid] = h_setregid, h[kSetresuid] = h_setresuid, h[kSetresgid] = h_setresgid;
+        h[kSetfsuid] = h_setfsuid, h[kSetfsgid] = h_setfsgid, h[kGetgroups] = h_getgroups, h[kSetgroups] = h_setgroups;
+        h[kPrctl] = h_prctl;
     }
 };
 constexpr Table kTable;
-static_assert(kGetrandom < kTableSize);
+static_assert(kGetrandom < kTableSize && kFaccessat2 < kTableSize);
 
 }  // namespace
 

@@ -171,6 +171,49 @@ long bench_read_4k() {
     return static_cast<long>(per_op(ticks, kIters, kIters));
 }
 
+// --- The path system calls (paths): open+close and newfstatat of an initramfs file, and
+// create+close+unlink of a file on /tmp (tmpfs). Per operation (one open and its close; one stat;
+// one create, its close and the unlink).
+long bench_open_close() {
+    constexpr long kIters = 2000;
+    auto once = [] {
+        const long fd = open("/etc/motd", O_RDONLY);
+        if (fd < 0) fail("open /etc/motd", fd);
+        close(static_cast<int>(fd));
+    };
+    for (long i = 0; i < kIters / 10; ++i) once();
+    const std::uint64_t t0 = read_cntvct();
+    for (long i = 0; i < kIters; ++i) once();
+    return static_cast<long>(per_op(read_cntvct() - t0, kIters, kIters));
+}
+
+long bench_stat() {
+    constexpr long kIters = 2000;
+    Stat st;
+    for (long i = 0; i < kIters / 10; ++i) newfstatat(AT_FDCWD, "/etc/motd", &st, 0);
+    const std::uint64_t t0 = read_cntvct();
+    for (long i = 0; i < kIters; ++i)
+        if (const long r = newfstatat(AT_FDCWD, "/etc/motd", &st, 0); r != 0) fail("newfstatat /etc/motd", r);
+    return static_cast<long>(per_op(read_cntvct() - t0, kIters, kIters));
+}
+
+long bench_create_unlink() {
+    constexpr long kIters = 1000;
+    char name[64];
+    snprintf(name, sizeof name, "/tmp/bench.%ld", getpid());
+    auto once = [&name] {
+        const long fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) fail("create in /tmp", fd);
+        close(static_cast<int>(fd));
+        if (const long r = unlinkat(AT_FDCWD, name, 0); r != 0) fail("unlink in /tmp", r);
+    };
+    for (long i = 0; i < kIters / 10; ++i) once();
+    const std::uint64_t t0 = read_cntvct();
+    for (long i = 0; i < kIters; ++i) once();
+    return static_cast<long>(per_op(read_cntvct() - t0, kIters, kIters));
+}
+// --- end of the path system calls' benchmarks ---
+
 // Scaling work, timed in real time (make bench-smp boots it at -smp 1 and -smp 2 and divides): the
 // same fixed work whatever the CPU count, so the ratio of elapsed times is the speed-up. Not in the
 // default set: under -icount one host thread runs every CPU and there is nothing to measure.
@@ -237,6 +280,9 @@ constexpr Bench kBenches[] = {
     {"pipe", bench_pipe},
     {"fork", bench_fork},
     {"read_4k", bench_read_4k},
+    {"open_close", bench_open_close},   // paths
+    {"stat", bench_stat},
+    {"create_unlink", bench_create_unlink},
 };
 // Only when named; they print "scale NAME: ... in X ns" lines of their own.
 constexpr Bench kScaling[] = {
@@ -276,5 +322,6 @@ int main(int argc, char** argv, char**) {
             }
     }
     if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork read_4k scale_cpu scale_pipe");
+    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork open_close stat create_unlink scale_cpu scale_pipe");
     return 0;
 }

@@ -2,9 +2,12 @@
 // runtime), run as pid 1. CTest checks its output lines (cmake/qemu_tests.cmake); it also checks
 // itself and exits 1 when something is wrong. What it covers: stdio on the console (line-buffered
 // only if isatty/fstat work), fork and waitpid with an exit status, a pipe between parent and child,
-// malloc from brk and mmap, printf of floats, getenv, usleep, abort in a child, atexit.
-#define _DEFAULT_SOURCE  // usleep, fdopen, clock_gettime under -std=c11
+// malloc from brk and mmap, printf of floats, getenv, usleep, abort in a child, atexit; files:
+// fopen/fprintf/fgets on /tmp, tmpfile(), opendir/readdir of /bin, chdir, getcwd and realpath.
+#define _DEFAULT_SOURCE  // usleep, fdopen, clock_gettime, realpath under -std=c11
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,6 +98,52 @@ static void memory(void) {
     printf("malloc: ok\n");
 }
 
+// stdio on a file of its own in /tmp: written, read back line by line, removed.
+static void files(void) {
+    char name[64];
+    snprintf(name, sizeof name, "/tmp/glibc_smoke.%d", (int)getpid());
+    FILE* f = fopen(name, "w");
+    EXPECT(f != NULL);
+    if (!f) return;
+    fprintf(f, "line %d\nsecond %s\n", 1, "line");
+    EXPECT(fclose(f) == 0);
+    char buf[PATH_MAX];
+    f = fopen(name, "r");
+    EXPECT(f != NULL);
+    if (!f) return;
+    while (fgets(buf, sizeof buf, f)) printf("file: %s", buf);
+    EXPECT(feof(f));
+    fclose(f);
+    struct stat st;
+    EXPECT(stat(name, &st) == 0 && st.st_size == 19 && S_ISREG(st.st_mode));
+    EXPECT(unlink(name) == 0);
+    EXPECT(access(name, F_OK) == -1 && errno == ENOENT);
+
+    FILE* t = tmpfile();   // an unnamed file (O_TMPFILE in /tmp)
+    EXPECT(t != NULL);
+    if (t) {
+        fputs("scratch data\n", t);
+        rewind(t);
+        if (fgets(buf, sizeof buf, t)) printf("tmpfile: %s", buf);
+        fclose(t);
+    }
+
+    DIR* d = opendir("/bin");
+    EXPECT(d != NULL);
+    int entries = 0, found = 0;
+    for (struct dirent* e; d && (e = readdir(d));) {
+        entries++;
+        if (strcmp(e->d_name, "glibc_smoke") == 0) found = e->d_type == DT_REG;
+    }
+    if (d) closedir(d);
+    printf("readdir: glibc_smoke %s, %s\n", found ? "found" : "missing", entries >= 3 ? "and more" : "alone");
+
+    EXPECT(chdir("/tmp") == 0);
+    printf("getcwd: %s\n", getcwd(buf, sizeof buf) ? buf : strerror(errno));
+    printf("realpath: %s\n", realpath("../bin/./glibc_smoke", buf) ? buf : strerror(errno));
+    EXPECT(chdir("/") == 0);
+}
+
 int main(void) {
     atexit(report_at_exit);
     printf("hi\n");
@@ -104,6 +153,7 @@ int main(void) {
     fork_and_wait();
     pipe_between_processes();
     memory();
+    files();
 
     const double d = strtod("3.25", NULL);
     printf("float: %.3f %g %e %.4f\n", d * 2, 1.0 / 3, 12345.678, sqrt(2.0));

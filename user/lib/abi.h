@@ -59,6 +59,35 @@ inline constexpr long SYS_mprotect = 226;
 inline constexpr long SYS_wait4 = 260;
 inline constexpr long SYS_prlimit64 = 261;
 inline constexpr long SYS_getrandom = 278;
+// cred: identities and prctl
+inline constexpr long SYS_setregid = 143;
+inline constexpr long SYS_setgid = 144;
+inline constexpr long SYS_setreuid = 145;
+inline constexpr long SYS_setuid = 146;
+inline constexpr long SYS_setresuid = 147;
+inline constexpr long SYS_getresuid = 148;
+inline constexpr long SYS_setresgid = 149;
+inline constexpr long SYS_getresgid = 150;
+inline constexpr long SYS_setfsuid = 151;
+inline constexpr long SYS_setfsgid = 152;
+inline constexpr long SYS_getgroups = 158;
+inline constexpr long SYS_setgroups = 159;
+inline constexpr long SYS_prctl = 167;
+inline constexpr int PR_SET_PDEATHSIG = 1;
+inline constexpr int PR_GET_PDEATHSIG = 2;
+inline constexpr int PR_GET_DUMPABLE = 3;
+inline constexpr int PR_SET_DUMPABLE = 4;
+inline constexpr int PR_GET_KEEPCAPS = 7;
+inline constexpr int PR_SET_KEEPCAPS = 8;
+inline constexpr int PR_SET_NAME = 15;
+inline constexpr int PR_GET_NAME = 16;
+inline constexpr int PR_CAPBSET_READ = 23;
+inline constexpr int PR_SET_NO_NEW_PRIVS = 38;
+inline constexpr int PR_GET_NO_NEW_PRIVS = 39;
+inline constexpr unsigned long AT_EUID = 12;
+inline constexpr unsigned long AT_GID = 13;
+inline constexpr unsigned long AT_EGID = 14;
+inline constexpr unsigned long AT_SECURE = 23;
 
 // errno values (asm-generic/errno-base.h, errno.h). System calls return -errno.
 inline constexpr long EPERM = 1;
@@ -298,6 +327,90 @@ struct Utsname {
     char domainname[kLen];
 };
 static_assert(sizeof(Utsname) == 390);
+
+// --- The path system calls (user/tests/test_fs*.cpp): numbers, errno values, flags, structures. ---
+inline constexpr long SYS_mknodat = 33;
+inline constexpr long SYS_mkdirat = 34;
+inline constexpr long SYS_unlinkat = 35;
+inline constexpr long SYS_symlinkat = 36;
+inline constexpr long SYS_linkat = 37;
+inline constexpr long SYS_renameat = 38;
+inline constexpr long SYS_umount2 = 39;
+inline constexpr long SYS_mount = 40;
+inline constexpr long SYS_statfs = 43;
+inline constexpr long SYS_fstatfs = 44;
+inline constexpr long SYS_truncate = 45;
+inline constexpr long SYS_faccessat = 48;
+inline constexpr long SYS_chdir = 49;
+inline constexpr long SYS_fchdir = 50;
+inline constexpr long SYS_chroot = 51;
+inline constexpr long SYS_fchmod = 52;
+inline constexpr long SYS_fchmodat = 53;
+inline constexpr long SYS_fchownat = 54;
+inline constexpr long SYS_fchown = 55;
+inline constexpr long SYS_sync = 81;
+inline constexpr long SYS_utimensat = 88;
+inline constexpr long SYS_umask = 166;
+inline constexpr long SYS_renameat2 = 276;
+inline constexpr long SYS_statx = 291;
+inline constexpr long SYS_faccessat2 = 439;
+inline constexpr long EXDEV = 18;
+inline constexpr long EROFS = 30;
+inline constexpr long EMLINK = 31;
+inline constexpr long ENOTEMPTY = 39;
+inline constexpr int O_CREAT = 0100;
+inline constexpr int O_EXCL = 0200;
+inline constexpr int O_NOCTTY = 0400;
+inline constexpr int O_TRUNC = 01000;
+inline constexpr int O_DIRECTORY = 040000;
+inline constexpr int O_NOFOLLOW = 0100000;
+inline constexpr int O_NOATIME = 01000000;
+inline constexpr int O_TMPFILE = 020000000 | O_DIRECTORY;
+inline constexpr int AT_REMOVEDIR = 0x200;
+inline constexpr int AT_EACCESS = 0x200;
+inline constexpr int AT_SYMLINK_FOLLOW = 0x400;
+inline constexpr int AT_STATX_FORCE_SYNC = 0x2000;
+inline constexpr int AT_STATX_DONT_SYNC = 0x4000;
+inline constexpr int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+inline constexpr unsigned RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+inline constexpr long UTIME_NOW = (1l << 30) - 1;
+inline constexpr long UTIME_OMIT = (1l << 30) - 2;
+inline constexpr unsigned S_IFBLK = 0060000;
+inline constexpr unsigned S_IFSOCK = 0140000;
+inline constexpr unsigned S_ISUID = 04000, S_ISGID = 02000, S_ISVTX = 01000;
+inline constexpr unsigned long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
+                               MS_BIND = 4096;
+inline constexpr int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
+inline constexpr unsigned STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000u;
+inline constexpr long TMPFS_MAGIC = 0x01021994;
+struct StatxTimestamp {
+    long tv_sec;
+    unsigned tv_nsec;
+    int reserved;
+};
+struct Statx {
+    unsigned stx_mask, stx_blksize;
+    unsigned long stx_attributes;
+    unsigned stx_nlink, stx_uid, stx_gid;
+    unsigned short stx_mode, spare0;
+    unsigned long stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    unsigned stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    unsigned long stx_mnt_id;
+    unsigned stx_dio_mem_align, stx_dio_offset_align;
+    unsigned long spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+struct Statfs {
+    long f_type, f_bsize;
+    unsigned long f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int f_fsid[2];
+    long f_namelen, f_frsize, f_flags;
+    long f_spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+inline constexpr long ST_RDONLY = 1;
+// --- end of the path system calls' block ---
 
 // A kernel-half address (TTBR1 range) and an unmapped low user address, for EFAULT checks.
 inline constexpr std::uintptr_t kKernelAddress = 0xffff000000000000ull;

@@ -49,6 +49,59 @@ inline long readlinkat(int dirfd, const char* path, char* buf, std::size_t size)
     return syscall6(SYS_readlinkat, dirfd, arg(path), arg(buf), arg(size));
 }
 
+// --- The path system calls (user/tests/test_fs*.cpp). ---
+inline long openat(int dirfd, const char* path, int flags, unsigned mode = 0) {
+    return syscall6(SYS_openat, dirfd, arg(path), flags, mode);
+}
+inline long open(const char* path, int flags, unsigned mode = 0) { return openat(AT_FDCWD, path, flags, mode); }
+inline long mkdirat(int dirfd, const char* path, unsigned mode) { return syscall6(SYS_mkdirat, dirfd, arg(path), mode); }
+inline long mknodat(int dirfd, const char* path, unsigned mode, unsigned dev) {
+    return syscall6(SYS_mknodat, dirfd, arg(path), mode, dev);
+}
+inline long unlinkat(int dirfd, const char* path, int flags) { return syscall6(SYS_unlinkat, dirfd, arg(path), flags); }
+inline long symlinkat(const char* target, int dirfd, const char* path) {
+    return syscall6(SYS_symlinkat, arg(target), dirfd, arg(path));
+}
+inline long linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) {
+    return syscall6(SYS_linkat, olddirfd, arg(oldpath), newdirfd, arg(newpath), flags);
+}
+inline long renameat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath) {
+    return syscall6(SYS_renameat, olddirfd, arg(oldpath), newdirfd, arg(newpath));
+}
+inline long renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags) {
+    return syscall6(SYS_renameat2, olddirfd, arg(oldpath), newdirfd, arg(newpath), flags);
+}
+inline long faccessat(int dirfd, const char* path, int mode) { return syscall6(SYS_faccessat, dirfd, arg(path), mode); }
+inline long faccessat2(int dirfd, const char* path, int mode, int flags) {
+    return syscall6(SYS_faccessat2, dirfd, arg(path), mode, flags);
+}
+inline long fchmodat(int dirfd, const char* path, unsigned mode) { return syscall6(SYS_fchmodat, dirfd, arg(path), mode); }
+inline long fchmod(int fd, unsigned mode) { return syscall6(SYS_fchmod, fd, mode); }
+inline long fchownat(int dirfd, const char* path, unsigned uid, unsigned gid, int flags) {
+    return syscall6(SYS_fchownat, dirfd, arg(path), uid, gid, flags);
+}
+inline long fchown(int fd, unsigned uid, unsigned gid) { return syscall6(SYS_fchown, fd, uid, gid); }
+inline long utimensat(int dirfd, const char* path, const Timespec* times, int flags) {
+    return syscall6(SYS_utimensat, dirfd, arg(path), arg(times), flags);
+}
+inline long truncate(const char* path, long length) { return syscall6(SYS_truncate, arg(path), length); }
+inline long statx(int dirfd, const char* path, int flags, unsigned mask, Statx* buf) {
+    return syscall6(SYS_statx, dirfd, arg(path), flags, mask, arg(buf));
+}
+inline long statfs(const char* path, Statfs* buf) { return syscall6(SYS_statfs, arg(path), arg(buf)); }
+inline long fstatfs(int fd, Statfs* buf) { return syscall6(SYS_fstatfs, fd, arg(buf)); }
+inline long chdir(const char* path) { return syscall6(SYS_chdir, arg(path)); }
+inline long fchdir(int fd) { return syscall6(SYS_fchdir, fd); }
+inline long chroot(const char* path) { return syscall6(SYS_chroot, arg(path)); }
+inline long getcwd(char* buf, std::size_t size) { return syscall6(SYS_getcwd, arg(buf), arg(size)); }
+inline long umask(unsigned mask) { return syscall6(SYS_umask, mask); }
+inline long mount(const char* source, const char* target, const char* type, unsigned long flags, const void* data) {
+    return syscall6(SYS_mount, arg(source), arg(target), arg(type), arg(flags), arg(data));
+}
+inline long umount2(const char* target, int flags) { return syscall6(SYS_umount2, arg(target), flags); }
+inline long sync() { return syscall6(SYS_sync); }
+// --- end of the path system calls' block ---
+
 // exit ends the calling thread, exit_group the whole process; with one thread they are the same.
 [[noreturn]] inline void exit(int status) {
     syscall6(SYS_exit, status);
@@ -122,6 +175,23 @@ inline long reboot(unsigned magic1, unsigned magic2, unsigned cmd, void* a) {
 inline long getrandom(void* buf, std::size_t len, unsigned flags) {
     return syscall6(SYS_getrandom, arg(buf), arg(len), flags);
 }
+// cred: identities (uid_t/gid_t are unsigned 32-bit; -1 means "unchanged" in the re/res forms) and prctl.
+inline long getresuid(unsigned* r, unsigned* e, unsigned* s) { return syscall6(SYS_getresuid, arg(r), arg(e), arg(s)); }
+inline long getresgid(unsigned* r, unsigned* e, unsigned* s) { return syscall6(SYS_getresgid, arg(r), arg(e), arg(s)); }
+inline long setuid(unsigned uid) { return syscall6(SYS_setuid, uid); }
+inline long setgid(unsigned gid) { return syscall6(SYS_setgid, gid); }
+inline long setreuid(unsigned r, unsigned e) { return syscall6(SYS_setreuid, r, e); }
+inline long setregid(unsigned r, unsigned e) { return syscall6(SYS_setregid, r, e); }
+inline long setresuid(unsigned r, unsigned e, unsigned s) { return syscall6(SYS_setresuid, r, e, s); }
+inline long setresgid(unsigned r, unsigned e, unsigned s) { return syscall6(SYS_setresgid, r, e, s); }
+inline long setfsuid(unsigned uid) { return syscall6(SYS_setfsuid, uid); }
+inline long setfsgid(unsigned gid) { return syscall6(SYS_setfsgid, gid); }
+inline long getgroups(int size, unsigned* list) { return syscall6(SYS_getgroups, size, arg(list)); }
+inline long setgroups(long size, const unsigned* list) { return syscall6(SYS_setgroups, size, arg(list)); }
+inline long prctl(int option, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) {
+    return syscall6(SYS_prctl, option, a2, a3, a4, a5);
+}
+
 // Blocks one signal where signals exist; a kernel without them answers -ENOSYS, which callers ignore.
 inline long block_signal(int sig) {
     std::uint64_t set = 1ull << (sig - 1);

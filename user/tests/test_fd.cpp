@@ -9,7 +9,6 @@ using namespace user::utest;
 
 namespace {
 
-constexpr long SYS_setuid = 146;
 
 Rlimit nofile() {
     Rlimit r{0, 0};
