@@ -321,7 +321,6 @@ int main(int argc, char** argv, char**) {
                 break;
             }
     }
-    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork read_4k scale_cpu scale_pipe");
-    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork open_close stat create_unlink scale_cpu scale_pipe");
+    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork read_4k open_close stat create_unlink scale_cpu scale_pipe");
     return 0;
 }
