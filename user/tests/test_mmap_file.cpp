@@ -300,10 +300,12 @@ UTEST(mmap_file_errors) {
     REQUIRE(dir >= 0);
     CHECK_EQ(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, static_cast<int>(dir), 0), -kENODEV);
     close(static_cast<int>(dir));
-    const long null = open_at("/dev/null", O_RDWR);
-    REQUIRE(null >= 0);
-    CHECK_EQ(mmap(nullptr, kPage, PROT_READ, MAP_SHARED, static_cast<int>(null), 0), -kENODEV);
-    close(static_cast<int>(null));
+    if (const long null = open_at("/dev/null", O_RDWR); null >= 0) {
+        CHECK_EQ(mmap(nullptr, kPage, PROT_READ, MAP_SHARED, static_cast<int>(null), 0), -kENODEV);
+        close(static_cast<int>(null));
+    } else {
+        note("no /dev/null (%ld): a device node's ENODEV not checked", null);
+    }
     // MAP_FIXED_NOREPLACE over a file mapping not touched yet: taken all the same.
     unsigned char* t = map_file(kPage, PROT_READ, MAP_SHARED, f.fd);
     REQUIRE(t != nullptr);
@@ -391,7 +393,10 @@ UTEST(frames_return_to_their_baseline_once_the_maps_and_files_are_gone) {
         return;
     }
     const long before = mem_free_kb();
-    REQUIRE(before > 0);
+    if (before < 0) {  // the kernel suite `user` checks the frames (and heap bytes) of this suite too
+        note("no /proc/meminfo: the frames are counted by the kernel suite `user` only");
+        return;
+    }
     REQUIRE(mapping_round(at));
     REQUIRE(mapping_round(at));
     CHECK_EQ(mem_free_kb(), before);
