@@ -246,6 +246,50 @@ UTEST(a_file_truncated_under_its_mapping_gives_sigbus_past_the_new_end) {
     CHECK(killed_by(probe_write(reinterpret_cast<std::uintptr_t>(shared + 2 * kPage + 1)), SIGBUS));
 }
 
+// Truncations racing with faults in other processes (on other CPUs): each child sees its pages or
+// SIGBUS, never another file's data, and the kernel stays up.
+UTEST(truncation_racing_with_faults_in_other_processes) {
+    constexpr long kStop = 4000;   // in page 0, past the bytes the children look at
+    TempFile f("race", 8 * kPage);
+    REQUIRE(f.ok());
+    unsigned char* shared = map_file(8 * kPage, kRW, MAP_SHARED, f.fd);
+    unsigned char* priv = map_file(8 * kPage, kRW, MAP_PRIVATE, f.fd);
+    REQUIRE(shared != nullptr && priv != nullptr);
+    int sigbus = 0;
+    for (int round = 0; round < 12; ++round) {
+        shared[kStop] = 0;
+        long pids[2];
+        for (int c = 0; c < 2; ++c) {
+            pids[c] = fork();
+            REQUIRE(pids[c] >= 0);
+            if (pids[c] == 0) {
+                unsigned char* m = c == 0 ? shared : priv;
+                // Until the parent's truncations end (a flag in page 0, which is never cut off).
+                for (long i = round; i < 2'000'000 && shared[kStop] != 0x5f; ++i) {
+                    const long at = (i * 3 % 8) * kPage + (i % 64);
+                    const unsigned char v = m[at];   // the file's byte, a zero of a regrown page, or SIGBUS
+                    if (v != pattern(at) && v != 0 && v != 0xab) exit_group(3);
+                    if (c == 1) m[at] = 0xab;         // private copies, also past the end for a moment
+                    if (c == 0 && at < kPage) m[at] = 0xab;   // page 0 is never cut off
+                }
+                exit_group(0);
+            }
+        }
+        for (int j = 0; j < 25; ++j) {
+            if (truncate_fd(f.fd, kPage) != 0 || truncate_fd(f.fd, 8 * kPage) != 0) break;
+            sched_yield();
+        }
+        shared[kStop] = 0x5f;
+        for (long pid : pids) {
+            const int status = wait_child(pid);
+            CHECK(exited_with(status, 0) || killed_by(status, SIGBUS));
+            if (!exited_with(status, 0) && !killed_by(status, SIGBUS)) note("child: %s", describe_status(status));
+            sigbus += killed_by(status, SIGBUS);
+        }
+    }
+    note("%d of 24 children met a truncated page (SIGBUS)", sigbus);
+}
+
 UTEST(a_mapped_file_outlives_its_name) {
     TempFile f("unlinked", kPage);
     REQUIRE(f.ok());
