@@ -118,7 +118,7 @@ KTEST(user, fork_bomb_and_fuzzer_leave_every_frame_behind) {
 KTEST(user, file_mappings_leave_every_frame_behind) {
     auto suite = [&] {
         KT_EXPECT_EQ(run("/bin/test_mmap_file", "shared_map", "two_processes", "private", "munmap", "past_the_end"), 0);
-        KT_EXPECT_EQ(run("/bin/test_mmap_file", "truncated", "outlives", "msync", "errors"), 0);
+        KT_EXPECT_EQ(run("/bin/test_mmap_file", "truncated", "outlives", "msync", "errors", "exec_drops"), 0);
     };
     // Once before counting: the initramfs keeps the pages mmap asked of a program file (its page
     // cache), and /tmp's directory keeps the room its first files took.

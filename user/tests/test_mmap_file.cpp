@@ -290,6 +290,40 @@ UTEST(truncation_racing_with_faults_in_other_processes) {
     note("%d of 24 children met a truncated page (SIGBUS)", sigbus);
 }
 
+// exec drops the file mappings with the old program (the new one starts without them) and the file
+// keeps what the old program wrote through its shared map.
+UTEST(exec_drops_file_mappings) {
+    TempFile f("exec", kPage);
+    REQUIRE(f.ok());
+    int out[2];
+    REQUIRE(pipe2(out, 0) == 0);
+    const long pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        unsigned char* s = map_file(kPage, kRW, MAP_SHARED, f.fd);
+        unsigned char* p = map_file(kPage, kRW, MAP_PRIVATE, f.fd);
+        if (!s || !p) exit_group(2);
+        s[0] = 0x71;
+        p[1] = 0x72;
+        dup3(out[1], 1, 0);
+        close(out[0]);
+        close(out[1]);
+        const char* argv[] = {"hello", nullptr};
+        const char* envp[] = {nullptr};
+        exit_group(static_cast<int>(100 - execve(path("/bin/hello"), argv, envp)));
+    }
+    close(out[1]);
+    char buf[1024];
+    long got = 0;
+    for (long n; (n = read(out[0], buf + got, sizeof buf - 1 - static_cast<std::size_t>(got))) > 0;) got += n;
+    close(out[0]);
+    buf[got] = 0;
+    CHECK(exited_with(wait_child(pid), 0));
+    CHECK(got > 0 && memcmp(buf, "hello from user space", 21) == 0);
+    CHECK_EQ(byte_at(f.fd, 0), 0x71);
+    CHECK_EQ(byte_at(f.fd, 1), pattern(1));
+}
+
 UTEST(a_mapped_file_outlives_its_name) {
     TempFile f("unlinked", kPage);
     REQUIRE(f.ok());
