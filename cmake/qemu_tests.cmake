@@ -82,6 +82,11 @@ foreach(prog test_fs_paths test_fs_stat test_fs_mount)
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)
 endforeach()
+# mmap of files (fmmap): MAP_SHARED/MAP_PRIVATE over tmpfs and the initramfs, SIGBUS, msync; on two
+# CPUs, so that the parent and the child sharing a map run at once.
+add_test(NAME qemu.user.test_mmap_file COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M --smp 2
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/test_mmap_file" --check tests --timeout 240)
+set_tests_properties(qemu.user.test_mmap_file PROPERTIES TIMEOUT 300)
 # kill, fork, exit and wait racing from several processes (a kill landing on a process fork is still
 # creating once panicked the kernel). In real time with a 1 ms tick, so that the interleavings vary
 # from boot to boot (under -icount they would repeat exactly); bounded by iteration counts.

@@ -20,6 +20,7 @@ constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;               // 48-bit output 
 // Flags a caller may not pass: Owned is ours to set, Global never belongs in a user space.
 constexpr std::uint32_t kCallerForbidden = static_cast<std::uint32_t>(MapFlags::Owned) |
                                            static_cast<std::uint32_t>(MapFlags::CopyOnWrite) |
+                                           static_cast<std::uint32_t>(MapFlags::Shared) |
                                            static_cast<std::uint32_t>(MapFlags::Global);
 
 // The hardware permissions of a page that is logically `flags` but whose frame is shared.
@@ -161,6 +162,28 @@ lib::Status AddressSpace::map_existing(VirtAddr va, PhysAddr pa, std::size_t siz
     return {};
 }
 
+lib::Status AddressSpace::map_file_page(VirtAddr va, PhysAddr pa, MapFlags flags, bool shared) {
+    KASSERT(alive());
+    TRY_STATUS(check_range(va, kPageSize));
+    if (!is_aligned(pa, kPageSize) || pa >= kPhysEnd) return lib::Error::InvalidArgument;
+    MapFlags f = TRY(user_flags(flags));
+    if (has(f, MapFlags::Device)) return lib::Error::InvalidArgument;  // a file's page is RAM
+    TRY_STATUS(check_none_mapped(va, kPageSize));
+    if (!m_frames->share_frame(pa)) return lib::Error::NoMemory;  // saturated: a copy would not be shared
+    if (shared) {
+        f = f | MapFlags::Shared;
+    } else if (has(f, MapFlags::Write)) {
+        f = cow_flags(f);
+    }
+    lib::Status st = m_table.map_page(va, pa, f | MapFlags::Owned);
+    if (!st.ok()) {
+        m_frames->release_frame(pa);  // the holder's reference remains: never the last
+        return st;
+    }
+    ++m_owned;
+    return {};
+}
+
 lib::Status AddressSpace::unmap(VirtAddr va, std::size_t size) {
     KASSERT(alive());
     TRY_STATUS(check_range(va, size));
@@ -191,7 +214,7 @@ lib::Status AddressSpace::protect(VirtAddr va, std::size_t size, MapFlags flags)
             // A shared frame stays read-only until a write fault copies it.
             auto t = m_table.translate(va + off);
             KASSERT(t.ok());
-            if (has(t.value().flags, MapFlags::Owned) &&
+            if (has(t.value().flags, MapFlags::Owned) && !has(t.value().flags, MapFlags::Shared) &&
                 m_frames->frame_shared(align_down(t.value().pa, kPageSize))) {
                 pf = cow_flags(f);
             }
@@ -214,6 +237,17 @@ lib::Result<AddressSpace*> AddressSpace::clone_eager(void* storage) const {
     KASSERT(alive());
     AddressSpace* child = TRY(create(storage, *m_tables, *m_frames, *m_tlb));
     lib::Status st = m_table.for_each_mapping([&](const Mapping& m) -> lib::Status {
+        if (has(m.flags, MapFlags::Owned | MapFlags::Shared)) {
+            KASSERT(m.size == kPageSize);
+            if (!m_frames->share_frame(m.pa)) return lib::Error::NoMemory;  // cannot be copied
+            lib::Status st = child->m_table.map_page(m.va, m.pa, m.flags);
+            if (!st.ok()) {
+                m_frames->release_frame(m.pa);
+                return st;
+            }
+            ++child->m_owned;
+            return {};
+        }
         if (has(m.flags, MapFlags::Owned)) {
             KASSERT(m.size == kPageSize);
             // The child's copy is its own: a CopyOnWrite page of ours is plainly writable there.
@@ -234,6 +268,13 @@ lib::Result<LeafClone> AddressSpace::cow_leaf(const Mapping& m, void* ctx) {
     auto& [parent, child] = *static_cast<ClonePair*>(ctx);
     if (!has(m.flags, MapFlags::Owned)) return LeafClone{m.pa, m.flags, m.flags};  // borrowed: same frame
     KASSERT(m.size == kPageSize);
+    if (has(m.flags, MapFlags::Shared)) {
+        // Shared on purpose: the same frame, writable on both sides; a saturated count cannot be
+        // met with a copy, so the fork fails instead.
+        if (!parent->m_frames->share_frame(m.pa)) return lib::Error::NoMemory;
+        ++child->m_owned;
+        return LeafClone{m.pa, m.flags, m.flags};
+    }
     if (!parent->m_frames->share_frame(m.pa)) {
         // The frame's count is saturated: the child gets its own copy instead (plainly writable if
         // the page is a CopyOnWrite one of ours).

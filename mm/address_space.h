@@ -41,9 +41,13 @@ protected:
 // A user address space. Every page in it is EL0-accessible (MapFlags::User is implied) and 4 KiB:
 // AddressSpace never maps blocks, so unmap and protect never split one and cannot fail half way.
 // Pages come in two kinds, told apart by the MapFlags::Owned software bit of their descriptor:
-//   owned: frames map_new allocated (or clone_eager copied, or clone_cow shared); unmap and destroy
-//          drop the space's reference to them (FrameAllocator::release_frame), freeing the last.
+//   owned: frames map_new allocated (or clone_eager copied, or clone_cow shared, or map_file_page
+//          took a reference to); unmap and destroy drop the space's reference to them
+//          (FrameAllocator::release_frame), freeing the last.
 //   borrowed: frames map_existing mapped (shared or device memory); never freed here.
+// An owned page may also be MapFlags::Shared (a MAP_SHARED file page, map_file_page): its frame is
+// referenced like any owned one, but it is shared on purpose, so it is never copied on write: fork
+// shares it in both spaces with the same permissions, protect gives it Write directly.
 // Copy-on-write: an owned page that is logically writable but whose frame another space may share
 // is mapped read-only with MapFlags::CopyOnWrite; resolve_cow_fault() makes it writable (copying the
 // frame if it is still shared). translate() reports such a page without Write.
@@ -79,6 +83,15 @@ public:
     // Maps [va, va+size) to [pa, pa+size), frames the space does not own (not freed on unmap or
     // destroy). Device allowed; Global and Owned are not. Same errors as map_new.
     [[nodiscard]] lib::Status map_existing(VirtAddr va, PhysAddr pa, std::size_t size, MapFlags flags);
+    // Maps the one page at va to a frame someone else holds (a file's page: the page cache), taking
+    // a reference to it (FrameAllocator::share_frame) that unmap and destroy drop again, so the frame
+    // outlives its holder's release while mapped. shared (MAP_SHARED): writes go to that frame
+    // (Owned|Shared, flags as given). Private (MAP_PRIVATE): the page is copy-on-write over the
+    // frame: mapped read-only, CopyOnWrite if flags has Write, and resolve_cow_fault gives it a copy
+    // of its own on the first write (in place if the holder has let the frame go meanwhile).
+    // flags as map_new. InvalidArgument, AlreadyMapped, NoMemory (a table frame, or the frame's
+    // count is saturated: nothing changed then).
+    [[nodiscard]] lib::Status map_file_page(VirtAddr va, PhysAddr pa, MapFlags flags, bool shared);
     // Unmaps every page of the range and frees the owned ones (after their TLB invalidation).
     // InvalidArgument, NotMapped (any page of the range; nothing changed then).
     [[nodiscard]] lib::Status unmap(VirtAddr va, std::size_t size);
@@ -93,12 +106,13 @@ public:
     [[nodiscard]] lib::Result<Translation> translate(VirtAddr va) const;
 
     // fork(): a new space in `storage` with the same layout: every owned page copied into a new frame
-    // the child owns (eager copy), every borrowed page mapped to the same frame. The child starts with
+    // the child owns (eager copy), every Shared page and borrowed page mapped to the same frame (a
+    // Shared one with a reference of the child's). The child starts with
     // no ASID (context id 0). NoMemory: whatever the child had got is freed again, storage is dead.
     [[nodiscard]] lib::Result<AddressSpace*> clone_eager(void* storage) const;
     // fork() with copy-on-write: like clone_eager, but every owned page's frame is shared (one more
-    // reference) instead of copied, and the writable ones become read-only CopyOnWrite pages in
-    // BOTH spaces (this space's ASID is invalidated once, when the copy ends). One walk over the
+    // reference) instead of copied, and the writable ones (but Shared pages) become read-only
+    // CopyOnWrite pages in BOTH spaces (this space's ASID is invalidated once, when the copy ends). One walk over the
     // entries in use (PageTable::clone_into). NoMemory (child tables, or a copy of a frame too widely
     // shared to share once more): the
     // child is freed again; pages of this space already made CopyOnWrite stay so (harmless: the next

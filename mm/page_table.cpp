@@ -139,7 +139,7 @@ lib::Result<std::uint64_t> PageTable::leaf_bits_for(MapFlags flags) const {
     arch::PteAttrs attrs = to_attrs(flags);
     if (!arch::pte_attrs_allowed(attrs)) return lib::Error::InvalidArgument;
     return arch::pte_leaf_attr_bits(attrs) | (has(flags, MapFlags::Owned) ? kSwOwned : 0) |
-           (has(flags, MapFlags::CopyOnWrite) ? kSwCow : 0);
+           (has(flags, MapFlags::CopyOnWrite) ? kSwCow : 0) | (has(flags, MapFlags::Shared) ? kSwShared : 0);
 }
 
 lib::Result<std::uint64_t*> PageTable::walk_to_entry(VirtAddr va, bool create, unsigned target_level,
@@ -460,8 +460,8 @@ lib::Status PageTable::remap_page(VirtAddr va, PhysAddr pa, MapFlags flags) {
 
 lib::Status PageTable::protect(VirtAddr va, MapFlags flags) {
     TRY_STATUS(check_va_range(va, kPageSize));
-    // Owned comes from the old descriptor, never from `flags`; CopyOnWrite from `flags`.
-    std::uint64_t bits = TRY(leaf_bits_for(flags)) & ~kSwOwned;
+    // Owned and Shared come from the old descriptor, never from `flags`; CopyOnWrite from `flags`.
+    std::uint64_t bits = TRY(leaf_bits_for(flags)) & ~(kSwOwned | kSwShared);
     Path path;
     std::uint64_t* e = TRY(walk_to_entry(va, false, kPtLeafLevel, path));
     std::uint64_t d = load(e);

@@ -36,8 +36,13 @@ enum class MapFlags : std::uint32_t {
     // (AddressSpace::clone_cow); a write fault copies it. Software bit 57; unlike Owned, protect and
     // remap_page take it from `flags`.
     CopyOnWrite = 512,
+    // Shared: with Owned, the frame is shared on purpose (a MAP_SHARED file page): the space holds
+    // one reference to it like any owned frame, but writes go to the frame itself, never to a
+    // copy (AddressSpace neither makes it CopyOnWrite on fork or protect nor copies it). Software
+    // bit 58; like Owned, fixed when the page is mapped (protect keeps the old descriptor's).
+    Shared = 1024,
 };
-inline constexpr std::uint32_t kMapFlagsKnown = 63 | 256 | 512;
+inline constexpr std::uint32_t kMapFlagsKnown = 63 | 256 | 512 | 1024;
 
 constexpr MapFlags operator|(MapFlags a, MapFlags b) {
     return static_cast<MapFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));

@@ -32,6 +32,7 @@ constexpr PhysAddr kPhysEnd = PhysAddr{1} << 48;                      // 48-bit 
 constexpr unsigned kNoCount = ~0u;                                    // audit: the root has no count
 constexpr std::uint64_t kSwOwned = std::uint64_t{1} << (arch::kPteSwShift + 1);  // MapFlags::Owned
 constexpr std::uint64_t kSwCow = std::uint64_t{1} << (arch::kPteSwShift + 2);    // MapFlags::CopyOnWrite
+constexpr std::uint64_t kSwShared = std::uint64_t{1} << (arch::kPteSwShift + 3); // MapFlags::Shared
 // One more (or less) valid entry in a table descriptor's count field: add it to the descriptor.
 constexpr std::uint64_t kTableCountOne = std::uint64_t{1} << arch::kPteTableCountShift;
 
@@ -68,6 +69,7 @@ constexpr MapFlags leaf_flags(std::uint64_t d) {
     MapFlags f = to_flags(arch::pte_leaf_attrs(d));
     if ((d & kSwOwned) != 0) f |= MapFlags::Owned;
     if ((d & kSwCow) != 0) f |= MapFlags::CopyOnWrite;
+    if ((d & kSwShared) != 0) f |= MapFlags::Shared;
     return f;
 }
 

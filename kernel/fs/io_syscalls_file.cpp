@@ -1,5 +1,6 @@
 // ftruncate, fallocate, fsync/fdatasync and flock: calls on the file behind a descriptor.
 #include "kernel/fs/file.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/fs/io_syscalls.h"
 #include "kernel/fs/lock.h"
 #include "kernel/process/process.h"
@@ -30,6 +31,8 @@ std::int64_t sys_ftruncate(Process* p, std::uint64_t fd, std::int64_t length) {
     fs::Inode* inode = f->inode();
     if (!inode->is_reg()) return -kEINVAL;
     if (inode->sb->read_only) return -kEROFS;
+    // fmmap: the pages past the new end leave every mapping first (their next access is SIGBUS).
+    if (static_cast<std::uint64_t>(length) < inode->size) file_maps_truncate(inode, static_cast<std::uint64_t>(length));
     return inode->truncate(static_cast<std::uint64_t>(length));
 }
 

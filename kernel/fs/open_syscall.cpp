@@ -1,6 +1,7 @@
 // openat: Linux's build_open_flags, path_openat and may_open over the VFS, then File::open_inode.
 // Creation follows a dangling symbolic link to create its target, as Linux does; O_TMPFILE makes an
 // unnamed tmpfs file; O_PATH opens a place without access checks.
+#include "kernel/fs/file_mmap.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/fs_syscalls_internal.h"
 
@@ -44,6 +45,7 @@ std::int64_t may_open(const fs::Credentials& cred, const Path& place, OpenReques
 // O_TRUNC on an existing regular file (handle_truncate): size 0, mtime and ctime now, and the
 // set-user-ID bit (and set-group-ID with group execute) dropped unless root truncates.
 std::int64_t truncate_opened(const fs::Credentials& cred, Inode* i) {
+    if (i->size != 0) file_maps_truncate(i, 0);   // fmmap: the mapped pages go first (SIGBUS after)
     if (std::int64_t e = i->truncate(0); e < 0) return e;
     i->mtime = i->ctime = now();
     if (cred.euid != 0) {

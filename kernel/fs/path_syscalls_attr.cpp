@@ -1,6 +1,7 @@
 // Attributes and access: readlinkat, faccessat(2), fchmod(at), fchown(at), utimensat, truncate.
 // Linux's rules (fs/open.c, fs/attr.c, fs/utimes.c): EROFS before ownership checks, only root
 // changes an owner, chown drops set-id bits, times need ownership or (for "now") write access.
+#include "kernel/fs/file_mmap.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/fs_syscalls_internal.h"
 #include "kernel/syscall/user_copy.h"
@@ -220,6 +221,8 @@ std::int64_t sys_truncate(Process* p, arch::TrapFrame& f) {
     if (read_only(r.place.get())) return -kEROFS;
     if (int e = may_access(p->cred, r.place.get(), fs::kMayWrite); e < 0) return e;
     const std::uint64_t old_size = i->size;
+    // fmmap: the mapped pages past the new end go first (SIGBUS after).
+    if (static_cast<std::uint64_t>(length) < old_size) file_maps_truncate(i, static_cast<std::uint64_t>(length));
     if (std::int64_t e = i->truncate(static_cast<std::uint64_t>(length)); e < 0) return e;
     if (i->size != old_size) i->mtime = i->ctime = now();
     if (p->cred.euid != 0 && (i->mode & (kS_ISUID | kS_ISGID))) {   // should_remove_suid without CAP_FSETID

@@ -25,6 +25,7 @@
 #include "kernel/process/cred_rules.h"
 #include "kernel/process/cred_syscalls.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
@@ -285,7 +286,8 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     if (!child) return -abi::kEAGAIN;
     void* storage = ::operator new(sizeof(mm::AddressSpace), std::align_val_t{alignof(mm::AddressSpace)});
     // Copy-on-write: the frames are shared read-only until a write fault (handle_user_fault) copies.
-    auto copy = storage ? self->space->clone_cow(storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
+    // (With the file areas: file_mmap.h; shared file pages stay shared.)
+    auto copy = storage ? file_maps_fork(self, child, storage) : lib::Result<mm::AddressSpace*>(lib::Error::NoMemory);
     if (!copy.ok()) {
         if (storage) ::operator delete(storage, std::align_val_t{alignof(mm::AddressSpace)});
         unlink_new_process(child);
@@ -326,6 +328,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->umask = self->umask;   // paths: fork inherits the file-creation mask
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
+        file_maps_release(child);
         drop_fs_places(child);
         child->fds.close_all();
         unlink_new_process(child);
@@ -347,6 +350,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     const std::int64_t r =
         load_program(fs::WalkStart{self->root, self->cwd, &self->cred}, path, argv, envp, prog, nullptr, &caller);
     if (r < 0) return r;
+    file_maps_release(self);  // before the old space goes: a truncation must not reach it after
     mm::AddressSpace* old = self->space;
     {
         arch::IrqGuard g;
@@ -392,6 +396,7 @@ void process_exit(int status) {
     KASSERT(self);
     arch::irq_enable();
     self->fds.close_all();  // with IRQs on and no lock held: a close may take the VFS lock
+    file_maps_release(self);  // before the space goes: a truncation must not reach it after
     drop_fs_places(self);
     // Leave the address space before destroying it. The switch hook must not re-activate it if we
     // are preempted meanwhile, so the process lets go of it first.

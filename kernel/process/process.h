@@ -81,6 +81,10 @@ struct Process {
     bool keep_caps = false;      // PR_SET_KEEPCAPS (securebits' KEEP_CAPS): cleared by exec
     std::uint64_t brk_base = 0, brk = 0;
     std::uint64_t mmap_next = kMmapTop;
+    // mmap of files (kernel/fs/file_mmap.h): the file-backed areas (FileMap), changed by the
+    // process's own task with the VFS lock held; read by others with the VFS lock held.
+    lib::IntrusiveList file_maps;
+    sched::Mutex space_lock;   // while file_maps is not empty: every change to space (file_mmap.h)
     // set_tid_address / CLONE_CHILD_CLEARTID. Linux writes 0 there and futex-wakes at exit only when
     // the address space is shared (mm_users > 1); ours never is, so exit leaves it alone, as Linux does.
     std::uint64_t clear_tid = 0;

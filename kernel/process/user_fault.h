@@ -20,7 +20,7 @@ struct SiCode {
 namespace si_code {
 inline constexpr SiCode kSEGV_MAPERR{1, "SEGV_MAPERR"}, kSEGV_ACCERR{2, "SEGV_ACCERR"};
 inline constexpr SiCode kSEGV_MTESERR{9, "SEGV_MTESERR"};
-inline constexpr SiCode kBUS_ADRALN{1, "BUS_ADRALN"}, kBUS_OBJERR{3, "BUS_OBJERR"};
+inline constexpr SiCode kBUS_ADRALN{1, "BUS_ADRALN"}, kBUS_ADRERR{2, "BUS_ADRERR"}, kBUS_OBJERR{3, "BUS_OBJERR"};
 inline constexpr SiCode kILL_ILLOPC{1, "ILL_ILLOPC"}, kILL_ILLOPN{2, "ILL_ILLOPN"};
 inline constexpr SiCode kTRAP_BRKPT{1, "TRAP_BRKPT"}, kTRAP_TRACE{2, "TRAP_TRACE"}, kTRAP_HWBKPT{4, "TRAP_HWBKPT"};
 inline constexpr SiCode kFPE_FLTUNK{14, "FPE_FLTUNK"};

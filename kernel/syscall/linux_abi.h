@@ -286,4 +286,10 @@ struct Sysinfo {
 static_assert(sizeof(Sysinfo) == 112 && offsetof(Sysinfo, procs) == 80 && offsetof(Sysinfo, totalhigh) == 88 &&
               offsetof(Sysinfo, mem_unit) == 104);
 
+// --- mmap of files (fmmap): msync and its flags, MAP_SHARED_VALIDATE (include/uapi/asm-generic/mman*.h). ---
+inline constexpr std::uint64_t kMsync = 227;
+inline constexpr int kMS_ASYNC = 1, kMS_INVALIDATE = 2, kMS_SYNC = 4;
+inline constexpr int kMAP_SHARED_VALIDATE = 0x03, kMAP_TYPE = 0x0f;
+// fmmap end.
+
 }  // namespace kernel::abi

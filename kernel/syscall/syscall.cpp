@@ -6,6 +6,7 @@
 #include "hal/rtc_pl031.h"
 #include "hal/timer.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/io_syscalls.h"
 #include "kernel/process/rlimit.h"
@@ -16,6 +17,7 @@
 #include "kernel/random.h"
 #include "kernel/version.h"
 #include "kernel/process/process.h"
+#include "kernel/syscall/mmap_syscalls.h"
 #include "kernel/syscall/sched_syscalls.h"
 #include "kernel/syscall/sysinfo.h"
 #include "kernel/syscall/user_copy.h"
@@ -141,6 +143,9 @@ std::int64_t sys_brk(Process* p, std::uint64_t want) {
     if (want == 0 || want < p->brk_base || want > p->brk_base + (std::uint64_t{1} << 30)) return static_cast<std::int64_t>(p->brk);
     const std::uint64_t old_top = mm::align_up(p->brk, mm::kPageSize);
     const std::uint64_t new_top = mm::align_up(want, mm::kPageSize);
+    // fmmap: the break never grows into a file mapping (whose pages may not be mapped yet).
+    if (new_top > old_top && file_maps_intersect(p, old_top, new_top)) return static_cast<std::int64_t>(p->brk);
+    SpaceLock space(p);  // fmmap: a truncate may be unmapping file pages of this space (file_mmap.h)
     if (new_top > old_top) {
         // As mmap: more than the free frames fails before taking them all.
         if ((new_top - old_top) / mm::kPageSize > memory::free_frame_count())
@@ -152,71 +157,6 @@ std::int64_t sys_brk(Process* p, std::uint64_t want) {
     }
     p->brk = want;
     return static_cast<std::int64_t>(want);
-}
-
-std::int64_t sys_mmap(Process* p, std::uint64_t addr, std::uint64_t len, std::uint64_t prot, std::uint64_t flags,
-                      std::int64_t fd, std::uint64_t off) {
-    if (len == 0) return -kEINVAL;
-    if (len > (std::uint64_t{1} << 40)) return -kENOMEM;
-    if (prot & ~static_cast<std::uint64_t>(kPROT_READ | kPROT_WRITE | kPROT_EXEC)) return -kEINVAL;
-    const std::uint64_t known = kMAP_SHARED | kMAP_PRIVATE | kMAP_FIXED | kMAP_ANONYMOUS | kMAP_NORESERVE | kMAP_FIXED_NOREPLACE;
-    if (flags & ~known) return -kEINVAL;
-    if ((flags & (kMAP_SHARED | kMAP_PRIVATE)) != kMAP_PRIVATE) return -kEINVAL;  // private only
-    (void)fd;
-    if (!(flags & kMAP_ANONYMOUS)) return -kEBADF;  // no file mappings: no file system with pages yet
-    if (off & 4095) return -kEINVAL;
-    if ((prot & kPROT_WRITE) && (prot & kPROT_EXEC)) return -kEINVAL;  // W^X is enforced for user pages too
-    const std::uint64_t size = mm::align_up(len, mm::kPageSize);
-    mm::MapFlags f = mm::MapFlags::Read;  // AArch64 has no write-only or execute-only user pages
-    if (prot & kPROT_WRITE) f |= mm::MapFlags::Write;
-    if (prot & kPROT_EXEC) f |= mm::MapFlags::Execute;
-    std::uint64_t va;
-    if (flags & (kMAP_FIXED | kMAP_FIXED_NOREPLACE)) {
-        if (addr & 4095) return -kEINVAL;
-        if (!user_range_ok(addr, size) || addr < mm::kPageSize) return -kEINVAL;
-        va = addr;
-        if (flags & kMAP_FIXED) (void)p->space->unmap_mapped(va, size);  // MAP_FIXED replaces (range checked)
-    } else {
-        if (p->mmap_next < size + (std::uint64_t{1} << 32)) return -kENOMEM;
-        va = p->mmap_next - size;
-    }
-    // Pages are allocated at once (no demand paging for maps yet): a request beyond the free frames
-    // fails here instead of taking every frame in the system before failing.
-    if (prot != 0 && size / mm::kPageSize > memory::free_frame_count()) return -kENOMEM;
-    if (prot == 0) {
-        // PROT_NONE: the range is reserved (never handed out again) but nothing is mapped, so any
-        // access faults, as on Linux.
-    } else if (auto r = p->space->map_new(va, size, f); !r.ok()) {
-        return r.error() == lib::Error::AlreadyMapped ? -kEEXIST : -kENOMEM;
-    }
-    if (!(flags & (kMAP_FIXED | kMAP_FIXED_NOREPLACE))) p->mmap_next = va - mm::kPageSize;  // a guard page between maps
-    return static_cast<std::int64_t>(va);
-}
-
-std::int64_t sys_munmap(Process* p, std::uint64_t addr, std::uint64_t len) {
-    if ((addr & 4095) || len == 0 || !user_range_ok(addr, len)) return -kEINVAL;
-    const std::uint64_t end = mm::align_up(addr + len, mm::kPageSize);
-    // Holes in the range are fine; the cost follows the pages mapped there, not len (which may span
-    // the whole user half).
-    return p->space->unmap_mapped(addr, end - addr).ok() ? 0 : -kEINVAL;
-}
-
-// mprotect: how a program makes code it wrote executable under W^X (write, then switch to R+X).
-std::int64_t sys_mprotect(Process* p, std::uint64_t addr, std::uint64_t len, std::uint64_t prot) {
-    if ((addr & 4095) || !user_range_ok(addr, len)) return -kEINVAL;
-    if (prot & ~static_cast<std::uint64_t>(kPROT_READ | kPROT_WRITE | kPROT_EXEC)) return -kEINVAL;
-    if ((prot & kPROT_WRITE) && (prot & kPROT_EXEC)) return -kEINVAL;  // W^X
-    if (prot == 0) return -kEINVAL;  // PROT_NONE on mapped pages: not supported (no unmapped-but-reserved state)
-    const std::uint64_t size = mm::align_up(len, mm::kPageSize);
-    if (size == 0) return 0;
-    for (std::uint64_t a = addr; a < addr + size; a += mm::kPageSize)
-        if (!p->space->translate(a).ok()) return -kENOMEM;  // Linux: the range must be mapped
-    mm::MapFlags f = mm::MapFlags::Read;
-    if (prot & kPROT_WRITE) f |= mm::MapFlags::Write;
-    if (prot & kPROT_EXEC) f |= mm::MapFlags::Execute;
-    if (!p->space->protect(addr, size, f).ok()) return -kEINVAL;
-    if (prot & kPROT_EXEC) asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    return 0;
 }
 
 std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t flags) {
@@ -317,11 +257,6 @@ std::int64_t h_nanosleep(Process*, arch::TrapFrame& f) { return sys_nanosleep(f.
 std::int64_t h_clock_gettime(Process*, arch::TrapFrame& f) { return sys_clock_gettime(f.x[0], f.x[1]); }
 std::int64_t h_uname(Process*, arch::TrapFrame& f) { return sys_uname(f.x[0]); }
 std::int64_t h_brk(Process* p, arch::TrapFrame& f) { return sys_brk(p, f.x[0]); }
-std::int64_t h_mmap(Process* p, arch::TrapFrame& f) {
-    return sys_mmap(p, f.x[0], f.x[1], f.x[2], f.x[3], static_cast<std::int64_t>(f.x[4]), f.x[5]);
-}
-std::int64_t h_munmap(Process* p, arch::TrapFrame& f) { return sys_munmap(p, f.x[0], f.x[1]); }
-std::int64_t h_mprotect(Process* p, arch::TrapFrame& f) { return sys_mprotect(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_kill(Process*, arch::TrapFrame& f) { return sys_kill(static_cast<int>(f.x[0]), static_cast<int>(f.x[1])); }
 // tkill/tgkill: glibc's raise() and abort(). Every process has one thread whose tid is its pid.
 std::int64_t h_tkill(Process*, arch::TrapFrame& f) {
@@ -416,6 +351,8 @@ struct Table {
         h[kPwritev] = h_pwritev, h[kLseek] = h_lseek, h[kGetdents64] = h_getdents64, h[kSendfile] = h_sendfile;
         h[kFtruncate] = h_ftruncate, h[kFallocate] = h_fallocate, h[kFsync] = h_fsync, h[kFdatasync] = h_fsync;
         h[kFlock] = h_flock, h[kCloseRange] = h_close_range;
+        // fmmap: mappings (mmap_syscalls.cpp)
+        h[kMsync] = h_msync;
         // cred: identities (kernel/process/cred_syscalls.cpp) and prctl (kernel/process/prctl.cpp)
         h[kGetuid] = h_getuid, h[kGeteuid] = h_geteuid, h[kGetgid] = h_getgid, h[kGetegid] = h_getegid;
         h[kGetresuid] = h_getresuid, h[kGetresgid] = h_getresgid, h[kSetuid] = h_setuid, h[kSetgid] = h_setgid;

@@ -525,6 +525,116 @@ TEST_F(AddressSpaceTest, CloneCowCopiesWhenAFramesShareCountIsSaturated) {
     EXPECT_EQ(frames.live(), 0u);
 }
 
+// ---- File pages (map_file_page) ------------------------------------------------------------------
+
+constexpr MapFlags S = MapFlags::Shared;
+
+TEST_F(AddressSpaceTest, SharedFilePageIsReferencedWritableAndOutlivesItsHolder) {
+    AddressSpace& as = make();
+    const PhysAddr file_page = frames.alloc_frame().value();  // the file's page (its one reference)
+    ASSERT_TRUE(as.map_file_page(kVa, file_page, R | W, true).ok());
+    EXPECT_EQ(as.translate(kVa).value().pa, file_page);
+    EXPECT_EQ(as.translate(kVa).value().flags, R | W | U | O | S);
+    EXPECT_EQ(frames.refs(file_page), 2);
+    EXPECT_EQ(error_of(as.map_file_page(kVa, file_page, R, true)), lib::Error::AlreadyMapped);
+    EXPECT_EQ(error_of(as.map_file_page(kVa + 1, file_page, R, true)), lib::Error::InvalidArgument);
+    EXPECT_EQ(error_of(as.map_file_page(kVa + k4K, file_page, R | S, true)), lib::Error::InvalidArgument);
+    EXPECT_EQ(frames.refs(file_page), 2);  // the errors took no reference
+    // The file lets go (truncate, unlink): the frame stays while mapped, and goes with the last user.
+    EXPECT_FALSE(frames.release_frame(file_page));
+    EXPECT_TRUE(frames.is_live(file_page));
+    ASSERT_TRUE(as.unmap(kVa, k4K).ok());
+    EXPECT_FALSE(frames.is_live(file_page));
+    as.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, SharedFilePagesStayWritableAndSharedAcrossForkAndProtect) {
+    AddressSpace& parent = make();
+    const PhysAddr file_page = frames.alloc_frame().value();
+    ASSERT_TRUE(parent.map_file_page(kVa, file_page, R | W, true).ok());
+    AddressSpace& child = *parent.clone_cow(storage()).value();
+    EXPECT_EQ(child.translate(kVa).value().pa, file_page);
+    EXPECT_EQ(child.translate(kVa).value().flags, R | W | U | O | S);  // not copy-on-write
+    EXPECT_EQ(parent.translate(kVa).value().flags, R | W | U | O | S);
+    EXPECT_EQ(frames.refs(file_page), 3);
+    AddressSpace& eager = *parent.clone_eager(storage()).value();  // eager fork: shared too
+    EXPECT_EQ(eager.translate(kVa).value().pa, file_page);
+    EXPECT_EQ(frames.refs(file_page), 4);
+    EXPECT_EQ(error_of(child.resolve_cow_fault(kVa)), lib::Error::InvalidArgument);
+    ASSERT_TRUE(child.protect(kVa, k4K, R).ok());
+    EXPECT_EQ(child.translate(kVa).value().flags, R | U | O | S);
+    ASSERT_TRUE(child.protect(kVa, k4K, R | W).ok());  // shared frame, yet Write: never a copy
+    EXPECT_EQ(child.translate(kVa).value().flags, R | W | U | O | S);
+    bytes_at(child, kVa)[7] = 0x77;
+    EXPECT_EQ(bytes_at(parent, kVa)[7], 0x77);
+    eager.destroy();
+    child.destroy();
+    parent.destroy();
+    EXPECT_EQ(frames.refs(file_page), 1);
+    frames.release_frame(file_page);
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, SharedFilePageWithASaturatedCountFailsTheForkCleanly) {
+    AddressSpace& parent = make();
+    const PhysAddr file_page = frames.alloc_frame().value();
+    frames.m_share_limit = 1;
+    ASSERT_TRUE(parent.map_file_page(kVa, file_page, R | W, true).ok());
+    EXPECT_EQ(error_of(parent.clone_cow(storage())), lib::Error::NoMemory);
+    EXPECT_EQ(error_of(parent.clone_eager(storage())), lib::Error::NoMemory);
+    AddressSpace& other = make();
+    EXPECT_EQ(error_of(other.map_file_page(kVa, file_page, R, false)), lib::Error::NoMemory);
+    EXPECT_FALSE(other.translate(kVa).ok());
+    EXPECT_EQ(frames.refs(file_page), 2);
+    other.destroy();
+    parent.destroy();
+    frames.release_frame(file_page);
+    EXPECT_EQ(frames.live(), 0u);
+    EXPECT_EQ(tables.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, PrivateFilePageIsCopiedOnTheFirstWriteAndTheFileKeepsItsBytes) {
+    AddressSpace& as = make();
+    const PhysAddr file_page = frames.alloc_frame().value();
+    std::memset(frames.frame_virt(file_page), 0x3c, k4K);
+    ASSERT_TRUE(as.map_file_page(kVa, file_page, R | W, false).ok());
+    ASSERT_TRUE(as.map_file_page(kVa + k4K, file_page, R, false).ok());
+    EXPECT_EQ(as.translate(kVa).value().flags, R | U | O | C);   // reads see the file's page
+    EXPECT_EQ(as.translate(kVa + k4K).value().flags, R | U | O);
+    EXPECT_EQ(frames.refs(file_page), 3);
+    ASSERT_TRUE(as.resolve_cow_fault(kVa).ok());
+    const PhysAddr copy = as.translate(kVa).value().pa;
+    EXPECT_NE(copy, file_page);
+    EXPECT_TRUE(all_bytes(as, kVa, 0x3c));
+    bytes_at(as, kVa)[0] = 1;
+    EXPECT_EQ(static_cast<std::uint8_t*>(frames.frame_virt(file_page))[0], 0x3c);
+    EXPECT_EQ(frames.refs(file_page), 2);
+    // mprotect(PROT_WRITE) on the read-only private page: copy-on-write, the file's frame is shared.
+    ASSERT_TRUE(as.protect(kVa + k4K, k4K, R | W).ok());
+    EXPECT_EQ(as.translate(kVa + k4K).value().flags, R | U | O | C);
+    // The file drops its page: the private mapping, now the only holder, writes in place.
+    frames.release_frame(file_page);
+    ASSERT_TRUE(as.resolve_cow_fault(kVa + k4K).ok());
+    EXPECT_EQ(as.translate(kVa + k4K).value().pa, file_page);
+    as.destroy();
+    EXPECT_EQ(frames.live(), 0u);
+}
+
+TEST_F(AddressSpaceTest, MapFilePageRollsBackWhenTablesRunOut) {
+    AddressSpace& as = make();
+    const PhysAddr file_page = frames.alloc_frame().value();
+    tables.fail_after(0);
+    EXPECT_EQ(error_of(as.map_file_page(kVa, file_page, R | W, true)), lib::Error::NoMemory);
+    tables.fail_after(-1);
+    EXPECT_EQ(frames.refs(file_page), 1);
+    EXPECT_FALSE(as.translate(kVa).ok());
+    as.destroy();
+    frames.release_frame(file_page);
+    EXPECT_EQ(frames.live(), 0u);
+    EXPECT_EQ(tables.live(), 0u);
+}
+
 TEST_F(AddressSpaceTest, CloneCowRollsBackWhenTablesRunOut) {
     for (long n = 0;; ++n) {
         AddressSpace& parent = make();

@@ -113,6 +113,19 @@ KTEST(user, fork_bomb_and_fuzzer_leave_every_frame_behind) {
     });
 }
 
+// fmmap: file mappings (shared, private, forked, truncated under the map, unlinked while mapped)
+// give back every frame once the maps and the files are gone: a file's page goes with its last user.
+KTEST(user, file_mappings_leave_every_frame_behind) {
+    auto suite = [&] {
+        KT_EXPECT_EQ(run("/bin/test_mmap_file", "shared_map", "two_processes", "private", "munmap", "past_the_end"), 0);
+        KT_EXPECT_EQ(run("/bin/test_mmap_file", "truncated", "outlives", "msync", "errors", "exec_drops"), 0);
+    };
+    // Once before counting: the initramfs keeps the pages mmap asked of a program file (its page
+    // cache), and /tmp's directory keeps the room its first files took.
+    suite();
+    expect_everything_back(kt, suite);
+}
+
 // As `run /bin/spin &` and `run /bin/sleep 20 &` at the console, then `test user`: the test must not
 // wait for the endless job (it never ends), reap the other one (the console reports it) or count
 // what either holds or frees.
