@@ -20,6 +20,7 @@
 #include "kernel/process/process.h"
 #include "kernel/monitor/shell.h"
 #include "kernel/smp.h"
+#include "kernel/syscall/strace.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "sched/scheduler.h"
@@ -163,6 +164,11 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
         log_warn("command line: longer than %zu bytes or %zu words, the rest dropped", CmdlineWords::kTextSize,
                  CmdlineWords::kMaxWords);
     hal::timer::init(g_boot.options.hz);
+    if (int t = 0; !g_boot.options.strace.empty()) {
+        if (strace::parse_target(g_boot.options.strace, t)) strace::set_target(t);
+        else log_warn("command line: strace=%.*s: not a PID, all or off", static_cast<int>(g_boot.options.strace.len),
+                      g_boot.options.strace.ptr);
+    }
 
     log_debug("device tree %s, console up", g_boot.dtb_ok ? "parsed" : "unreadable");
     memory::init(p, kimage_pa, dtb_pa);

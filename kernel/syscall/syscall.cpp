@@ -12,6 +12,7 @@
 #include "kernel/memory.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
+#include "kernel/syscall/strace.h"
 #include "kernel/fs/path_lookup.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
@@ -505,10 +506,18 @@ static_assert(kGetrandom < kTableSize);
 
 }  // namespace
 
-std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& f) {
+namespace {
+std::int64_t dispatch(Process* p, arch::TrapFrame& f) {
     const std::uint64_t nr = f.x[8];
     if (nr >= kTableSize || kTable.h[nr] == nullptr) return -kENOSYS;
     return kTable.h[nr](p, f);
+}
+}  // namespace
+
+std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& f) {
+    // strace (kernel/syscall/strace.h): one load and a branch not taken while nothing is traced.
+    if (__builtin_expect(strace::enabled(), 0)) return strace::traced_call(p, f, dispatch);
+    return dispatch(p, f);
 }
 
 }  // namespace kernel
