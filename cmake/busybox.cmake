@@ -125,3 +125,30 @@ foreach(script files text procfs)
     endif()
     set_tests_properties(qemu.busybox.${script} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 endforeach()
+
+# The command line as Linux splits it: quotes group words (also mid-word), everything after "--" is
+# init's, key=value words before it its environment.
+add_test(NAME qemu.user.init_quoted_arguments COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio
+    --append "init=/bin/hello MSG=\"a  b\" -- -c \"echo a b\" 'it''s' X=1 hz=7" --check exit --timeout 60
+    --expect "^argc=6$" --expect "^argv\\[1\\]=-c$" --expect "^argv\\[2\\]=echo a b$" --expect "^argv\\[3\\]=its$"
+    --expect "^argv\\[4\\]=X=1$" --expect "^argv\\[5\\]=hz=7$" --expect "^envp\\[0\\]=MSG=a  b$" --expect "tick 100 Hz"
+    --forbid "warning: command line")
+set_tests_properties(qemu.user.init_quoted_arguments PROPERTIES TIMEOUT 90)
+
+# strace=PID: /bin/hello's calls as strace prints them, the pid first, the no-return exit_group last;
+# strace=all through a fork and an exec (forktree), and nothing traced without strace=.
+add_test(NAME qemu.user.strace_hello COMMAND ${QEMU_RUN} --config a57-gicv3 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/hello strace=1" --check exit --timeout 60
+    --expect "^\\[pid 1\\] write\\(1, \"hello from user space\\\\n\", 22\\) += 22$"
+    --expect "^\\[pid 1\\] write\\(1, \"auxv: pagesz=4096 entry=0x[0-9a-f]+\"\\.\\.\\., [0-9]+\\) += [0-9]+$"
+    --expect "^\\[pid 1\\] getppid\\(\\) += 0$" --expect "^\\[pid 1\\] exit_group\\(0\\) += \\?$")
+add_test(NAME qemu.user.strace_all_forks COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/forktree strace=all" --check exit --timeout 120
+    --expect "^\\[pid 1\\] clone\\(child_stack=NULL, flags=[A-Z_|]*SIGCHLD[^)]*\\) += [2-9][0-9]*$"
+    --expect "^\\[pid [2-9][0-9]*\\] exit_group\\([0-9]+\\) += \\?$"
+    --expect "^\\[pid 1\\] wait4\\(-?[0-9]+, \\[\\{WIFEXITED\\(s\\) && WEXITSTATUS\\(s\\) == [0-9]+\\}\\], 0, NULL\\) += [0-9]+$")
+add_test(NAME qemu.user.strace_off COMMAND ${QEMU_RUN} --config a53-gicv2 --icount
+    --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/hello strace=2" --check exit --timeout 60
+    --expect "^hello from user space" --forbid "\\[pid [0-9]+\\]")
+set_tests_properties(qemu.user.strace_hello qemu.user.strace_all_forks qemu.user.strace_off PROPERTIES TIMEOUT 150)
