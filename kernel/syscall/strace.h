@@ -16,7 +16,9 @@ namespace kernel::strace {
 inline constexpr int kAll = -1;  // g_target: 0 off, kAll every process, N > 0 the process with PID N
 extern int g_target;
 
-inline bool enabled() { return __atomic_load_n(&g_target, __ATOMIC_RELAXED) != 0; }
+// READ_ONCE: a volatile load folds its low address bits into the ldr (adrp, ldr, cbnz), where GCC
+// gives an atomic one an add of its own. Set rarely, by the monitor or the command line.
+inline bool enabled() { return *static_cast<volatile int*>(&g_target) != 0; }
 void set_target(int target);
 int target();
 
