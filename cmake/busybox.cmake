@@ -24,6 +24,12 @@ function(busybox_is_aarch64 file out)
     endif()
 endfunction()
 
+# Writes `content` to `path` only when it differs, so that configuring again rebuilds nothing.
+function(busybox_write path content)
+    file(WRITE ${path}.new "${content}")
+    configure_file(${path}.new ${path} COPYONLY)
+endfunction()
+
 set(busybox_skip_reason "")
 set(BUSYBOX_FOUND "")
 foreach(candidate ${BUSYBOX_BIN} ${CMAKE_BINARY_DIR}/busybox-deb/bin/busybox /bin/busybox /usr/bin/busybox)
@@ -65,10 +71,10 @@ else()
     message(STATUS "busybox: ${BUSYBOX_FOUND}, ${busybox_applet_count} applets")
     set(bb_etc ${CMAKE_BINARY_DIR}/busybox-etc)
     file(MAKE_DIRECTORY ${bb_etc})
-    file(WRITE ${bb_etc}/passwd "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n")
-    file(WRITE ${bb_etc}/group "root:x:0:\nuser:x:1000:\n")
-    file(WRITE ${bb_etc}/motd "Welcome to busybox on the small AArch64 kernel.\n")
-    file(WRITE ${bb_etc}/profile [=[# Read by login shells (sh -l): make run BUSYBOX=1 starts one.
+    busybox_write(${bb_etc}/passwd "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n")
+    busybox_write(${bb_etc}/group "root:x:0:\nuser:x:1000:\n")
+    busybox_write(${bb_etc}/motd "Welcome to busybox on the small AArch64 kernel.\n")
+    busybox_write(${bb_etc}/profile [=[# Read by login shells (sh -l): make run BUSYBOX=1 starts one.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PS1='\u@\h:\w\$ '
 [ -r /etc/motd ] && cat /etc/motd
@@ -86,7 +92,7 @@ export PS1='\u@\h:\w\$ '
         string(APPEND bb_links "--symlink=${applet}=/bin/busybox\n")
     endforeach()
     string(REPLACE "LB" "[" bb_links "${bb_links}")
-    file(WRITE ${bb_etc}/applet-links.args "${bb_links}")
+    busybox_write(${bb_etc}/applet-links.args "${bb_links}")
     set(bb_args --exec bin/busybox=${BUSYBOX_FOUND} @${bb_etc}/applet-links.args)
     # The project's programs too, so that kernel tests can use both; busybox keeps the names it has
     # (its sleep, not /bin/sleep of user/bin).
