@@ -8,16 +8,19 @@ QEMU_CONFIG ?= a53-gicv2
 MEM ?=
 SMP ?= 2
 APPEND ?=
-INITRD ?= $(BUILD)/initramfs.cpio
+BUSYBOX ?=
+INITRD ?= $(if $(BUSYBOX),$(BUILD)/busybox_initramfs.cpio,$(BUILD)/initramfs.cpio)
 UBOOT ?=
 BENCH ?= all
-SETUP = tools/setup.sh
+SETUP = BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) tools/setup.sh
 
 # Only the build's own progress and QEMU's output: no "Entering directory" lines from the makes that
 # CMake's generated Makefiles run (MAKEFLAGS reaches them through the environment).
 MAKEFLAGS += --no-print-directory
 
 QEMU_MACHINE = $(if $(MEM),--memory $(MEM)) $(if $(UBOOT),--uboot $(UBOOT))
+# make run BUSYBOX=1: busybox's ash as pid 1, a login shell (it reads /etc/profile).
+RUN_APPEND = $(if $(BUSYBOX),init=/bin/sh $(APPEND) -- -l,$(APPEND))
 QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(QEMU_CONFIG) $(QEMU_MACHINE) --smp $(SMP)
 
 # make bench: the bench machine (cortex-a53, 512M) unless QEMU_CONFIG is given on the command line or
@@ -25,7 +28,7 @@ QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INI
 # one): the user-space names go to /bin/bench, the rest to the kernel's bench= runner. Two SMP
 # figures boot other machines: `ipi` (a kernel benchmark) at -smp 2 under icount, and `scaling`
 # (make bench-smp's real-time speed-ups from -smp 1 to -smp 2, no icount).
-USER_BENCHES = syscall proc_yield pipe fork read_4k open_close stat create_unlink
+USER_BENCHES = syscall proc_yield pipe fork read_4k open_close stat create_unlink exec_busybox
 SMP_BENCHES = ipi scaling
 comma := ,
 empty :=
@@ -36,6 +39,10 @@ BENCH_KERNEL = $(if $(filter all,$(BENCH_WORDS)),all,$(subst $(space),$(comma),$
 BENCH_USER = $(if $(filter all,$(BENCH_WORDS)),all,$(filter $(USER_BENCHES),$(BENCH_WORDS)))
 BENCH_IPI = $(filter all ipi,$(BENCH_WORDS))
 BENCH_SCALING = $(filter all scaling,$(BENCH_WORDS))
+# The user-space benchmarks boot the busybox initramfs when it was built (exec_busybox needs it; it
+# also holds /bin/bench), unless INITRD is given.
+BUSYBOX_INITRD = $(BUILD)/busybox_initramfs.cpio
+BENCH_INITRD = $(if $(filter file,$(origin INITRD)),$(if $(wildcard $(BUSYBOX_INITRD)),$(BUSYBOX_INITRD),$(INITRD)),$(INITRD))
 BENCH_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --bench --config $(BENCH_CONFIG) $(QEMU_MACHINE) --check bench --timeout 600
 # Real time, no icount: the same work booted at -smp 1 and -smp 2, printed as speed-ups.
 SCALING_RUN = python3 tools/smp_scaling.py --kernel $(BUILD)/kernel.bin --initrd $(INITRD) --config $(BENCH_CONFIG) $(if $(MEM),--memory $(MEM))
@@ -48,6 +55,7 @@ help:
 	@echo "Targets:"
 	@echo "  make              build $(BUILD)/kernel.elf (symbols) and $(BUILD)/kernel.bin (Image), and the initramfs"
 	@echo "  make run          build, then boot to the kernel console (Ctrl-A X quits QEMU)"
+	@echo "  make run BUSYBOX=1  boot Debian's busybox: its ash as pid 1 (init=/bin/sh -- -l) on $(BUILD)/busybox_initramfs.cpio"
 	@echo "  make test         host tests (GoogleTest) then kernel tests under QEMU (host-test, kernel-test)"
 	@echo "  make host-test    host tests only ($(HOST_BUILD))"
 	@echo "  make kernel-test  kernel, user-space and GDB tests under QEMU only (CTest in $(BUILD))"
@@ -61,11 +69,13 @@ help:
 	@echo "Variables (make VAR=value target):"
 	@echo "  APPEND=...        kernel command line, e.g. APPEND=\"init=/bin/hello loglevel=3\""
 	@echo "  INITRD=file       initramfs for run/debug (default $(BUILD)/initramfs.cpio; $(BUILD)/glibc_initramfs.cpio has the glibc programs)"
+	@echo "  BUSYBOX=1         run/debug boot busybox's shell from $(BUILD)/busybox_initramfs.cpio (APPEND goes before its --)"
 	@echo "  QEMU_CONFIG=name  machine for run/debug/bench (a53-gicv2 a57-gicv3 a72-gicv3-el2 max-gicv2-el2-2g bench; see tools/qemu_run.py)"
 	@echo "  MEM=size          RAM size, e.g. MEM=2G (default: the configuration's)"
 	@echo "  SMP=n             CPUs for run/debug (default 2; the kernel starts at most 8; maxcpus= in APPEND limits it)"
 	@echo "  UBOOT=u-boot.bin  boot through U-Boot's booti, e.g. UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin"
-	@echo "  BENCH=names       benchmarks for make bench, e.g. BENCH=boot or BENCH=syscall,fork or BENCH=ipi,scaling (default all)"
+	@echo "  BENCH=names       benchmarks for make bench, e.g. BENCH=boot or BENCH=syscall,fork or BENCH=ipi,scaling (default all;"
+	@echo "                    exec_busybox, and every user-space one, boots $(BUILD)/busybox_initramfs.cpio when it was built)"
 	@echo "  BUILD=dir         build directory (default build); JOBS=n parallel build jobs (default nproc)"
 	@echo "  CMAKE_ARGS=...    extra CMake options, e.g. CMAKE_ARGS=-DCROSS_PREFIX=/opt/cross/bin/aarch64-none-elf-"
 
@@ -81,7 +91,8 @@ kernel: $(BUILD)/CMakeCache.txt
 
 run: kernel
 	@$(SETUP) run
-	@$(QEMU_RUN) --interactive --append "$(APPEND)"
+	@[ -z "$(BUSYBOX)" ] || [ -f $(INITRD) ] || { echo "make run BUSYBOX=1: no $(INITRD): configure found no AArch64 busybox (tools/setup.sh says how to get one; then cmake $(BUILD))" >&2; exit 1; }
+	@$(QEMU_RUN) --interactive --append "$(RUN_APPEND)"
 
 host-test:
 	@$(SETUP) test
@@ -98,7 +109,7 @@ test: host-test kernel-test
 bench: kernel
 	@$(SETUP) run
 	$(if $(BENCH_KERNEL),$(BENCH_RUN) --append "bench=$(BENCH_KERNEL) $(APPEND)")
-	$(if $(BENCH_USER),$(BENCH_RUN) --initrd $(INITRD) --append "init=/bin/bench $(filter-out all,$(BENCH_USER))")
+	$(if $(BENCH_USER),$(BENCH_RUN) --initrd $(BENCH_INITRD) --append "init=/bin/bench $(filter-out all,$(BENCH_USER))")
 	$(if $(BENCH_IPI),$(BENCH_RUN) --smp 2 --append "bench=ipi $(APPEND)")
 	$(if $(BENCH_SCALING),$(SCALING_RUN))
 
@@ -119,7 +130,7 @@ debug: kernel
 	@$(SETUP) run
 	@echo "QEMU is halted at reset with a GDB server on localhost:1234."
 	@echo "In another terminal: make gdb   (or: gdb-multiarch -x tools/gdbinit $(BUILD)/kernel.elf)"
-	@$(QEMU_RUN) --interactive --gdb --append "$(APPEND)"
+	@$(QEMU_RUN) --interactive --gdb --append "$(RUN_APPEND)"
 
 gdb:
 	@$(SETUP) debug

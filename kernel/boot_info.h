@@ -15,6 +15,7 @@ struct BootInfo {
     std::uint64_t dtb_pa;
     std::uint64_t kimage_pa;     // physical load address of the kernel image
     unsigned entry_el;           // 1 or 2
+    CmdlineWords words;          // the command line split into words (options views point here)
     BootOptions options;
 };
 

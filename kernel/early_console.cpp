@@ -65,6 +65,7 @@ extern "C" void early_console_init(std::uint64_t dtb_pa, std::uint64_t kimage_pa
 
     // Tests and benchmarks need a panic to leave QEMU with a failing status from here on, not to halt
     // until the run's timeout.
-    g_boot.options = parse_boot_options(p.bootargs, p.bootargs_len, nullptr, nullptr);
+    split_command_line(p.bootargs, p.bootargs_len, g_boot.words);
+    g_boot.options = parse_boot_options(g_boot.words, nullptr, nullptr);
     set_exit_on_panic(!g_boot.options.test.empty() || !g_boot.options.bench.empty());
 }

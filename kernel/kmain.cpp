@@ -21,6 +21,7 @@
 #include "kernel/process/process.h"
 #include "kernel/monitor/shell.h"
 #include "kernel/smp.h"
+#include "kernel/syscall/strace.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "sched/scheduler.h"
@@ -108,41 +109,13 @@ int start_init() {
     const std::size_t n = g_boot.options.init.len < sizeof path - 1 ? g_boot.options.init.len : sizeof path - 1;
     lib::copy_bytes(path, g_boot.options.init.ptr, n);
     path[n] = 0;
-    // As Linux does: the command line's bare words become init's arguments after the path, and its
-    // key=value options the kernel does not read become init's environment, before the defaults
-    // (which they override).
-    static char words[512];
-    constexpr int kMax = 16;
-    const char* argv[kMax + 2] = {path};
-    const char* envp[kMax + 4];
-    int argc = 1, envc = 0;
-    std::size_t used = 0;
-    const char* b = g_boot.platform.bootargs;
-    for (std::size_t i = 0; i < g_boot.platform.bootargs_len;) {
-        while (i < g_boot.platform.bootargs_len && b[i] == ' ') ++i;
-        const std::size_t start = i;
-        while (i < g_boot.platform.bootargs_len && b[i] && b[i] != ' ') ++i;
-        StrView tok{b + start, i - start};
-        const StrView key = option_key(tok);
-        const bool word = key.len == tok.len;
-        if (tok.len == 0 || (!word && is_kernel_option(key)) || used + tok.len + 1 > sizeof words ||
-            (word ? argc > kMax : envc == kMax))
-            continue;
-        lib::copy_bytes(words + used, tok.ptr, tok.len);
-        words[used + tok.len] = 0;
-        (word ? argv[argc++] : envp[envc++]) = words + used;
-        used += tok.len + 1;
-    }
-    argv[argc] = nullptr;
-    const int given = envc;
-    for (const char* d : {"HOME=/", "PATH=/bin", "TERM=vt100"}) {
-        std::size_t k = 0;
-        while (d[k] != '=') ++k;
-        bool overridden = false;
-        for (int e = 0; e < given; ++e) overridden = overridden || lib::compare_bytes(envp[e], d, k + 1) == 0;
-        if (!overridden) envp[envc++] = d;
-    }
-    envp[envc] = nullptr;
+    // As Linux does: the command line's words the kernel does not read become init's arguments and
+    // environment (kernel/cmdline.h says which go where).
+    static InitArgs args;
+    build_init_args(g_boot.words, path, args);
+    if (args.dropped) log_warn("command line: %d words beyond init's %d arguments or variables dropped", args.dropped, InitArgs::kMax);
+    const char* const* argv = args.argv;
+    const char* const* envp = args.envp;
     ExecFailure failure;
     auto p = spawn_process(path, argv, envp, nullptr, &failure, /*as_init=*/true);
     if (!p.ok()) {
@@ -186,9 +159,17 @@ extern "C" [[noreturn]] void kmain(std::uint64_t dtb_pa, std::uint64_t kimage_pa
     __stack_chk_guard ^= hal::timer::counter() << 8;  // a per-boot canary (low byte stays zero)
 
     static int s_has_init = 1;
-    parse_boot_options(p.bootargs, p.bootargs_len, warn_option, g_boot.options.init.empty() ? nullptr : &s_has_init);
+    parse_boot_options(g_boot.words, warn_option, g_boot.options.init.empty() ? nullptr : &s_has_init);
     set_log_level(static_cast<LogLevel>(g_boot.options.loglevel));
+    if (g_boot.words.truncated)
+        log_warn("command line: longer than %zu bytes or %zu words, the rest dropped", CmdlineWords::kTextSize,
+                 CmdlineWords::kMaxWords);
     hal::timer::init(g_boot.options.hz);
+    if (int t = 0; !g_boot.options.strace.empty()) {
+        if (strace::parse_target(g_boot.options.strace, t)) strace::set_target(t);
+        else log_warn("command line: strace=%.*s: not a PID, all or off", static_cast<int>(g_boot.options.strace.len),
+                      g_boot.options.strace.ptr);
+    }
 
     log_debug("device tree %s, console up", g_boot.dtb_ok ? "parsed" : "unreadable");
     memory::init(p, kimage_pa, dtb_pa);

@@ -9,8 +9,9 @@
 --text DEST=TEXT  a regular 0644 file holding TEXT (backslash escapes \\n and \\t are expanded)
 --text-exec DEST=TEXT  the same with mode 0755 (an executable that is not ELF, for ENOEXEC tests)
 --symlink DEST=TARGET  a symbolic link (mode 0777) whose target is TARGET, as given
---dir DEST[=MODE] an (empty) directory, mode 0755 or MODE in octal: mount points such as tmp, proc, dev
+--dir DEST[=MODE] an (empty) directory, mode octal MODE (default 0755), e.g. --dir tmp=1777
 --list            print the entries instead of (also) writing
+@FILE             more arguments, one a line (for long lists, such as busybox's applet links)
 
 Parent directories (mode 0755) are added for every entry. Entries are sorted by path, names carry no
 leading "/" (as Linux's gen_init_cpio writes them), and every header has mtime 0, uid 0, gid 0 and
@@ -67,7 +68,7 @@ def build(entries):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], fromfile_prefix_chars="@")
     ap.add_argument("-o", "--output")
     ap.add_argument("--exec", dest="execs", action="append", default=[])
     ap.add_argument("--file", dest="files", action="append", default=[])
@@ -90,9 +91,20 @@ def main():
             d = "/".join(parts[:i])
             if d in entries and entries[d][2] is not None:
                 sys.exit(f"mkinitramfs: {d} is both a file and a directory")
-            entries[d] = (S_IFDIR, 0o755, None)
+            entries.setdefault(d, (S_IFDIR, 0o755, None))  # a --dir keeps its mode
         entries[path] = (kind, mode, data)
 
+    # Directories first, so that their modes stand when later entries go inside them.
+    for arg in args.dirs:
+        dest, _, mode = arg.partition("=")
+        dest = normalise(dest)
+        if dest in entries:
+            sys.exit(f"mkinitramfs: {dest} given twice")
+        try:
+            mode = int(mode or "755", 8)
+        except ValueError:
+            sys.exit(f"mkinitramfs: --dir {arg!r}: the mode is not octal")
+        add(dest, mode & 0o7777, None, S_IFDIR)
     for arg in args.execs:
         dest, src = split_arg(arg, "exec")
         with open(src, "rb") as f:

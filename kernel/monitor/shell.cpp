@@ -14,6 +14,7 @@
 #include "kernel/memory.h"
 #include "kernel/monitor/monitor_args.h"
 #include "kernel/monitor/shell_programs.h"
+#include "kernel/syscall/strace.h"
 #include "lib/string.h"
 
 namespace kernel::shell {
@@ -103,6 +104,21 @@ bool cmd_bench(const ParsedLine& line) {
     return true;
 }
 
+// strace PID|all|off: log system calls as strace prints them (kernel/syscall/strace.h); bare: the state.
+bool cmd_strace(const ParsedLine& line) {
+    if (line.argc > 2) return false;
+    if (line.argc == 2) {
+        int t = 0;
+        if (!strace::parse_target(StrView{line.argv[1], lib::string_length(line.argv[1])}, t)) return false;
+        strace::set_target(t);
+    }
+    const int t = strace::target();
+    if (t == 0) kprintf("strace: off\n");
+    else if (t == strace::kAll) kprintf("strace: every process\n");
+    else kprintf("strace: pid %d\n", t);
+    return true;
+}
+
 // One line each in `help` (80 columns).
 const Command kCommands[] = {
     {"help", "help", "list commands", cmd_help},
@@ -115,6 +131,7 @@ const Command kCommands[] = {
     {"spawn", "spawn counter|spinner|sleeper", "start a demo kernel task", cmd_spawn},
     {"ls", "ls", "list the initramfs", cmd_ls},
     {"mem", "mem", "frames, heap use, kernel tables", cmd_mem},
+    {"strace", "strace [PID|all|off]", "log system calls as strace prints them", cmd_strace},
     {"test", "test [SUITE|list]", "run in-kernel test suites (default: all)", cmd_test},
     {"bench", "bench [NAME]", "run benchmarks (exact only under make bench)", cmd_bench},
     {"reboot", "reboot", "reset the machine (PSCI SYSTEM_RESET)", cmd_reboot},

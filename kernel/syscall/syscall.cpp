@@ -19,6 +19,7 @@
 #include "kernel/process/process.h"
 #include "kernel/syscall/mmap_syscalls.h"
 #include "kernel/syscall/sched_syscalls.h"
+#include "kernel/syscall/strace.h"
 #include "kernel/syscall/sysinfo.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
@@ -368,10 +369,18 @@ static_assert(kGetrandom < kTableSize && kFaccessat2 < kTableSize);
 
 }  // namespace
 
-std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& f) {
+namespace {
+std::int64_t dispatch(Process* p, arch::TrapFrame& f) {
     const std::uint64_t nr = f.x[8];
     if (nr >= kTableSize || kTable.h[nr] == nullptr) return -kENOSYS;
     return kTable.h[nr](p, f);
+}
+}  // namespace
+
+std::int64_t syscall_dispatch(Process* p, arch::TrapFrame& f) {
+    // strace (kernel/syscall/strace.h): one load and a branch not taken while nothing is traced.
+    if (__builtin_expect(strace::enabled(), 0)) return strace::traced_call(p, f, dispatch);
+    return dispatch(p, f);
 }
 
 }  // namespace kernel
