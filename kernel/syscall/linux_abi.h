@@ -86,7 +86,8 @@ inline constexpr std::uint64_t kREBOOT_MAGIC1 = 0xfee1dead;
 inline constexpr std::uint64_t kREBOOT_MAGIC2 = 672274793, kREBOOT_MAGIC2A = 85072278,
                                kREBOOT_MAGIC2B = 369367448, kREBOOT_MAGIC2C = 537993216;
 inline constexpr std::uint64_t kREBOOT_CMD_POWER_OFF = 0x4321fedc, kREBOOT_CMD_RESTART = 0x01234567,
-                               kREBOOT_CMD_HALT = 0xcdef0123;
+                               kREBOOT_CMD_HALT = 0xcdef0123,
+                               kREBOOT_CMD_CAD_ON = 0x89abcdef, kREBOOT_CMD_CAD_OFF = 0;
 
 // *at() calls (include/uapi/linux/fcntl.h).
 inline constexpr int kAT_FDCWD = -100;

@@ -178,11 +178,18 @@ std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t f
     return static_cast<std::int64_t>(done);
 }
 
-std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
+// reboot(int magic1, int magic2, unsigned cmd, void* arg): the ints are 32 bits, so only the low
+// halves count (glibc passes magic1 0xfee1dead sign-extended). Root only (CAP_SYS_BOOT), checked first.
+std::int64_t sys_reboot(const Process* p, std::uint64_t m1_arg, std::uint64_t m2_arg, std::uint64_t cmd_arg) {
+    if (p->cred.euid != 0) return -kEPERM;
+    const auto m1 = static_cast<std::uint32_t>(m1_arg), m2 = static_cast<std::uint32_t>(m2_arg);
+    const auto cmd = static_cast<std::uint32_t>(cmd_arg);
     if (m1 != kREBOOT_MAGIC1 || (m2 != kREBOOT_MAGIC2 && m2 != kREBOOT_MAGIC2A && m2 != kREBOOT_MAGIC2B && m2 != kREBOOT_MAGIC2C))
         return -kEINVAL;
     if (cmd == kREBOOT_CMD_POWER_OFF || cmd == kREBOOT_CMD_HALT) hal::psci::system_off();
     if (cmd == kREBOOT_CMD_RESTART) hal::psci::system_reset();
+    // Ctrl-Alt-Del on or off: Linux keeps a flag for a key this console has no way to send.
+    if (cmd == kREBOOT_CMD_CAD_ON || cmd == kREBOOT_CMD_CAD_OFF) return 0;
     return -kEINVAL;
 }
 
@@ -284,7 +291,7 @@ std::int64_t h_gettimeofday(Process*, arch::TrapFrame& f) { return sys_gettimeof
 std::int64_t h_prlimit64(Process* p, arch::TrapFrame& f) {
     return sys_prlimit64(p, static_cast<int>(f.x[0]), static_cast<std::uint32_t>(f.x[1]), f.x[2], f.x[3]);
 }
-std::int64_t h_reboot(Process*, arch::TrapFrame& f) { return sys_reboot(f.x[0], f.x[1], f.x[2]); }
+std::int64_t h_reboot(Process* p, arch::TrapFrame& f) { return sys_reboot(p, f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_getrandom(Process*, arch::TrapFrame& f) { return sys_getrandom(f.x[0], f.x[1], f.x[2]); }
 std::int64_t h_fcntl(Process* p, arch::TrapFrame& f) { return sys_fcntl(p, f.x[0], f.x[1], f.x[2]); }
 // --- Descriptors and file I/O (fdio: kernel/fs/io_syscalls*.cpp) ---

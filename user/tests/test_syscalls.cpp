@@ -458,6 +458,19 @@ UTEST(reboot_with_bad_magic_fails) {
     CHECK(r2 == -EINVAL || r2 == -EPERM);
 }
 
+UTEST(reboot_reads_its_int_arguments_as_32_bits) {
+    // glibc and busybox pass magic1 0xfee1dead sign-extended to 64 bits; Linux's int sees the low half.
+    // LINUX_REBOOT_CMD_CAD_OFF (0) only sets a flag, so it is safe to issue. Root only.
+    if (qemu_user()) {
+        note("skipped: it would reach the host's reboot");
+        return;
+    }
+    const long r = syscall6(SYS_reboot, static_cast<long>(static_cast<int>(LINUX_REBOOT_MAGIC1)),
+                            LINUX_REBOOT_MAGIC2 | (1l << 32), 0, 0);
+    CHECK_EQ(r, 0l);
+    CHECK_EQ(reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, 0x1234, nullptr), -EINVAL);  // no such command
+}
+
 UTEST(getrandom_fills_buffers) {
     unsigned char a[64] = {}, b[64] = {};
     CHECK_EQ(getrandom(a, sizeof a, 0), 64l);
