@@ -23,6 +23,7 @@
 #include "arch/aarch64/trap_frame.h"
 #include "lib/format.h"
 #include "lib/kassert.h"
+#include "sched/loadavg.h"
 #include "sched/platform.h"
 #include "sched/run_queue.h"
 #include "sched/scheduler_internal.h"
@@ -111,6 +112,7 @@ void on_tick() {
     cur->cpu_counts += ran;
     ++cur->ticks;
     cpu.last_tick = now;
+    account_tick(cpu.index, cur->is_idle, cur->kind == TaskKind::User, ran, now);   // loadavg.h: /proc/stat, load
     // An idle CPU pulls from its idle loop after every interrupt; a busy one every fourth tick.
     if (__builtin_expect(cpu.multi, 0) && (++cpu.ticks & 3) == 0) cpu.balance_due = true;
     if (cpu.rq.size() == 0) return;

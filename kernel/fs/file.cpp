@@ -2,6 +2,7 @@
 // kind, and fstat for the console and pipes. The kinds live in console_file.cpp, pipe.cpp and
 // inode_file.cpp.
 #include "kernel/fs/file.h"
+#include "kernel/fs/devices.h"
 
 #include "kernel/fs/lock.h"
 #include "kernel/fs/pipe.h"
@@ -123,6 +124,7 @@ std::int64_t File::ioctl(std::uint32_t request, std::uint64_t arg) {
     if (m_kind == Kind::Console) return tty::console_ioctl(request, arg);
     if (m_kind == Kind::Inode) {
         if (is_path_only()) return -abi::kEBADF;
+        if (m_device) return m_device->ioctl(request, arg);   // procdev: no VFS lock (devices.h)
         fs::Guard g;
         return m_path.inode->ioctl(request, arg);
     }

@@ -17,6 +17,9 @@
 
 namespace kernel {
 
+namespace fs {
+struct Device;
+}
 class Pipe;
 
 class File {
@@ -76,7 +79,7 @@ public:
     // kPipeCapacity, as on Linux, nor for inode files.
     class [[nodiscard]] WriteTurn {
     public:
-        explicit WriteTurn(const File& f) : WriteTurn(f.kind() == Kind::Console) {}
+        explicit WriteTurn(const File& f) : WriteTurn(f.kind() == Kind::Console || f.is_console_device()) {}
         explicit WriteTurn(bool console);
         ~WriteTurn();
         WriteTurn(const WriteTurn&) = delete;
@@ -103,6 +106,10 @@ public:
 
     // Pipes' end for F_GETPIPE_SZ (and the pipe code).
     Pipe* pipe() const { return m_pipe; }
+    // procdev: a file opened on a character-device node (devtmpfs, or mknod anywhere) does its
+    // I/O through the device (fs/devices.h), without the VFS lock; null for any other file.
+    const fs::Device* device() const { return m_device; }
+    bool is_console_device() const;
 
 private:
     File(Kind k, Pipe* p, int flags) : m_kind(k), m_pipe(p), m_flags(flags) {}
@@ -114,6 +121,7 @@ private:
     long m_refs = 1;   // atomic updates (see file.cpp)
     // Inode files only.
     fs::Path m_path;   // referenced (put at the last close)
+    const fs::Device* m_device = nullptr;   // procdev: set at open for a device node
     sched::Mutex m_pos_lock;
     std::uint64_t m_pos = 0;   // the offset; for a directory, the readdir cookie (m_pos_lock)
 };

@@ -2,9 +2,10 @@
 // places, and Linux's permission rules for names (fs_syscalls_internal.h); and ioctl.
 #include "kernel/fs/fs_syscalls.h"
 
-#include "hal/rtc_pl031.h"
 #include "kernel/fs/fs_syscalls_internal.h"
 #include "kernel/syscall/user_copy.h"
+#include "lib/string.h"
+#include "mm/types.h"
 
 namespace kernel {
 
@@ -18,15 +19,58 @@ std::int64_t sys_ioctl(Process* p, std::uint64_t fd, std::uint64_t request, std:
 
 namespace fsc {
 
-UserPath::~UserPath() { delete[] m_buf; }
+UserPath::~UserPath() {
+    if (m_buf != m_inline) delete[] m_buf;
+}
+
+namespace {
+
+// Copies the string at `user` into dst[at, max) a chunk at a time, never across a page (a fault in
+// a later page must not hide a terminator in an earlier one). Its length, or -EFAULT, or
+// -ENAMETOOLONG when no terminator comes before max.
+std::int64_t copy_string_chunks(char* dst, std::size_t at, std::uint64_t user, std::size_t max) {
+    constexpr std::size_t kChunk = 32;
+    for (std::size_t n = at; n < max;) {
+        std::size_t chunk = mm::kPageSize - ((user + n) & (mm::kPageSize - 1));
+        if (chunk > kChunk) chunk = kChunk;
+        if (chunk > max - n) chunk = max - n;
+        if (!user_range_ok(user + n, chunk)) return -kEFAULT;
+        // The inline copy first (aligned words when it can); the slow path resolves faults.
+        std::size_t got = chunk;
+        if (arch_copy_from_user(dst + n, reinterpret_cast<const void*>(user + n), chunk) != 0)
+            got = copy_from_user_partial(dst + n, user + n, chunk);
+        // The terminator, a word at a time ("has a zero byte": Hacker's Delight 6-1), then bytes.
+        std::size_t i = 0;
+        for (; i + 8 <= got; i += 8) {
+            std::uint64_t w;
+            __builtin_memcpy(&w, dst + n + i, 8);
+            if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) break;
+        }
+        for (; i < got; ++i)
+            if (dst[n + i] == 0) return static_cast<std::int64_t>(n + i);
+        if (got < chunk) return -kEFAULT;
+        n += chunk;
+    }
+    return -kENAMETOOLONG;
+}
+
+}  // namespace
 
 std::int64_t UserPath::copy(std::uint64_t user, bool empty_ok) {
-    if (!m_buf) m_buf = new char[fs::kPathMax];
-    if (!m_buf) return -kENOMEM;
-    auto r = copy_string_from_user(m_buf, user, fs::kPathMax);
-    if (!r.ok()) {
+    std::int64_t r = copy_string_chunks(m_inline, 0, user, kInline);
+    if (r == -kENAMETOOLONG) {   // longer than the inline buffer: the rest goes to the heap
+        m_buf = new char[fs::kPathMax];
+        if (!m_buf) {
+            m_buf = m_inline;
+            m_inline[0] = '\0';
+            return -kENOMEM;
+        }
+        lib::copy_bytes(m_buf, m_inline, kInline);
+        r = copy_string_chunks(m_buf, kInline, user, fs::kPathMax);
+    }
+    if (r < 0) {
         m_buf[0] = '\0';
-        return r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG;
+        return r;
     }
     if (m_buf[0] == '\0' && !empty_ok) return -kENOENT;
     return 0;
@@ -148,11 +192,6 @@ bool dir_has_entries(Inode* dir) {
     std::uint64_t cookie = 0;
     (void)dir->readdir(cookie, sink);
     return sink.found;
-}
-
-fs::Timestamp now() {
-    const std::uint64_t ns = hal::rtc::realtime_ns();
-    return {static_cast<std::int64_t>(ns / 1'000'000'000ull), static_cast<std::int64_t>(ns % 1'000'000'000ull)};
 }
 
 Last last_kind(const char* name, std::size_t len) {

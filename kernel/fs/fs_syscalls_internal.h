@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/fs/clock.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/process.h"
@@ -54,8 +55,10 @@ private:
     Path m_p;
 };
 
-// A path from user space, copied to the heap (PATH_MAX is too much for a 16 KiB kernel stack), as
-// Linux's getname: EFAULT, ENAMETOOLONG at PATH_MAX, ENOENT for "" unless empty_ok.
+// A path from user space, as Linux's getname: EFAULT, ENAMETOOLONG at PATH_MAX, ENOENT for ""
+// unless empty_ok. Short paths (nearly all) stay in the object, on the stack; a longer one moves to
+// the heap (PATH_MAX is too much for a 16 KiB kernel stack). Copied a small chunk at a time, so a
+// short path costs its own length, not the rest of its page.
 class UserPath {
 public:
     UserPath() = default;
@@ -67,7 +70,9 @@ public:
     bool empty() const { return m_buf[0] == '\0'; }
 
 private:
-    char* m_buf = nullptr;
+    static constexpr std::size_t kInline = 256;
+    char* m_buf = m_inline;
+    alignas(8) char m_inline[kInline];   // not zeroed: copy() writes what is read
 };
 
 // The place a descriptor names (its inode and mount), not referenced: the descriptor's file holds
@@ -129,7 +134,7 @@ int may_create(const fs::Credentials& cred, const Path& dir);
 // Whether a directory has entries besides "." and "..".
 bool dir_has_entries(Inode* dir);
 
-fs::Timestamp now();
+using fs::now;   // the inode clock (clock.h)
 
 // What walk_parent's last component is (Linux's LAST_NORM, LAST_ROOT for "/", LAST_DOT, LAST_DOTDOT).
 enum class Last { Normal, Root, Dot, DotDot };

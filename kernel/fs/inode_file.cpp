@@ -1,6 +1,7 @@
 // Files opened by path: reads and writes go to the Inode under the VFS lock, at the file's offset
 // (shared by dup and fork, guarded by m_pos_lock) or at an explicit one; lseek and getdents64.
 #include "kernel/fs/file.h"
+#include "kernel/fs/devices.h"
 #include "kernel/fs/user_buffer.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/syscall/user_copy.h"
@@ -43,8 +44,19 @@ fs::ErrorOr<File*> File::open_inode(fs::Path path, int flags) {
         return fs::ErrorOr<File*>::error(abi::kENOMEM);
     }
     f->m_path = path;
+    // procdev: a character-device node opens its device, wherever the node is; a number without a
+    // driver is ENXIO, as Linux's chrdev_open (O_PATH opens only the name).
+    if ((path.inode->mode & abi::kS_IFMT) == abi::kS_IFCHR && !(flags & abi::kO_PATH)) {
+        f->m_device = fs::find_device(path.inode->rdev);
+        if (!f->m_device) {
+            f->put();
+            return fs::ErrorOr<File*>::error(abi::kENXIO);
+        }
+    }
     return f;
 }
+
+bool File::is_console_device() const { return m_device && m_device->console; }
 
 // One read or write of an inode file, at *at or (at == null) at the file's offset, which it then
 // advances; O_APPEND writes at the end, chosen under the same hold of the VFS lock as the write.
@@ -53,6 +65,7 @@ fs::ErrorOr<File*> File::open_inode(fs::Path path, int flags) {
 std::int64_t File::inode_io(bool write, std::uint64_t user_buf, std::size_t n, const std::uint64_t* at) {
     if (n == 0) return 0;
     if (n > abi::kMaxRwCount) n = abi::kMaxRwCount;
+    if (m_device) return write ? fs::device_write(*m_device, user_buf, n) : fs::device_read(*m_device, user_buf, n);
     const bool use_pos = at == nullptr;
     if (use_pos) m_pos_lock.lock();
     const bool append = write && (status_flags() & abi::kO_APPEND);
@@ -91,13 +104,13 @@ std::int64_t File::inode_io(bool write, std::uint64_t user_buf, std::size_t n, c
 
 // Linux checks FMODE_PREAD/PWRITE (never set on pipes or terminals) before the access mode.
 std::int64_t File::pread(std::uint64_t user_buf, std::size_t n, std::uint64_t offset) {
-    if (m_kind != Kind::Inode) return -abi::kESPIPE;
+    if (m_kind != Kind::Inode || is_console_device()) return -abi::kESPIPE;
     if (!readable()) return -abi::kEBADF;
     return inode_io(false, user_buf, n, &offset);
 }
 
 std::int64_t File::pwrite(std::uint64_t user_buf, std::size_t n, std::uint64_t offset) {
-    if (m_kind != Kind::Inode) return -abi::kESPIPE;
+    if (m_kind != Kind::Inode || is_console_device()) return -abi::kESPIPE;
     if (!writable()) return -abi::kEBADF;
     return inode_io(true, user_buf, n, &offset);
 }
@@ -122,8 +135,9 @@ std::int64_t File::kernel_io(bool write, void* buf, std::size_t n, std::uint64_t
 }
 
 std::int64_t File::seek(std::int64_t offset, int whence) {
-    if (m_kind != Kind::Inode) return -abi::kESPIPE;
+    if (m_kind != Kind::Inode || is_console_device()) return -abi::kESPIPE;
     if (is_path_only()) return -abi::kEBADF;
+    if (m_device) return 0;   // procdev: the memory devices stay at 0 (Linux's null_lseek, noop_llseek)
     sched::MutexGuard pos(m_pos_lock);
     fs::Guard g;
     const fs::Inode* inode = m_path.inode;

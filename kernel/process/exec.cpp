@@ -14,8 +14,10 @@
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process/exec_file.h"
+#include "kernel/fs/procfs/procfs.h"
 #include "kernel/process/process.h"
 #include "kernel/process/shebang.h"
+#include "kernel/random.h"
 #include "lib/string.h"
 
 namespace kernel {
@@ -39,15 +41,6 @@ public:
     bool frame_shared(mm::PhysAddr pa) override { return memory::frame_ref_shared(pa); }
 };
 UserFrames s_user_frames;
-
-std::uint64_t s_random_state = 0x9e3779b97f4a7c15ull;
-std::uint64_t next_random() {
-    s_random_state ^= read_sysreg(cntvct_el0);
-    s_random_state ^= s_random_state << 13;
-    s_random_state ^= s_random_state >> 7;
-    s_random_state ^= s_random_state << 17;
-    return s_random_state;
-}
 
 // Linux's exec_binprm gives up with ELOOP before the 7th file of a chain: 5 scripts still reach
 // their program, 6 do not (whether the last interpreter opened or not).
@@ -228,6 +221,7 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     if (int e = stack.push_kernel_string(path); e < 0) return fail(f, -e, "path does not fit the argument space", path);
     const std::uint64_t execfn = stack.p();
     if (int e = stack.push_strings(envp, envc); e < 0) return fail(f, -e, strings_failure(e), path);
+    const std::uint64_t arg_end = stack.p();   // argv's strings lie just below envp's
     if (int e = stack.push_strings(argv, argc); e < 0) return fail(f, -e, strings_failure(e), path);
     if (argc == 0) {   // as Linux since 5.18: no program starts with argc 0
         if (int e = stack.push_kernel_string(""); e < 0) return fail(f, -e, strings_failure(e), path);
@@ -257,6 +251,7 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
         if (int e2 = read_head(file, head); e2 < 0) return fail(f, -e2, "cannot read the file", name);
     }
 
+    const std::uint64_t arg_start = stack.p();   // argv[0], the interpreter's name for a script
     const char* why = "";
     auto elf = parse_elf(head.bytes, elf_view_size(head, file.size()), kImageLimit, kElfDefaultMaxMapped, &why);
     if (!elf.ok()) return fail(f, abi::kENOEXEC, why, current);
@@ -281,7 +276,7 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     const fs::Credentials root{};
     const fs::Credentials cred = cred::exec_credentials(caller ? caller->cred : root, file.mode(), file.uid(), file.gid(),
                                                         caller && caller->no_new_privs, secure);
-    const std::uint64_t random_bytes[2] = {next_random(), next_random()};
+    const std::uint64_t random_bytes[2] = {random::next_u64(), random::next_u64()};
     std::uint64_t at_random = 0;
     if (int e = stack.push_random(random_bytes, at_random); e < 0) return fail(f, -e, "out of memory", current);
     const std::uint64_t auxv[][2] = {
@@ -298,9 +293,36 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     // The code was written through the data side and cleaned to the PoU: wait for the cleans,
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure};
+    out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure, arg_start, arg_end, {}};
+    std::int64_t named;
+    {
+        fs::Guard g;
+        named = fs::program_name(from, current, out.exe, sizeof out.exe);   // procdev: /proc/<pid>/exe
+    }
+    if (named < 0) {   // too long for exe[] (or gone meanwhile): the name as given
+        std::size_t n = lib::string_length(current);
+        if (n >= sizeof out.exe) n = sizeof out.exe - 1;
+        lib::copy_bytes(out.exe, current, n);
+        out.exe[n] = 0;
+    }
     as.space = nullptr;   // the caller's now
     return 0;
+}
+
+std::size_t copy_program_args(const LoadedProgram& prog, char* buf, std::size_t size) {
+    std::size_t done = 0;
+    const std::uint64_t len = prog.arg_end - prog.arg_start;
+    while (done < size && done < len) {
+        const std::uint64_t va = prog.arg_start + done;
+        auto t = prog.space->translate(va);
+        if (!t.ok()) break;   // exec mapped the whole string area: never, but stop rather than guess
+        std::size_t chunk = mm::kPageSize - (va & (mm::kPageSize - 1));
+        if (chunk > size - done) chunk = size - done;
+        if (chunk > len - done) chunk = len - done;
+        lib::copy_bytes(buf + done, memory::phys_to_virt(t.value().pa), chunk);
+        done += chunk;
+    }
+    return done;
 }
 
 }  // namespace kernel

@@ -20,6 +20,10 @@ struct LoadedProgram {
     // that exec raised privileges (AT_SECURE). The caller commits it once the exec is certain.
     fs::Credentials cred;
     bool secure;
+    // For /proc/<pid> (procdev): where argv's strings lie in the new stack (argv[0] first, each
+    // NUL-terminated, as Linux's mm->arg_start..arg_end), and the file run (an interpreter for a script).
+    std::uint64_t arg_start, arg_end;
+    char exe[256];
 };
 
 // cred: who executes; null: the kernel starting a program as root (init=, the monitor's run).
@@ -27,6 +31,8 @@ struct ExecCaller {
     fs::Credentials cred;
     bool no_new_privs = false;   // prctl(PR_SET_NO_NEW_PRIVS): set-id bits are ignored
 };
+// Copies up to `size` bytes of the new program's argv strings into buf (procdev: /proc/<pid>/cmdline).
+std::size_t copy_program_args(const LoadedProgram& prog, char* buf, std::size_t size);
 
 // Why an exec failed, for the ones that report it (init=, the shell): the errno, what failed in
 // words, and the file it concerns (the program, or an interpreter it names).

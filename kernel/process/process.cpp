@@ -19,6 +19,7 @@
 #include "arch/aarch64/spinlock.h"
 #include "arch/aarch64/tlb.h"
 #include "hal/semihosting.h"
+#include "hal/timer.h"
 #include "kernel/boot_info.h"
 #include "kernel/process/exec.h"
 #include "kernel/process/cred_rules.h"
@@ -105,10 +106,23 @@ Process* new_process(const char* name, Process* parent) {
         p->parent = parent;
         p->ppid = parent ? parent->pid : 0;
     }
+    p->start_ns = hal::timer::uptime_ns();
     std::size_t n = lib::string_length(name);
     if (n >= sizeof p->name) n = sizeof p->name - 1;
     lib::copy_bytes(p->name, name, n);
     return p;
+}
+
+// What /proc/<pid> shows of the program exec loaded (cmdline, exe), under the tree lock so that a
+// reader sees one program's, never a mix.
+void set_program_identity(Process* p, const LoadedProgram& prog) {
+    char* args = new char[sizeof p->cmdline];
+    const std::size_t n = args ? copy_program_args(prog, args, sizeof p->cmdline) : 0;
+    arch::IrqSpinGuard g(s_tree_lock);
+    lib::copy_bytes(p->cmdline, args, n);
+    p->cmdline_len = static_cast<std::uint32_t>(n);
+    lib::copy_bytes(p->exe, prog.exe, sizeof p->exe);
+    delete[] args;
 }
 
 // Gives back the count taken by new_process for a process that was never published.
@@ -235,6 +249,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->brk_base = p->brk = prog.brk_base;
     p->cred = prog.cred;   // cred: root, unless the program is set-user-id or set-group-id
     p->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
+    set_program_identity(p, prog);
     p->start_frame = arch::TrapFrame{};
     p->start_frame.elr = prog.entry;
     p->start_frame.sp_el0 = prog.sp;
@@ -281,6 +296,10 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->brk_base = self->brk_base;
     child->brk = self->brk;
     child->mmap_next = self->mmap_next;
+    // The same program (its own writer is self, so no lock to read; the child is not published yet).
+    lib::copy_bytes(child->exe, self->exe, sizeof child->exe);
+    lib::copy_bytes(child->cmdline, self->cmdline, self->cmdline_len);
+    child->cmdline_len = self->cmdline_len;
     child->start_frame = frame;
     child->start_frame.x[0] = 0;  // the child sees fork() return 0
     child->start_tls = read_sysreg(tpidr_el0);  // glibc's thread pointer: the child's TLS is at the same address
@@ -304,6 +323,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->no_new_privs = self->no_new_privs;
     child->keep_caps = self->keep_caps;
     take_fs_places(child, self);
+    child->umask = self->umask;   // paths: fork inherits the file-creation mask
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
         drop_fs_places(child);
@@ -340,6 +360,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
     release_asid(old_ctx);
     self->fds.close_on_exec();  // close-on-exec descriptors go now
     self->brk_base = self->brk = prog.brk_base;
+    set_program_identity(self, prog);
     self->mmap_next = kMmapTop;
     self->clear_tid = self->robust_list = 0;  // Linux forgets both at exec (they point into the old image)
     // cred: the set-id exec's identity; dumpable unless it runs with ids other than the real ones
@@ -553,6 +574,18 @@ void for_each_process(void (*fn)(const Process&, void*), void* ctx) {
     arch::IrqSpinGuard g(s_tree_lock);
     for (lib::ListNode* n = s_all->first(); n != s_all->end(); n = n->next)
         fn(*lib::list_entry<Process, &Process::all_link>(n), ctx);
+}
+
+int last_pid() {
+    arch::IrqSpinGuard g(s_tree_lock);
+    return s_next_pid - 1;
+}
+
+bool inspect_process(int pid, void (*fn)(const Process&, void*), void* ctx) {
+    arch::IrqSpinGuard g(s_tree_lock);
+    const Process* p = find_locked(pid);
+    if (p) fn(*p, ctx);
+    return p != nullptr;
 }
 
 std::size_t process_count() {

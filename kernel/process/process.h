@@ -96,6 +96,13 @@ struct Process {
     bool fp_used = false;
     unsigned fp_cpu = kNoFpCpu;  // the CPU whose registers hold its live FP state, if any (switch_state.cpp)
     FpState fp;
+    // /proc/<pid> (procdev): when it was forked (uptime; stat's starttime), the file exec ran (exe)
+    // and argv's bytes as the program started (cmdline, up to a page, as Linux shows at most).
+    // Written by fork and exec under the process-tree lock, read by procfs under it (inspect_process).
+    std::uint64_t start_ns = 0;
+    char exe[256] = {};
+    std::uint32_t cmdline_len = 0;
+    char cmdline[4096];
 
     File* fd_at(std::uint64_t n) const { return fds.get(n); }
     std::uint64_t nofile_limit() const { return __atomic_load_n(&nofile_cur, __ATOMIC_RELAXED); }
@@ -140,6 +147,11 @@ std::int64_t wait_child(Process* self, int pid, int* status, int options);
 
 // The shell's view: called for each process.
 void for_each_process(void (*fn)(const Process& p, void* ctx), void* ctx);
+// procfs: calls fn with the process `pid` (zombies included) under the process-tree lock (IRQs
+// masked: fn copies what it needs and returns); false when there is none.
+bool inspect_process(int pid, void (*fn)(const Process& p, void* ctx), void* ctx);
+// The last pid handed out (/proc/loadavg; pids count processes created since boot: /proc/stat).
+int last_pid();
 std::size_t process_count();
 
 void process_init();   // hooks into the scheduler and trap handling

@@ -270,5 +270,20 @@ inline constexpr int kFALLOC_FL_KEEP_SIZE = 1, kFALLOC_FL_PUNCH_HOLE = 2, kFALLO
 // close_range flags.
 inline constexpr unsigned kCLOSE_RANGE_UNSHARE = 2, kCLOSE_RANGE_CLOEXEC = 4;
 // --- end fdio ---
+// ---- procdev: sysinfo(2) (include/uapi/linux/sysinfo.h, 64-bit layout).
+inline constexpr std::uint64_t kSysinfo = 179;
+inline constexpr unsigned kSI_LOAD_SHIFT = 16;
+struct Sysinfo {
+    std::int64_t uptime;             // seconds since boot (rounded up, as Linux)
+    std::uint64_t loads[3];          // 1, 5, 15 minute load averages << SI_LOAD_SHIFT
+    std::uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;   // in mem_unit
+    std::uint16_t procs;             // tasks
+    std::uint16_t pad;
+    std::uint64_t totalhigh, freehigh;
+    std::uint32_t mem_unit;
+    char f[4];                       // 20 - 2 * sizeof(long) - sizeof(int): 0, then the alignment
+};
+static_assert(sizeof(Sysinfo) == 112 && offsetof(Sysinfo, procs) == 80 && offsetof(Sysinfo, totalhigh) == 88 &&
+              offsetof(Sysinfo, mem_unit) == 104);
 
 }  // namespace kernel::abi

@@ -13,9 +13,11 @@
 #include "kernel/process/prctl.h"         // cred
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
+#include "kernel/random.h"
+#include "kernel/version.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/sched_syscalls.h"
-#include "kernel/fs/path_lookup.h"
+#include "kernel/syscall/sysinfo.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -128,8 +130,8 @@ std::int64_t sys_uname(std::uint64_t buf) {
     auto set = [](char* dst, const char* s) { lib::copy_bytes(dst, s, lib::string_length(s) + 1); };
     set(u.sysname, "Linux");  // what Linux-ABI programs expect to see
     set(u.nodename, "qemu-virt");
-    set(u.release, "6.1.0-" KERNEL_VERSION);
-    set(u.version, "#1 SMP small AArch64 kernel");
+    set(u.release, kUnameRelease);   // kernel/version.h: /proc/version says the same
+    set(u.version, kUnameVersion);
     set(u.machine, "aarch64");
     set(u.domainname, "(none)");
     return copy_to_user(buf, &u, sizeof u).ok() ? 0 : -kEFAULT;
@@ -222,15 +224,9 @@ std::int64_t sys_getrandom(std::uint64_t buf, std::uint64_t len, std::uint64_t f
     if ((flags & kGRND_RANDOM) && (flags & kGRND_INSECURE)) return -kEINVAL;
     if (len > 33554431) len = 33554431;
     if (!user_range_ok(buf, len)) return -kEFAULT;  // Linux's import_ubuf checks the whole range first
-    static std::uint64_t state = 0x2545f4914f6cdd1dull;
     std::uint64_t done = 0;
     while (done < len) {
-        // xorshift64* stirred with the counter: not cryptographic (no entropy source driver yet).
-        state ^= read_sysreg(cntvct_el0);
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        const std::uint64_t v = state * 0x2545f4914f6cdd1dull;
+        const std::uint64_t v = random::next_u64();   // kernel/random.h: shared with /dev/urandom
         const std::uint64_t n = len - done < 8 ? len - done : 8;
         // A hole in the buffer ends it: the bytes before it are the result (Linux's getrandom
         // returns the partial count; EFAULT only when nothing was copied).
@@ -252,9 +248,9 @@ std::int64_t sys_reboot(std::uint64_t m1, std::uint64_t m2, std::uint64_t cmd) {
 // execve: only the path is copied here (EFAULT, ENAMETOOLONG as Linux's getname); argv and envp
 // stay in user memory until exec.cpp streams their strings onto the new program's stack.
 std::int64_t sys_execve_entry(arch::TrapFrame& frame, std::uint64_t upath, std::uint64_t uargv, std::uint64_t uenvp) {
-    char* path = new char[kPathMax];
+    char* path = new char[fs::kPathMax];
     if (!path) return -kENOMEM;
-    auto r = copy_string_from_user(path, upath, kPathMax);
+    auto r = copy_string_from_user(path, upath, fs::kPathMax);
     std::int64_t result = !r.ok() ? (r.error() == lib::Error::Fault ? -kEFAULT : -kENAMETOOLONG)
                                   : sys_execve(frame, path, ArgVector{uargv, true}, ArgVector{uenvp, true});
     delete[] path;
@@ -385,6 +381,9 @@ std::int64_t h_close_range(Process* p, arch::TrapFrame& f) { return sys_close_ra
 // --- end fdio ---
 std::int64_t h_ioctl(Process* p, arch::TrapFrame& f) { return sys_ioctl(p, f.x[0], f.x[1], f.x[2]); }
 
+// procdev
+std::int64_t h_sysinfo(Process*, arch::TrapFrame& f) { return sys_sysinfo(f.x[0]); }
+
 constexpr std::size_t kTableSize = 453;   // up to fchmodat2 (452)
 struct Table {
     Handler h[kTableSize] = {};
@@ -423,6 +422,8 @@ struct Table {
         h[kSetreuid] = h_setreuid, h[kSetregid] = h_setregid, h[kSetresuid] = h_setresuid, h[kSetresgid] = h_setresgid;
         h[kSetfsuid] = h_setfsuid, h[kSetfsgid] = h_setfsgid, h[kGetgroups] = h_getgroups, h[kSetgroups] = h_setgroups;
         h[kPrctl] = h_prctl;
+        // procdev
+        h[kSysinfo] = h_sysinfo;
     }
 };
 constexpr Table kTable;

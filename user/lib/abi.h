@@ -474,5 +474,17 @@ inline constexpr unsigned char DT_DIR = 4;
 inline constexpr unsigned char DT_REG = 8;
 inline constexpr unsigned char DT_LNK = 10;
 // --- end fdio ---
+// ---- procdev: sysinfo(2).
+inline constexpr long SYS_sysinfo = 179;
+struct Sysinfo {
+    long uptime;
+    unsigned long loads[3];
+    unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned mem_unit;
+    char f[4];
+};
+static_assert(sizeof(Sysinfo) == 112);
 
 }  // namespace user

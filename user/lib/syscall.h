@@ -220,5 +220,7 @@ inline long sendfile(int out_fd, int in_fd, long* offset, std::size_t count) {
 inline long flock(int fd, int op) { return syscall6(SYS_flock, fd, op); }
 inline long close_range(unsigned first, unsigned last, unsigned flags) { return syscall6(SYS_close_range, first, last, flags); }
 // --- end fdio ---
+// procdev
+inline long sysinfo(Sysinfo* info) { return syscall6(SYS_sysinfo, arg(info)); }
 
 }  // namespace user

@@ -482,9 +482,36 @@ UTEST(umask_returns_the_old_mask) {
     CHECK(old >= 0 && old <= 0777);
     CHECK_EQ(umask(0777 | 07000), 0077l);   // only the permission bits are kept
     CHECK_EQ(umask(static_cast<unsigned>(old)), 0777l);
-    const int st = in_child([&] {   // a fork child inherits it
-        umask(023);
+    umask(037);
+    const int st = in_child([&] {   // a fork child inherits it, and its changes stay its own
+        CHECK_EQ(umask(023), 037l);
     });
     CHECK(exited_with(st, 0));
-    CHECK_EQ(umask(static_cast<unsigned>(old)), old);
+    CHECK_EQ(umask(static_cast<unsigned>(old)), 037l);
+}
+
+// ---- how paths are read from user memory
+
+UTEST(paths_at_a_page_end_and_longer_than_a_short_buffer) {
+    const long m = mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(m > 0);
+    char* page = reinterpret_cast<char*>(m);
+    REQUIRE(munmap(page + 4096, 4096) == 0);
+    // "/tmp" ending the page: the terminator is the page's last byte, nothing after it is read.
+    char* tail = page + 4096 - 5;
+    memcpy(tail, "/tmp", 5);
+    Stat st{};
+    CHECK_EQ(newfstatat(AT_FDCWD, tail, &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+    tail[4] = '/';   // no terminator before the hole
+    CHECK_EQ(newfstatat(AT_FDCWD, tail, &st, 0), -EFAULT);
+    CHECK_EQ(open(tail, O_RDONLY), -EFAULT);
+    // 1,000 bytes of "/./" then "tmp": longer than any inline buffer, still a path.
+    static char longer[1100];
+    std::size_t n = 0;
+    while (n < 1000) longer[n++] = '/', longer[n++] = '.';
+    memcpy(longer + n, "/tmp", 5);
+    CHECK_EQ(newfstatat(AT_FDCWD, longer, &st, 0), 0l);
+    CHECK_EQ(st.st_mode & S_IFMT, S_IFDIR);
+    munmap(page, 4096);
 }
