@@ -77,7 +77,7 @@ foreach(prog test_runtime test_syscalls test_process test_pipe test_faults test_
 endforeach()
 # The path system calls (kernel/fs/open_syscall.cpp, path_syscalls_*.cpp, stat_syscalls.cpp,
 # mount_syscalls.cpp): names, attributes and mounts, each call's errors as Linux gives them.
-foreach(prog test_fs_paths test_fs_stat)
+foreach(prog test_fs_paths test_fs_stat test_fs_mount)
     add_test(NAME qemu.user.${prog} COMMAND ${QEMU_RUN} --config a53-gicv2 --icount --memory 512M
         --initrd ${CMAKE_BINARY_DIR}/initramfs.cpio --append "init=/bin/${prog}" --check tests --timeout 240)
     set_tests_properties(qemu.user.${prog} PROPERTIES TIMEOUT 300)

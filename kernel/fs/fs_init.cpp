@@ -59,9 +59,9 @@ void mount_boot(const char* path, SuperBlock* (*make)(), const char* type) {
 void init() {
     const CpioArchive* archive = initramfs::archive();
     static const CpioArchive s_empty = CpioArchive::empty();
+    Guard g;
     RootFs* root = RootFs::create(archive ? *archive : s_empty, kernel_page_source());
     if (!root) panic("fs: out of memory building the root file system");
-    Guard g;
     auto m = mount(root, Path{}, abi::kMS_RDONLY, "rootfs");
     if (!m.ok()) panic("fs: cannot mount the root file system (errno %d)", m.errno_value());
     log_info("fs: rootfs from the initramfs: %llu inodes", static_cast<unsigned long long>(root->inode_count()));

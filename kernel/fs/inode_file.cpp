@@ -233,6 +233,7 @@ std::int64_t File::getdents(std::uint64_t user_buf, std::size_t n) {
         {
             fs::Guard g;
             if (!m_path.inode->is_dir()) return -abi::kENOTDIR;
+            if (m_path.inode->nlink == 0) return -abi::kENOENT;   // removed (Linux's IS_DEADDIR)
             r = m_path.inode->readdir(m_pos, w);   // advances the cookie past each record written
         }
         if (r < 0) return w.used() ? static_cast<std::int64_t>(w.used()) : r;

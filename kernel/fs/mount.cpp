@@ -24,6 +24,22 @@ Mount* mount_on(const Path& p) {
     return nullptr;
 }
 
+void reset_mounts_for_tests() {
+    KASSERT(locked_by_me());
+    for (Mount* m = s_mounts; m; m = m->next)
+        if (m->mountpoint) m->mountpoint->put_locked();
+    // Newest first: a file system is deleted after those mounted on it.
+    while (s_mounts) {
+        Mount** last = &s_mounts;
+        while ((*last)->next) last = &(*last)->next;
+        Mount* m = *last;
+        *last = nullptr;
+        delete m->sb;
+        delete m;
+    }
+    s_root = nullptr;
+}
+
 }  // namespace detail
 
 ErrorOr<Mount*> mount(SuperBlock* sb, const Path& where, std::uint64_t flags, const char* source) {

@@ -1,9 +1,10 @@
-// mount (new tmpfs instances, with tmpfs's options), umount2 and sync. Linux's order: the strings
+// mount (new tmpfs instances, with tmpfs's options, and proc instances), umount2 and sync. Linux's order: the strings
 // are copied, the target looked up, then root is required (EPERM), then the file-system type
 // (EINVAL without one, ENODEV for an unknown one) and its options (EINVAL for one tmpfs does not
 // know). Remounts, bind, move and propagation changes are not supported: EINVAL.
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/fs_syscalls_internal.h"
+#include "kernel/fs/procfs/procfs.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/syscall/user_copy.h"
 #include "lib/string.h"
@@ -154,15 +155,27 @@ std::int64_t sys_mount(Process* p, arch::TrapFrame& f) {
     if (flags & (kMS_REMOUNT | kMS_BIND | kMS_MOVE | kMS_SHARED | kMS_PRIVATE | kMS_SLAVE | kMS_UNBINDABLE))
         return -kEINVAL;   // not supported: only new mounts
     if (!s.type) return -kEINVAL;
-    if (!str_is(s.type, "tmpfs")) return -kENODEV;
-    TmpfsOptions o;
-    if (s.data) {
-        if (std::int64_t e = parse_tmpfs_options(s.data, o); e < 0) return e;
+    fs::SuperBlock* sb = nullptr;
+    bool read_only = false;
+    if (str_is(s.type, "tmpfs")) {
+        TmpfsOptions o;
+        if (s.data) {
+            if (std::int64_t e = parse_tmpfs_options(s.data, o); e < 0) return e;
+        }
+        if (!where.place.inode()->is_dir()) return -kENOTDIR;   // a directory's root on a non-directory
+        sb = fs::TmpFs::create(fs::kernel_page_source(), o.max_pages, o.mode, o.uid, o.gid);
+        read_only = o.read_only;
+    } else if (str_is(s.type, "proc")) {
+        // proc's options (hidepid=, gid=, subset=) are not supported: any is EINVAL, as proc says
+        // of one it does not know.
+        if (s.data && s.data[0]) return -kEINVAL;
+        if (!where.place.inode()->is_dir()) return -kENOTDIR;
+        sb = fs::make_procfs();
+    } else {
+        return -kENODEV;
     }
-    if (!where.place.inode()->is_dir()) return -kENOTDIR;   // a directory's root on a non-directory
-    fs::TmpFs* sb = fs::TmpFs::create(fs::kernel_page_source(), o.max_pages, o.mode, o.uid, o.gid);
     if (!sb) return -kENOMEM;
-    const std::uint64_t mnt_flags = (flags & (kMS_RDONLY | kMS_NOSUID | kMS_NODEV | kMS_NOEXEC)) | (o.read_only ? kMS_RDONLY : 0);
+    const std::uint64_t mnt_flags = (flags & (kMS_RDONLY | kMS_NOSUID | kMS_NODEV | kMS_NOEXEC)) | (read_only ? kMS_RDONLY : 0);
     auto m = fs::mount(sb, where.place.get(), mnt_flags, s.source ? s.source : "none");
     if (!m.ok()) {
         delete sb;

@@ -168,6 +168,14 @@ RootFs::~RootFs() {
 
 Inode* RootFs::root() { return m_root; }
 
+bool RootFs::busy() {
+    for (RootInode* i = m_all; i; i = i->m_all_next) {
+        const long expected = i->is_dir() ? (i->nlink ? 1 : 0) : static_cast<long>(i->nlink);
+        if (i->refs() > expected) return true;
+    }
+    return false;
+}
+
 FsStats RootFs::stats() {
     FsStats s{};
     s.type_magic = abi::kRAMFS_MAGIC;   // Linux's rootfs is a ramfs (or tmpfs) instance
@@ -233,6 +241,7 @@ bool RootFs::add(const CpioEntry& e) {
     }
     if (inode) {
         ++inode->nlink;
+        inode->get();   // the new name's reference
         if (e.size) {   // newc stores a hard-linked file's data with its last name
             auto* f = static_cast<RootFile*>(inode);
             f->data = e.data;
@@ -273,6 +282,7 @@ bool RootFs::add(const CpioEntry& e) {
         dir->entries.replace(name, len, inode);
         if (old->is_dir()) --dir->nlink;
         old->nlink = old->is_dir() ? 0 : old->nlink - 1;
+        old->put_locked();   // the entry's reference (the inode stays on the list until the end)
     } else if (!dir->entries.insert(name, len, inode)) {
         return false;
     }

@@ -17,7 +17,7 @@ class RootInode;
 class RootFs final : public SuperBlock {
 public:
     // Null when out of memory. The archive's bytes must outlive the instance; `pages` gives the
-    // frames page() copies file data into.
+    // frames page() copies file data into. Called with the VFS lock held.
     static RootFs* create(const CpioArchive& archive, PageSource& pages);
     ~RootFs() override;
 
@@ -25,7 +25,7 @@ public:
     FsStats stats() override;
     const char* type_name() const override { return "rootfs"; }
     void release(Inode*) override {}   // the tree holds every inode until the instance goes
-    // busy(): the default (always): the root file system is never unmounted.
+    bool busy() override;   // as tmpfs's: references beyond one per name
 
     PageSource& pages() { return m_pages; }
     std::uint64_t inode_count() const { return m_count; }

@@ -18,8 +18,8 @@ TmpInode::TmpInode(TmpFs* fs, std::uint32_t mode, std::uint32_t uid_, std::uint3
 void TmpInode::touch_mc() { mtime = ctime = now(); }
 
 TmpFs::TmpFs(PageSource& pages, std::uint64_t max_pages) : m_source(pages), m_max_pages(max_pages) {
-    // Linux's default nr_inodes: half of RAM's pages as well.
-    m_max_inodes = max_pages;
+    // Linux's default nr_inodes, whatever the size: half of RAM's pages.
+    m_max_inodes = pages.total_pages() / 2 ? pages.total_pages() / 2 : 1;
 }
 
 TmpFs* TmpFs::create(PageSource& pages, std::uint64_t max_pages, std::uint32_t root_mode, std::uint32_t uid,

@@ -75,7 +75,10 @@ ErrorOr<Path> walk(const WalkStart& s, const char* path, unsigned flags);
 
 // The directory that would hold `path`'s last component, and that component (pointing into
 // `path`): what create, mkdir, unlink, rename and link need. The last component may be "." or
-// ".." (the callers give EEXIST/EBUSY/EINVAL as Linux does); trailing slashes are reported.
+// ".." (the callers give EEXIST/EBUSY/EINVAL as Linux does); trailing slashes are reported. A path
+// of slashes only ("/") has no last component: len 0, dir the root (Linux's LAST_ROOT: mkdir gives
+// EEXIST, rmdir and rename EBUSY, unlink EISDIR). Search permission on dir is checked (the last
+// component will be looked up in it), write permission is the caller's to check.
 struct Parent {
     Path dir;             // referenced
     const char* name;
@@ -97,12 +100,15 @@ struct Mount {
     Mount* next;            // the mount list, in mount order
 };
 ErrorOr<Mount*> mount(SuperBlock* sb, const Path& where, std::uint64_t flags, const char* source);
+// root_of_mount carries the caller's reference (its walk's), which umount takes over in every case.
 std::int64_t umount(const Path& root_of_mount, int flags);   // -EINVAL if not a mount's root; -EBUSY in use
 Path root_path();           // the root mount's root, not referenced
 // Calls fn for each mount in mount order (VFS lock held): /proc/mounts, df.
 void for_each_mount(void (*fn)(const Mount& m, void* ctx), void* ctx);
-// The absolute path of `p` as seen from `root` (getcwd, /proc/<pid>/cwd): into buf, NUL-terminated;
-// its length, or -ERANGE / -ENAMETOOLONG. A place outside root gives Linux's "(unreachable)" form.
+// The absolute path of the directory `p` as seen from `root` (getcwd, /proc/<pid>/cwd): into buf,
+// NUL-terminated; its length without the NUL, or -ERANGE (buf too small) / -ENAMETOOLONG / -ENOENT
+// (a removed directory, as getcwd; or not a directory: only directories know their parent). A
+// place outside root gives Linux's "(unreachable)/..." form.
 std::int64_t path_of(const Path& root, const Path& p, char* buf, std::size_t size);
 
 // The VFS lock (vfs_lock.cpp in the kernel: a sched::Mutex; host tests: a std::mutex).

@@ -15,5 +15,7 @@ inline bool same(const Path& a, const Path& b) { return a.mnt == b.mnt && a.inod
 // the mount point's parent (climbing as many mounts as are stacked); else the parent directory.
 // Not referenced.
 Path parent_of(const Path& root, Path p);
+// Host tests only: unmounts everything, the root too, and deletes the file systems.
+void reset_mounts_for_tests();
 
 }  // namespace kernel::fs::detail

@@ -267,7 +267,12 @@ UTEST(directories_read_and_getdents64_in_small_buffers) {
     }
     snprintf(name, sizeof name, "%s/subdir", dir);
     CHECK_EQ(unlink_at(name, AT_REMOVEDIR_), 0l);
+    // An open directory that is removed lists nothing more: ENOENT.
+    const long gone = open_at(dir, O_RDONLY | O_DIRECTORY_);
+    CHECK(gone >= 0);
     CHECK_EQ(unlink_at(dir, AT_REMOVEDIR_), 0l);
+    CHECK_EQ(getdents64(static_cast<int>(gone), buf, sizeof buf), -ENOENT);
+    close(static_cast<int>(gone));
 }
 
 UTEST(initramfs_files_read_but_do_not_change) {
@@ -378,6 +383,13 @@ UTEST(sendfile_between_files_and_to_a_pipe) {
     CHECK_EQ(read(p.r, buf, sizeof buf), 52l);
     CHECK(memcmp(buf, data, 52) == 0);
     CHECK_EQ(sendfile(p.w, in.fd, &off, 0), 0l);
+    if (!qemu_user()) {   // to the console: one line of the log
+        TempFile line("sfline");
+        constexpr char kLine[] = "    sendfile: this line came from a file\n";
+        CHECK_EQ(write(line.fd, kLine, sizeof kLine - 1), static_cast<long>(sizeof kLine - 1));
+        long at = 0;
+        CHECK_EQ(sendfile(kStdout, line.fd, &at, 100), static_cast<long>(sizeof kLine - 1));
+    }
     CHECK_EQ(sendfile(p.w, in.fd, reinterpret_cast<long*>(kKernelAddress), 1), -EFAULT);
     CHECK_EQ(sendfile(p.w, p.r, &off, 1), -ESPIPE);
     CHECK_EQ(sendfile(p.w, 12345, nullptr, 1), -EBADF);
