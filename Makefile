@@ -25,7 +25,7 @@ QEMU_RUN = python3 tools/qemu_run.py --kernel $(BUILD)/kernel.bin --initrd $(INI
 # one): the user-space names go to /bin/bench, the rest to the kernel's bench= runner. Two SMP
 # figures boot other machines: `ipi` (a kernel benchmark) at -smp 2 under icount, and `scaling`
 # (make bench-smp's real-time speed-ups from -smp 1 to -smp 2, no icount).
-USER_BENCHES = syscall proc_yield pipe fork open_close stat create_unlink
+USER_BENCHES = syscall proc_yield pipe fork read_4k open_close stat create_unlink
 SMP_BENCHES = ipi scaling
 comma := ,
 empty :=

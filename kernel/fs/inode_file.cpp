@@ -164,14 +164,13 @@ std::int64_t File::seek(std::int64_t offset, int whence) {
         break;
     // The file's data is one extent (holes are not tracked): data from 0 to the size, the one hole
     // at the end, as Linux's default for a file system without hole information.
+    // A negative offset is past any data too (ENXIO, as tmpfs's shmem_file_llseek).
     case abi::kSEEK_DATA:
-        if (offset < 0) return -abi::kEINVAL;
-        if (offset >= size) return -abi::kENXIO;
+        if (offset < 0 || offset >= size) return -abi::kENXIO;
         to = offset;
         break;
     case abi::kSEEK_HOLE:
-        if (offset < 0) return -abi::kEINVAL;
-        if (offset >= size) return -abi::kENXIO;
+        if (offset < 0 || offset >= size) return -abi::kENXIO;
         to = size;
         break;
     default: return -abi::kEINVAL;
@@ -234,6 +233,7 @@ std::int64_t File::getdents(std::uint64_t user_buf, std::size_t n) {
         {
             fs::Guard g;
             if (!m_path.inode->is_dir()) return -abi::kENOTDIR;
+            if (m_path.inode->nlink == 0) return -abi::kENOENT;   // removed (Linux's IS_DEADDIR)
             r = m_path.inode->readdir(m_pos, w);   // advances the cookie past each record written
         }
         if (r < 0) return w.used() ? static_cast<std::int64_t>(w.used()) : r;

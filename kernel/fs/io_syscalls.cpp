@@ -130,7 +130,7 @@ std::int64_t sys_pwritev(Process* p, std::uint64_t fd, std::uint64_t iov, std::u
 std::int64_t sys_lseek(Process* p, std::uint64_t fd, std::int64_t offset, std::uint64_t whence) {
     File* f = io_file(p, fd);
     if (!f) return -kEBADF;
-    if (whence > static_cast<std::uint64_t>(kSEEK_HOLE)) return f->kind() == File::Kind::Inode ? -kEINVAL : -kESPIPE;
+    if (whence > static_cast<std::uint64_t>(kSEEK_HOLE)) return -kEINVAL;   // before the file's own checks
     return f->seek(offset, static_cast<int>(whence));
 }
 

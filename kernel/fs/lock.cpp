@@ -111,7 +111,7 @@ void apply_locked(const Lock& want, bool unlock, Lock* spare[2], Lock** freed) {
             tail->next = l->next;
             l->next = tail;
             pp = &tail->next;
-            ++s_count;
+            __atomic_add_fetch(&s_count, 1, __ATOMIC_RELAXED);
             continue;
         } else if (l->start < want.start) {
             l->end = want.start - 1;
@@ -125,7 +125,7 @@ void apply_locked(const Lock& want, bool unlock, Lock* spare[2], Lock** freed) {
         *pp = l->next;   // wholly replaced
         l->next = *freed;
         *freed = l;
-        --s_count;
+        __atomic_sub_fetch(&s_count, 1, __ATOMIC_RELAXED);
     }
     if (unlock) return;
     Lock* n = take_spare();
@@ -134,7 +134,7 @@ void apply_locked(const Lock& want, bool unlock, Lock* spare[2], Lock** freed) {
     n->end = end;
     n->next = s_locks;
     s_locks = n;
-    ++s_count;
+    __atomic_add_fetch(&s_count, 1, __ATOMIC_RELAXED);
 }
 
 void free_list(Lock* l) {
@@ -209,7 +209,7 @@ void release_where(P&& pred) {
             *pp = l->next;
             l->next = freed;
             freed = l;
-            --s_count;
+            __atomic_sub_fetch(&s_count, 1, __ATOMIC_RELAXED);
         }
         wake = freed && !s_released.empty_locked();
     }

@@ -1,6 +1,7 @@
-// bench: user-space benchmarks of system calls, yields between processes, pipe round trips and
-// fork, timed with CNTVCT_EL0.   bench [syscall|proc_yield|pipe|fork ...]   (all without arguments)
-// and, only when named, the real-time scaling work of make bench-smp: scale_cpu, scale_pipe.
+// bench: user-space benchmarks of system calls, yields between processes, pipe round trips, fork
+// and 4 KiB file reads, timed with CNTVCT_EL0.   bench [syscall|proc_yield|pipe|fork|read_4k ...]
+// (all without arguments) and, only when named, the real-time scaling work of make bench-smp:
+// scale_cpu, scale_pipe.
 
 // EL0 may read CNTVCT_EL0 (as on Linux); PMCCNTR_EL0 traps at EL0 unless the kernel opens it. Counter
 // ticks become nanoseconds of virtual time (ticks * 1e9 / CNTFRQ). Under `-icount shift=0` one
@@ -148,6 +149,28 @@ long bench_fork() {
     return static_cast<long>(per_op(read_cntvct() - t0, kIters, kIters));
 }
 
+// pread of 4 KiB from a tmpfs file (in /tmp; page-aligned buffer and offset): per read. The file
+// is made, filled and removed here; openat and unlinkat by their numbers (56, 35).
+long bench_read_4k() {
+    constexpr long kIters = 2000;
+    constexpr int kOCreatRdwr = 0100 | 02;
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/bench_read_4k_%ld", getpid());
+    const long fd = syscall6(56, AT_FDCWD, reinterpret_cast<long>(path), kOCreatRdwr, 0600);
+    if (fd < 0) fail("openat /tmp", fd);
+    alignas(4096) static char buf[4096];
+    for (int i = 0; i < 4; ++i)
+        if (const long r = pwrite64(static_cast<int>(fd), buf, sizeof buf, i * 4096l); r != 4096) fail("pwrite64", r);
+    for (long i = 0; i < kIters / 10; ++i) pread64(static_cast<int>(fd), buf, sizeof buf, (i & 3) * 4096);
+    const std::uint64_t t0 = read_cntvct();
+    for (long i = 0; i < kIters; ++i)
+        if (pread64(static_cast<int>(fd), buf, sizeof buf, (i & 3) * 4096) != 4096) fail("pread64", i);
+    const std::uint64_t ticks = read_cntvct() - t0;
+    close(static_cast<int>(fd));
+    syscall6(35, AT_FDCWD, reinterpret_cast<long>(path), 0);
+    return static_cast<long>(per_op(ticks, kIters, kIters));
+}
+
 // --- The path system calls (paths): open+close and newfstatat of an initramfs file, and
 // create+close+unlink of a file on /tmp (tmpfs). Per operation (one open and its close; one stat;
 // one create, its close and the unlink).
@@ -256,6 +279,7 @@ constexpr Bench kBenches[] = {
     {"proc_yield", bench_proc_yield},
     {"pipe", bench_pipe},
     {"fork", bench_fork},
+    {"read_4k", bench_read_4k},
     {"open_close", bench_open_close},   // paths
     {"stat", bench_stat},
     {"create_unlink", bench_create_unlink},
@@ -297,6 +321,8 @@ int main(int argc, char** argv, char**) {
                 break;
             }
     }
-    if (ran == 0) die("no such benchmark; have: syscall proc_yield pipe fork open_close stat create_unlink scale_cpu scale_pipe");
+    if (ran == 0)
+        die("no such benchmark; have: syscall proc_yield pipe fork read_4k open_close stat create_unlink scale_cpu "
+            "scale_pipe");
     return 0;
 }

@@ -9,7 +9,6 @@ using namespace user::utest;
 
 namespace {
 
-
 Rlimit nofile() {
     Rlimit r{0, 0};
     prlimit64(0, RLIMIT_NOFILE, nullptr, &r);
