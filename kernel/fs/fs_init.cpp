@@ -2,7 +2,9 @@
 // archive has that directory (as Linux's init scripts mount them on existing mount points).
 #include "kernel/fs/fs_init.h"
 
+#include "kernel/fs/devfs.h"
 #include "kernel/fs/initramfs.h"
+#include "kernel/fs/procfs/procfs.h"
 #include "kernel/fs/rootfs.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/fs/vfs.h"
@@ -37,6 +39,21 @@ void mount_tmpfs_on(const char* path) {
     p.inode->put_locked();
 }
 
+// procdev: proc at /proc and devtmpfs at /dev, as mount_tmpfs_on (make: the file system's maker).
+void mount_boot(const char* path, SuperBlock* (*make)(), const char* type) {
+    PathRef where = boot_dir(path);
+    if (!where) {
+        log_info("fs: no %s directory in the initramfs: no %s there", path, type);
+        return;
+    }
+    SuperBlock* sb = make();
+    if (!sb) panic("fs: out of memory for the %s on %s", type, path);
+    auto m = mount(sb, where.get(), 0, type);
+    if (!m.ok()) panic("fs: cannot mount the %s on %s (errno %d)", type, path, m.errno_value());
+    Path p = where.release();
+    p.inode->put_locked();
+}
+
 }  // namespace
 
 void init() {
@@ -49,7 +66,8 @@ void init() {
     if (!m.ok()) panic("fs: cannot mount the root file system (errno %d)", m.errno_value());
     log_info("fs: rootfs from the initramfs: %llu inodes", static_cast<unsigned long long>(root->inode_count()));
     mount_tmpfs_on("/tmp");
-    // procdev: the /proc and /dev mounts go here.
+    mount_boot("/proc", make_procfs, "proc");          // procdev
+    mount_boot("/dev", make_devtmpfs, "devtmpfs");     // procdev
 }
 
 }  // namespace kernel::fs

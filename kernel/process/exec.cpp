@@ -14,6 +14,7 @@
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
 #include "kernel/process/exec_file.h"
+#include "kernel/fs/procfs/procfs.h"
 #include "kernel/process/process.h"
 #include "kernel/process/shebang.h"
 #include "kernel/random.h"
@@ -293,10 +294,17 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
     out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure, arg_start, arg_end, {}};
-    std::size_t n = lib::string_length(current);
-    if (n >= sizeof out.exe) n = sizeof out.exe - 1;
-    lib::copy_bytes(out.exe, current, n);
-    out.exe[n] = 0;
+    std::int64_t named;
+    {
+        fs::Guard g;
+        named = fs::program_name(from, current, out.exe, sizeof out.exe);   // procdev: /proc/<pid>/exe
+    }
+    if (named < 0) {   // too long for exe[] (or gone meanwhile): the name as given
+        std::size_t n = lib::string_length(current);
+        if (n >= sizeof out.exe) n = sizeof out.exe - 1;
+        lib::copy_bytes(out.exe, current, n);
+        out.exe[n] = 0;
+    }
     as.space = nullptr;   // the caller's now
     return 0;
 }

@@ -323,6 +323,7 @@ std::int64_t sys_fork(arch::TrapFrame& frame, const ForkRequest& request) {
     child->no_new_privs = self->no_new_privs;
     child->keep_caps = self->keep_caps;
     take_fs_places(child, self);
+    child->umask = self->umask;   // paths: fork inherits the file-creation mask
     const int pid = child->pid;
     if (!child->fds.copy_from(self->fds) || !start_task(child, self->task->sched.affinity).ok()) {
         drop_fs_places(child);

@@ -482,11 +482,12 @@ UTEST(umask_returns_the_old_mask) {
     CHECK(old >= 0 && old <= 0777);
     CHECK_EQ(umask(0777 | 07000), 0077l);   // only the permission bits are kept
     CHECK_EQ(umask(static_cast<unsigned>(old)), 0777l);
-    const int st = in_child([&] {   // a fork child inherits it
-        umask(023);
+    umask(037);
+    const int st = in_child([&] {   // a fork child inherits it, and its changes stay its own
+        CHECK_EQ(umask(023), 037l);
     });
     CHECK(exited_with(st, 0));
-    CHECK_EQ(umask(static_cast<unsigned>(old)), old);
+    CHECK_EQ(umask(static_cast<unsigned>(old)), 037l);
 }
 
 // ---- how paths are read from user memory

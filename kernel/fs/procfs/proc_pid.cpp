@@ -102,7 +102,18 @@ void own_maps(Text& t) {
 
 // What fd/<n> links to: Linux's d_path of the file, or the pseudo names of pipes.
 std::int64_t describe_file(const File& f, Text& t) {
-    const abi::Stat st = f.stat();
+    if (f.kind() == File::Kind::Inode) {
+        // A file opened by path: that path as the reader sees it (the VFS lock is held: path_of's
+        // rule; File::stat would take it again).
+        const Process* reader = current_process();
+        std::size_t room;
+        char* buf = t.tail(room);
+        const std::int64_t n = path_of(reader ? reader->root : root_path(), f.path(), buf, room);
+        if (n < 0) return n;
+        t.advance(static_cast<std::size_t>(n));
+        return 0;
+    }
+    const abi::Stat st = f.stat();   // the console and pipes: no lock taken
     switch (st.st_mode & abi::kS_IFMT) {
     case abi::kS_IFIFO: t.printf("pipe:[%llu]", static_cast<unsigned long long>(st.st_ino)); return 0;
     case abi::kS_IFCHR:
@@ -113,15 +124,7 @@ std::int64_t describe_file(const File& f, Text& t) {
         break;
     default: break;
     }
-    if (f.kind() != File::Kind::Inode) return -abi::kENOENT;
-    // A file opened by path: that path as the reader sees it (the VFS lock is held: path_of's rule).
-    const Process* reader = current_process();
-    std::size_t room;
-    char* buf = t.tail(room);
-    const std::int64_t n = path_of(reader ? reader->root : root_path(), f.path(), buf, room);
-    if (n < 0) return n;
-    t.advance(static_cast<std::size_t>(n));
-    return 0;
+    return -abi::kENOENT;
 }
 
 }  // namespace

@@ -78,11 +78,17 @@ public:
     FsStats stats() override { return FsStats{0x9fa0 /* PROC_SUPER_MAGIC */, 4096, 0, 0, 0, 0, 0, 255}; }
     const char* type_name() const override { return "proc"; }
     void release(Inode* inode) override {
-        if (inode != &m_root) delete static_cast<ProcInode*>(inode);   // made per lookup
+        if (inode == &m_root) return;
+        delete static_cast<ProcInode*>(inode);   // made per lookup
+        --m_live;
     }
+    // Every inode but the root lives only while referenced; the root's creator reference is ours.
+    bool busy() override { return m_live != 0 || m_root.refs() > 1; }
+    void made() { ++m_live; }   // the VFS lock held, as release()
 
 private:
     ProcInode m_root;
+    std::uint64_t m_live = 0;   // inodes made by lookups and not yet released
 };
 
 // A new referenced inode for `node` under `parent` (its owner: the process's, for per-process ones).
@@ -91,6 +97,7 @@ ErrorOr<Inode*> make(Inode* parent, Node node, int pid, int fd, std::uint64_t in
     if (pid && !process_owner(pid, uid, gid)) return ErrorOr<Inode*>::error(abi::kENOENT);
     auto* i = new ProcInode(parent->sb, node, pid, fd, ino, mode);
     if (!i) return ErrorOr<Inode*>::error(abi::kENOMEM);
+    static_cast<ProcSuperBlock*>(parent->sb)->made();
     i->uid = uid;
     i->gid = gid;
     i->parent = (mode & abi::kS_IFMT) == abi::kS_IFDIR ? parent : nullptr;
@@ -251,11 +258,7 @@ ErrorOr<const char*> ProcInode::link_target(std::size_t& len) {
 namespace kernel::fs {
 
 SuperBlock* make_procfs() {
-    static std::uint32_t s_instances = 0;   // anonymous minors, one per instance (VFS lock held by mount)
-    auto* sb = new proc::ProcSuperBlock();
-    if (!sb) return nullptr;
-    sb->dev = abi::encode_dev(0, 0x20 + __atomic_fetch_add(&s_instances, 1, __ATOMIC_RELAXED));
-    return sb;
+    return new proc::ProcSuperBlock();   // mount() gives it its anonymous device number
 }
 
 }  // namespace kernel::fs
