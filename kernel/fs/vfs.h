@@ -100,6 +100,11 @@ struct Mount {
     Mount* next;            // the mount list, in mount order
 };
 ErrorOr<Mount*> mount(SuperBlock* sb, const Path& where, std::uint64_t flags, const char* source);
+// Whether changes through p must fail with EROFS: its file system is read-only, or its mount is
+// MS_RDONLY (bit 0 of Mount::flags).
+inline bool is_read_only(const Path& p) {
+    return (p.inode && p.inode->sb->read_only) || (p.mnt && (p.mnt->flags & 1));
+}
 // root_of_mount carries the caller's reference (its walk's), which umount takes over in every case.
 std::int64_t umount(const Path& root_of_mount, int flags);   // -EINVAL if not a mount's root; -EBUSY in use
 Path root_path();           // the root mount's root, not referenced

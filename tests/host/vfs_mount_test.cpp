@@ -120,3 +120,24 @@ TEST_F(MountTest, PathOfNamesDirectoriesAcrossMounts) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(MountTest, ReadOnlyComesFromTheFileSystemOrTheMount) {
+    Path etc = must("/etc");
+    EXPECT_TRUE(is_read_only(etc));   // rootfs
+    put(etc);
+    Path t = must("/tmp");
+    EXPECT_FALSE(is_read_only(t));
+    put(t);
+    TmpFs* other = TmpFs::create(pages, 0, 0755);
+    Path mnt = must("/mnt");
+    ASSERT_TRUE(mount(other, mnt, kMS_RDONLY, "ro").ok());
+    put(mnt);
+    Path ro = must("/mnt");
+    EXPECT_TRUE(is_read_only(ro));
+    EXPECT_FALSE(other->read_only);
+    EXPECT_EQ(umount(ro, 0), 0);
+}
+
+}  // namespace

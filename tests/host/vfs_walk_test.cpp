@@ -183,3 +183,31 @@ TEST_F(WalkTest, WalkParentSplitsOffTheLastComponent) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(WalkTest, PathRefOwnsOneReference) {
+    Inode* etc = inode("/etc");
+    const long base = etc->refs();
+    Path p = must("/etc");
+    EXPECT_EQ(etc->refs(), base + 1);
+    unlock();   // PathRef's destructor puts with Inode::put, which takes the lock for a last reference
+    {
+        PathRef a(p);
+        PathRef b = a.clone();
+        EXPECT_EQ(etc->refs(), base + 2);
+        PathRef c(std::move(b));
+        EXPECT_FALSE(static_cast<bool>(b));
+        EXPECT_EQ(c.inode(), etc);
+        c = std::move(a);   // c's own reference is dropped
+        EXPECT_EQ(etc->refs(), base + 1);
+        Path r = c.release();
+        EXPECT_FALSE(static_cast<bool>(c));
+        EXPECT_EQ(etc->refs(), base + 1);
+        PathRef back(r);
+    }
+    lock();
+    EXPECT_EQ(etc->refs(), base);
+}
+
+}  // namespace

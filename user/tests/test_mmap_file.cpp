@@ -93,6 +93,26 @@ UTEST(shared_map_writes_reach_read_and_writes_reach_the_map) {
     CHECK_EQ(byte_at(f.fd, 5), 0x55);   // the data stays in the file after the map goes
 }
 
+// read(2) and write(2) whose user buffer is a file mapping not touched yet: the kernel's own access
+// pages it in (under the file layer's lock it already holds), also when it is the same file.
+UTEST(read_and_write_with_buffers_in_untouched_mappings) {
+    TempFile a("rw_a", 2 * kPage), b("rw_b", 2 * kPage);
+    REQUIRE(a.ok() && b.ok());
+    unsigned char* priv = map_file(2 * kPage, kRW, MAP_PRIVATE, b.fd);
+    unsigned char* shared = map_file(2 * kPage, kRW, MAP_SHARED, b.fd);
+    REQUIRE(priv != nullptr && shared != nullptr);
+    CHECK_EQ(pread_at(a.fd, priv + 10, 100, kPage), 100l);        // into a private copy of b's page
+    CHECK_EQ(priv[10], pattern(kPage));
+    CHECK_EQ(byte_at(b.fd, 10), pattern(10));                      // b itself unchanged
+    CHECK_EQ(pwrite_at(a.fd, shared + kPage, 50, 0), 50l);        // out of b's second page
+    CHECK_EQ(byte_at(a.fd, 0), pattern(kPage));
+    unsigned char* self = map_file(2 * kPage, kRW, MAP_SHARED, a.fd);
+    REQUIRE(self != nullptr);
+    CHECK_EQ(pread_at(a.fd, self + kPage, 64, 0), 64l);           // a's own page into a's own page
+    CHECK_EQ(byte_at(a.fd, kPage + 5), byte_at(a.fd, 5));
+    CHECK_EQ(self[kPage + 5], byte_at(a.fd, 5));
+}
+
 UTEST(two_processes_share_a_map_and_a_file) {
     TempFile f("two", kPage);
     REQUIRE(f.ok());

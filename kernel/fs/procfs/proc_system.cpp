@@ -109,8 +109,7 @@ std::int64_t gen_system(Node node, Text& t) {
 std::size_t text_capacity(Node node) {
     switch (node) {
     case Node::Cpuinfo: case Node::PidMaps: case Node::Mounts: return 16384;
-    case Node::PidCmdline: return 4096;
-    default: return 4096;
+    default: return 4096;   // the rest are short; cmdline is at most a page, a link at most PATH_MAX
     }
 }
 
