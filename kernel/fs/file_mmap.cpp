@@ -86,10 +86,10 @@ mm::MapFlags map_flags(std::uint32_t prot) {
 
 }  // namespace
 
-std::int64_t file_map_add(Process* p, std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared,
-                          bool may_write, fs::PathRef path, std::uint64_t offset) {
+FileMap* file_map_new(std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared, bool may_write,
+                      fs::PathRef path, std::uint64_t offset) {
     FileMap* m = new FileMap;
-    if (!m) return -abi::kENOMEM;
+    if (!m) return nullptr;   // `path` goes with this frame, outside any VFS lock
     m->start = start;
     m->end = start + size;
     m->offset = offset;
@@ -97,9 +97,26 @@ std::int64_t file_map_add(Process* p, std::uint64_t start, std::uint64_t size, s
     m->shared = shared;
     m->may_write = may_write;
     m->path = static_cast<fs::PathRef&&>(path);
+    return m;
+}
+
+std::int64_t file_map_add(Process* p, std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared,
+                          bool may_write, fs::PathRef path, std::uint64_t offset) {
+    FileMap* m = file_map_new(start, size, prot, shared, may_write, static_cast<fs::PathRef&&>(path), offset);
+    if (!m) return -abi::kENOMEM;
     fs::Guard g;
     link(p, m);
     return 0;
+}
+
+void file_maps_adopt(Process* p, FileMap* const* maps, std::size_t n) {
+    if (n == 0) return;
+    fs::Guard g;
+    for (std::size_t i = 0; i < n; ++i) link(p, maps[i]);
+}
+
+void file_maps_discard(FileMap* const* maps, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) delete maps[i];   // each puts its file (never linked: no lock)
 }
 
 const FileMap* file_map_at(const Process* p, std::uint64_t addr) {

@@ -53,6 +53,15 @@ struct FileMap {
 // path: referenced, taken over. 0 or -ENOMEM.
 std::int64_t file_map_add(Process* p, std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared,
                           bool may_write, fs::PathRef path, std::uint64_t offset);
+// exec (kernel/process/exec.cpp): an area made for a space that is not the process's yet (a
+// MAP_PRIVATE mapping of the program's file, nothing mapped), unlinked; null when out of memory.
+// path: referenced, taken over (dropped when out of memory). file_maps_adopt links such areas to p
+// once p->space holds their range (it cannot fail: the exec is past its point of no return);
+// file_maps_discard frees areas never adopted. Neither with the VFS lock held by the caller.
+FileMap* file_map_new(std::uint64_t start, std::uint64_t size, std::uint32_t prot, bool shared, bool may_write,
+                      fs::PathRef path, std::uint64_t offset);
+void file_maps_adopt(Process* p, FileMap* const* maps, std::size_t n);
+void file_maps_discard(FileMap* const* maps, std::size_t n);
 // Forgets the areas' parts inside [start, end) (munmap, MAP_FIXED), splitting an area that goes on
 // beyond both ends; the caller unmaps the pages. 0, or -ENOMEM (a split found no memory: nothing
 // changed).

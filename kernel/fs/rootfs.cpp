@@ -20,6 +20,8 @@ namespace {
 
 constexpr std::uint64_t kPage = 4096;
 
+std::uint64_t s_cached_pages = 0;   // RootFs::cached_pages (atomic: instances are independent)
+
 template <typename T>
 ErrorOr<T> rofs() {
     return ErrorOr<T>::error(abi::kEROFS);
@@ -74,7 +76,10 @@ public:
     ~RootFile() override {
         if (m_pages) {
             for (std::uint64_t i = 0; i < page_count(); ++i)
-                if (m_pages[i]) fs().pages().free(m_pages[i]);
+                if (m_pages[i]) {
+                    fs().pages().free(m_pages[i]);
+                    __atomic_sub_fetch(&s_cached_pages, 1, __ATOMIC_RELAXED);
+                }
             delete[] m_pages;
         }
     }
@@ -86,15 +91,16 @@ public:
     }
     std::int64_t write(std::uint64_t, IoBuffer&, std::size_t) override { return -abi::kEROFS; }
     std::int64_t truncate(std::uint64_t) override { return -abi::kEROFS; }
-    // The archive's bytes are not page-aligned (cpio aligns data to 4 bytes), so a page for mmap is
-    // a copy in a fresh frame, made on first use and kept as long as the file (a page cache).
+    // The page cache. The archive's bytes are not page-aligned (cpio aligns data to 4 bytes), so a
+    // page for mmap and exec (which maps a program's segments from here) is a copy in a frame of its
+    // own, made on first use (under the VFS lock, as every Inode call) and kept as long as the file:
+    // every later map of the page, by any process, shares that frame (each mapping holds a frame
+    // reference, so the frame outlives the file if a mapping does; a private mapping copies it on
+    // write and never writes it). Cost: at most the archive's file data again, a page per 4 KiB
+    // touched (rounded up per file), plus a pointer per page of each file mapped; never given back
+    // while the file lives (the initramfs never goes), as Linux's rootfs (a ramfs) keeps its pages.
     ErrorOr<PagePhys> page(std::uint64_t index) override {
-        if (index >= page_count()) return ErrorOr<PagePhys>::error(abi::kENXIO);
-        if (!m_pages) {
-            m_pages = new PagePhys[page_count()];
-            if (!m_pages) return ErrorOr<PagePhys>::error(abi::kENOMEM);
-            for (std::uint64_t i = 0; i < page_count(); ++i) m_pages[i] = 0;
-        }
+        if (index >= page_count() || !m_pages) return ErrorOr<PagePhys>::error(abi::kENXIO);
         if (!m_pages[index]) {
             auto p = fs().pages().alloc_zeroed();
             if (!p.ok()) return ErrorOr<PagePhys>::error(abi::kENOMEM);
@@ -102,10 +108,20 @@ public:
             const std::uint64_t n = size - off < kPage ? size - off : kPage;
             lib::copy_bytes(fs().pages().address(p.value()), data + off, n);
             m_pages[index] = p.value();
+            __atomic_add_fetch(&s_cached_pages, 1, __ATOMIC_RELAXED);
         }
         return m_pages[index];
     }
     std::uint64_t page_count() const { return (size + kPage - 1) / kPage; }
+    // The cache's table, made once the tree is complete (hard links may still change size before):
+    // the heap it takes stays the same from then on, whatever runs. False when out of memory.
+    bool make_cache_table() {
+        if (m_pages || page_count() == 0) return true;
+        m_pages = new PagePhys[page_count()];
+        if (!m_pages) return false;
+        for (std::uint64_t i = 0; i < page_count(); ++i) m_pages[i] = 0;
+        return true;
+    }
     const std::uint8_t* data = nullptr;
     std::uint32_t archive_ino = 0;   // hard links: the header's inode number
 
@@ -167,6 +183,8 @@ RootFs::~RootFs() {
 }
 
 Inode* RootFs::root() { return m_root; }
+
+std::uint64_t RootFs::cached_pages() { return __atomic_load_n(&s_cached_pages, __ATOMIC_RELAXED); }
 
 bool RootFs::busy() {
     for (RootInode* i = m_all; i; i = i->m_all_next) {
@@ -309,6 +327,8 @@ RootFs* RootFs::create(const CpioArchive& archive, PageSource& pages) {
             break;
         }
     }
+    for (RootInode* i = fs->m_all; ok && i; i = i->m_all_next)
+        if (i->is_reg()) ok = static_cast<RootFile*>(i)->make_cache_table();
     if (!ok) {
         delete fs;
         return nullptr;

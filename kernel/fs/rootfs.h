@@ -28,6 +28,10 @@ public:
     bool busy() override;   // as tmpfs's: references beyond one per name
 
     PageSource& pages() { return m_pages; }
+    // The frames the page caches of every instance hold (RootFile::page): kernel suites that check
+    // every frame comes back count these with the free ones, as a program's first run fills the
+    // cache for good.
+    static std::uint64_t cached_pages();
     std::uint64_t inode_count() const { return m_count; }
     void adopt(RootInode* inode);
     std::uint64_t next_ino() { return m_next_ino++; }

@@ -2,7 +2,8 @@
 // regular file with an execute bit, else ENOENT/ENOTDIR/ELOOP/EACCES), count argv and envp
 // (EFAULT), check the string space (E2BIG), copy the strings onto the new stack, then run "#!"
 // scripts through their interpreter (argv rewritten as binfmt_script does, at most 5 levels) and map
-// the static ELF at the end of the chain (ENOEXEC), page by page with W^X rights.
+// the static ELF at the end of the chain (ENOEXEC): its segments are private file mappings paged in
+// on demand, with W^X rights (map_segments).
 #include "kernel/process/exec.h"
 
 #include <new>
@@ -13,6 +14,7 @@
 #include "kernel/process/elf.h"
 #include "kernel/syscall/linux_abi.h"
 #include "kernel/memory.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/process/exec_file.h"
 #include "kernel/fs/procfs/procfs.h"
 #include "kernel/process/process.h"
@@ -131,29 +133,59 @@ std::size_t elf_view_size(const Head& h, std::uint64_t file_size) {
     return h.len;
 }
 
-// Maps the validated image's segments at `bias` and copies their file bytes, a page at a time
-// through `page` (kPageSize bytes). A negative errno on failure.
+// The program's file areas until the exec hands them to its caller (LoadedProgram::areas).
+struct Areas {
+    FileMap* maps[kElfMaxSegments];
+    std::size_t n = 0;
+    Areas() = default;
+    ~Areas() { file_maps_discard(maps, n); }
+    Areas(const Areas&) = delete;
+    Areas& operator=(const Areas&) = delete;
+};
+
+// Maps the validated image's segments at `bias` as Linux's load_elf_binary does: the pages holding
+// a segment's file bytes are a MAP_PRIVATE area over the program's file (file_mmap.h), paged in on
+// first touch from the file's own pages (shared with every other process running the file until one
+// writes, which copies). The bss: when memsz > filesz, the segment's last partial file page is a
+// private page made now, its file bytes copied and its tail zero (Linux's padzero), and the whole
+// pages past it are anonymous zero pages. `page`: a kPageSize buffer. A negative errno on failure.
 int map_segments(mm::AddressSpace& as, ExecFile& file, const ElfImage& img, std::uint64_t bias,
-                 std::uint64_t& brk, std::uint8_t* page) {
+                 std::uint64_t& brk, std::uint8_t* page, Areas& areas) {
     brk = 0;
     for (std::size_t i = 0; i < img.segment_count; ++i) {
         const ElfSegment& s = img.segments[i];
         const std::uint64_t vaddr = s.vaddr + bias;
         const std::uint64_t start = mm::align_down(vaddr, mm::kPageSize);
         const std::uint64_t end = mm::align_up(vaddr + s.memsz, mm::kPageSize);
-        mm::MapFlags flags = mm::MapFlags::Read;
-        if (s.write) flags |= mm::MapFlags::Write;
-        if (s.exec) flags |= mm::MapFlags::Execute;
-        if (!as.map_new(start, end - start, flags).ok()) return -abi::kENOMEM;
-        // A bss-only segment (filesz 0) reads nothing: its offset may lie past the end of the file.
-        for (std::uint64_t done = 0; done < s.filesz;) {
-            const std::size_t n = s.filesz - done < mm::kPageSize ? static_cast<std::size_t>(s.filesz - done)
-                                                                  : mm::kPageSize;
-            const std::int64_t got = file.read(s.offset + done, page, n);
-            if (got < 0) return static_cast<int>(got);
-            if (static_cast<std::size_t>(got) != n) return -abi::kEIO;   // the file shrank meanwhile
-            if (!write_to_space(as, vaddr + done, page, n, s.exec)) return -abi::kENOMEM;
-            done += n;
+        const std::uint64_t file_end = vaddr + s.filesz;
+        // The file area: every page of file bytes, but a last partial one followed by bss (a
+        // bss-only segment has none: its offset may lie past the end of the file). parse_elf made
+        // vaddr and offset congruent modulo the page size and kept segments off each other's pages.
+        std::uint64_t area_end = start;
+        if (s.filesz != 0)
+            area_end = s.memsz > s.filesz ? mm::align_down(file_end, mm::kPageSize) : mm::align_up(file_end, mm::kPageSize);
+        std::uint32_t prot = 0;
+        if (s.read) prot |= abi::kPROT_READ;
+        if (s.write) prot |= abi::kPROT_WRITE;   // never with exec (parse_elf: W^X)
+        if (s.exec) prot |= abi::kPROT_EXEC;
+        const std::uint64_t file_start = mm::align_down(s.offset, mm::kPageSize);
+        if (area_end > start) {
+            FileMap* m = file_map_new(start, area_end - start, prot, false, true, file.path(), file_start);
+            if (!m) return -abi::kENOMEM;
+            areas.maps[areas.n++] = m;
+        }
+        if (end > area_end) {
+            mm::MapFlags flags = mm::MapFlags::Read;
+            if (s.write) flags |= mm::MapFlags::Write;
+            if (s.exec) flags |= mm::MapFlags::Execute;
+            if (!as.map_new(area_end, end - area_end, flags).ok()) return -abi::kENOMEM;
+            if (s.filesz != 0 && file_end > area_end) {   // the partial page: its file bytes, the tail zero
+                const std::size_t n = static_cast<std::size_t>(file_end - area_end);
+                const std::int64_t got = file.read(file_start + (area_end - start), page, n);
+                if (got < 0) return static_cast<int>(got);
+                if (static_cast<std::size_t>(got) != n) return -abi::kEIO;   // the file shrank meanwhile
+                if (!write_to_space(as, area_end, page, n, s.exec)) return -abi::kENOMEM;
+            }
         }
         if (end > brk) brk = end;
     }
@@ -262,11 +294,12 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     const std::uint64_t bias = img.is_pie ? kPieLoadBase - img.image_start : 0;
     if (img.is_pie && img.image_end + bias > kMmapTop) return fail(f, abi::kENOEXEC, "PIE too large", current);
     std::uint64_t brk = 0;
+    Areas areas;
     {
         Head page;
         page.bytes = new std::uint8_t[mm::kPageSize];
         if (!page.bytes) return fail(f, abi::kENOMEM, "out of memory", current);
-        if (int e = map_segments(*as.space, file, img, bias, brk, page.bytes); e < 0)
+        if (int e = map_segments(*as.space, file, img, bias, brk, page.bytes, areas); e < 0)
             return fail(f, -e, e == -abi::kENOMEM ? "out of memory" : "cannot read the file", current);
     }
 
@@ -293,7 +326,7 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
     // The code was written through the data side and cleaned to the PoU: wait for the cleans,
     // invalidate every I-cache, wait again, resynchronise this CPU's fetch.
     asm volatile("dsb ish\n ic ialluis\n dsb ish\n isb" ::: "memory");
-    out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure, arg_start, arg_end, {}};
+    out = LoadedProgram{as.space, img.entry + bias, sp, brk, cred, secure, arg_start, arg_end, {}, {}, 0};
     std::int64_t named;
     {
         fs::Guard g;
@@ -305,7 +338,10 @@ std::int64_t load_program(const fs::WalkStart& from, const char* path, const Arg
         lib::copy_bytes(out.exe, current, n);
         out.exe[n] = 0;
     }
-    as.space = nullptr;   // the caller's now
+    for (std::size_t i = 0; i < areas.n; ++i) out.areas[i] = areas.maps[i];
+    out.area_count = areas.n;
+    areas.n = 0;
+    as.space = nullptr;   // the caller's now, and the areas
     return 0;
 }
 

@@ -8,10 +8,13 @@
 #include "arch/aarch64/trap_frame.h"
 #include "kernel/fs/credentials.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/process/elf.h"
 #include "kernel/process/exec_stack.h"
 #include "mm/address_space.h"
 
 namespace kernel {
+
+struct FileMap;
 
 struct LoadedProgram {
     mm::AddressSpace* space;   // heap storage; the caller owns it
@@ -24,6 +27,11 @@ struct LoadedProgram {
     // NUL-terminated, as Linux's mm->arg_start..arg_end), and the file run (an interpreter for a script).
     std::uint64_t arg_start, arg_end;
     char exe[256];
+    // The program's segments as MAP_PRIVATE file areas over its file (file_mmap.h), made but not
+    // linked: the caller links them with file_maps_adopt once `space` is the process's, or frees
+    // them with file_maps_discard (with `space`) when it gives the exec up.
+    FileMap* areas[kElfMaxSegments];
+    std::size_t area_count;
 };
 
 // cred: who executes; null: the kernel starting a program as root (init=, the monitor's run).

@@ -6,7 +6,7 @@
 namespace kernel {
 
 void ExecFile::close() {
-    if (m_inode) m_inode->put();   // outside the VFS lock: put takes it for the last reference
+    m_path = fs::PathRef{};   // outside the VFS lock: put takes it for the last reference
     m_inode = nullptr;
     m_size = 0;
 }
@@ -44,6 +44,7 @@ int ExecFile::open(const fs::WalkStart& from, const char* path, const char*& why
         i->put_locked();
         return err;
     }
+    m_path = fs::PathRef(r.value());
     m_inode = i;
     m_size = i->size;
     m_mode = i->mode;

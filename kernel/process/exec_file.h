@@ -28,9 +28,12 @@ public:
     std::uint32_t mode() const { return m_mode; }
     std::uint32_t uid() const { return m_uid; }
     std::uint32_t gid() const { return m_gid; }
+    // Another reference to the file (exec maps its segments from it). The file must be open.
+    fs::PathRef path() const { return m_path.clone(); }
 
 private:
-    fs::Inode* m_inode = nullptr;   // referenced
+    fs::Inode* m_inode = nullptr;   // m_path's
+    fs::PathRef m_path;             // referenced
     std::uint64_t m_size = 0;
     std::uint32_t m_mode = 0, m_uid = 0, m_gid = 0;
 };

@@ -247,10 +247,12 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     }
     Process* p = new_process(basename(path), parent);
     if (!p) {
+        file_maps_discard(prog.areas, prog.area_count);
         free_space(prog.space);
         return lib::Error::Busy;
     }
     p->space = prog.space;
+    file_maps_adopt(p, prog.areas, prog.area_count);   // execmap: the program's segments
     p->brk_base = p->brk = prog.brk_base;
     p->cred = prog.cred;   // cred: root, unless the program is set-user-id or set-group-id
     p->dumpable = prog.cred.euid == prog.cred.ruid && prog.cred.egid == prog.cred.rgid;
@@ -261,6 +263,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
     p->start_frame.spsr = 0;  // EL0t, interrupts unmasked
     File* console = File::open_console();
     if (!console) {
+        file_maps_release(p);
         unlink_new_process(p);
         free_space(p->space);
         delete p;
@@ -276,6 +279,7 @@ lib::Result<Process*> spawn_process(const char* path, const char* const* argv, c
         if (as_init) set_init_process(nullptr);
         drop_fs_places(p);
         p->fds.close_all();
+        file_maps_release(p);
         unlink_new_process(p);
         free_space(p->space);
         delete p;
@@ -363,6 +367,7 @@ std::int64_t sys_execve(arch::TrapFrame& frame, const char* path, const ArgVecto
         write_sysreg(ttbr0_el1, self->task->context.ttbr0);
         arch::isb();  // the new space is in effect before we return to EL0 or touch user memory
     }
+    file_maps_adopt(self, prog.areas, prog.area_count);   // execmap: the program's segments
     const std::uint64_t old_ctx = old->context_id();
     free_space(old);  // invalidates its ASID's TLB entries before the ASID can be handed out again
     release_asid(old_ctx);

@@ -8,6 +8,7 @@
 #include "kernel/kernel_stack.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
+#include "kernel/fs/rootfs.h"
 #include "kernel/memory.h"
 #include "kernel/process/process.h"
 #include "sched/scheduler.h"
@@ -37,7 +38,9 @@ struct Snapshot {
         kernel::kernel_stack_drain_cache();
         kernel::memory::drain_frame_cache();
         const auto s = kernel::memory::stats();
-        return {s.free_frames + s.heap_pages, s.heap_bytes_in_use, sched::task_count(), kernel::process_count()};
+        // execmap: the initramfs's page cache counts as free (a program's first exec fills it for good).
+        return {s.free_frames + s.heap_pages + kernel::fs::RootFs::cached_pages(), s.heap_bytes_in_use,
+                sched::task_count(), kernel::process_count()};
     }
     bool operator==(const Snapshot&) const = default;
 };

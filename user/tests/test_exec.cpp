@@ -97,6 +97,39 @@ UTEST(runs_programs_linked_with_ld_defaults) {
     CHECK(has_line(b, "elf fixture: ok"));
 }
 
+// execmap: a program's data segment is a private mapping of its file, whose pages every run shares
+// (the file system's page cache): a run's writes are its own copies, so the next run of the same
+// file sees the initial bytes again (cowdata checks three whole pages of .data, writes them all).
+UTEST(writes_to_initialised_data_stay_in_the_process) {
+    const char* argv[] = {"cowdata", nullptr};
+    for (int run_no = 0; run_no < 3; ++run_no) {
+        Outcome o;
+        run(o, path("/bin/cowdata"), argv, kNoEnv);
+        CHECK(exited_with(o.status, 0));
+        CHECK(has_line(o, "cowdata: initial data intact"));
+    }
+    // and the file itself still holds them (read(2) through the same cache)
+    const long fd = openat(AT_FDCWD, path("/bin/cowdata"), O_RDONLY, 0);
+    CHECK(fd >= 0);
+    static char buf[64 * 1024];
+    long total = 0;
+    for (;;) {
+        const long r = read(static_cast<int>(fd), buf + total, sizeof buf - static_cast<unsigned long>(total));
+        if (r <= 0) break;
+        total += r;
+    }
+    close(static_cast<int>(fd));
+    // The three pages of 1, 8, 15, ... (i * 7 + 1, plus a page's number) as linked, somewhere.
+    bool found = false;
+    for (long at = 0; !found && at + 3 * 4096 <= total; at += 4096) {
+        bool all = true;
+        for (unsigned i = 0; all && i < 3 * 4096; ++i)
+            all = static_cast<unsigned char>(buf[at + i]) == static_cast<unsigned char>(i * 7 + 1 + (i >> 12));
+        found = all;
+    }
+    CHECK(found);
+}
+
 // A program larger than the machine's memory (768 MiB of bss, test_exec boots with 512 MiB): ENOMEM,
 // and the caller goes on with everything the attempt took given back.
 UTEST(a_program_larger_than_memory_is_enomem) {
