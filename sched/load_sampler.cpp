@@ -9,6 +9,8 @@ namespace sched {
 namespace {
 
 LoadAverage s_load;
+// When the next sample is due, in counter units: most ticks then cost one compare, not a conversion.
+std::uint64_t s_next_sample_counts = 0;
 // Written only by its own CPU's tick, read by anyone (/proc/stat): relaxed atomics per field.
 CpuTimes s_times[kMaxStatCpus];
 
@@ -38,7 +40,10 @@ void account_tick(unsigned cpu, bool idle, bool user, std::uint64_t ran, std::ui
         CpuTimes& t = s_times[cpu];
         add(idle ? t.idle : user ? t.user : t.system, ran);
     }
-    if (cpu == 0) s_load.tick(platform::counts_to_ns(now_counts), runnable_now);
+    if (cpu == 0 && now_counts >= s_next_sample_counts) {
+        s_load.tick(platform::counts_to_ns(now_counts), runnable_now);
+        s_next_sample_counts = platform::ns_to_counts(s_load.next_sample_ns());
+    }
 }
 
 const LoadAverage& load_average() { return s_load; }

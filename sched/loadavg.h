@@ -38,6 +38,7 @@ public:
     }
     void sample(std::uint64_t now_ns, unsigned active);
     std::uint64_t avg(int i) const { return __atomic_load_n(&m_avg[i], __ATOMIC_RELAXED); }
+    std::uint64_t next_sample_ns() const { return m_next_ns; }
 
 private:
     std::uint64_t m_avg[3] = {0, 0, 0};
