@@ -7,6 +7,7 @@
 #include "hal/timer.h"
 #include "kernel/fs/devices.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/file_mmap.h"
 #include "kernel/fs/procfs/proc_inodes.h"
 #include "kernel/process/process.h"
 #include "kernel/syscall/linux_abi.h"
@@ -66,10 +67,46 @@ void own_memory(ProcessInfo& info) {
     });
 }
 
-// /proc/self/maps: the page table's leaves merged into regions of one kind and permission.
+// /proc/self/maps, called with the VFS lock held (ProcInode::read). File mappings (fmmap's areas,
+// exec's segments included) are listed whole, as Linux lists them, with their offset, device, inode
+// and path, whether their pages are present or not; everything else comes from the page table's
+// leaves, merged into regions of one kind and permission. Both are in address order.
+struct FileAreas {
+    FileMapInfo* areas = nullptr;
+    std::size_t count = 0, cap = 0;
+};
+
 void own_maps(Text& t) {
     const Process* p = current_process();
     if (!p->space) return;
+    FileAreas fa;
+    for_each_file_map(*p, [](const FileMapInfo&, void* ctx) { ++static_cast<FileAreas*>(ctx)->cap; }, &fa);
+    if (fa.cap) fa.areas = new FileMapInfo[fa.cap];
+    if (fa.areas)
+        for_each_file_map(*p, [](const FileMapInfo& m, void* ctx) {
+            auto* f = static_cast<FileAreas*>(ctx);
+            if (f->count < f->cap) f->areas[f->count++] = m;
+        }, &fa);
+    char* name_buf = fa.count ? new char[fs::kPathMax] : nullptr;
+    std::size_t next_area = 0;
+    const auto emit_areas_before = [&](std::uint64_t va) {
+        for (; next_area < fa.count && fa.areas[next_area].start < va; ++next_area) {
+            const FileMapInfo& m = fa.areas[next_area];
+            const char* name = "";
+            if (name_buf && fs::path_of(p->root, *m.path, name_buf, fs::kPathMax) >= 0) name = name_buf;
+            // path_of names directories only (a file keeps no name): the program's own segments,
+            // below its heap, take the name exec recorded; other file maps stay unnamed for now.
+            else if (m.start < p->brk_base && p->exe[0]) name = p->exe;
+            format_map(t, m.start, m.end, (m.prot & abi::kPROT_READ) != 0, (m.prot & abi::kPROT_WRITE) != 0,
+                       (m.prot & abi::kPROT_EXEC) != 0, m.shared, m.offset, abi::dev_major(m.dev),
+                       abi::dev_minor(m.dev), m.ino, name);
+        }
+    };
+    const auto in_file_area = [&](std::uint64_t va) {
+        for (std::size_t i = 0; i < fa.count; ++i)
+            if (va >= fa.areas[i].start && va < fa.areas[i].end) return true;
+        return false;
+    };
     struct Region {
         std::uint64_t start = 0, end = 0;
         bool r = false, w = false, x = false;
@@ -79,25 +116,36 @@ void own_maps(Text& t) {
     const auto name_of = [&](std::uint64_t va) -> const char* {
         if (va >= kUserStackTop - kUserStackSize) return "[stack]";
         if (va >= p->brk_base && va < heap_end) return "[heap]";
-        if (va < p->brk_base) return p->exe[0] ? p->exe : nullptr;   // the program's image
-        // fmmap: a file mapping's pages are named by its file here (the mapping list's iteration).
-        return nullptr;   // anonymous
+        return nullptr;   // anonymous (a program's bss, anonymous maps)
     };
     const auto flush = [&] {
-        if (cur.end > cur.start) format_map(t, cur.start, cur.end, cur.r, cur.w, cur.x, false, 0, 0, 0, 0, cur.name);
+        if (cur.end > cur.start) {
+            emit_areas_before(cur.start);
+            format_map(t, cur.start, cur.end, cur.r, cur.w, cur.x, false, 0, 0, 0, 0, cur.name);
+        }
+        cur = Region{};
     };
     (void)p->space->table().for_each_mapping([&](const mm::Mapping& m) -> lib::Status {
-        const bool w = mm::has(m.flags, mm::MapFlags::Write) || mm::has(m.flags, mm::MapFlags::CopyOnWrite);
-        const bool x = mm::has(m.flags, mm::MapFlags::Execute);
-        const char* name = name_of(m.va);
-        if (m.va != cur.end || w != cur.w || x != cur.x || name != cur.name) {
-            flush();
-            cur = Region{m.va, m.va, true, w, x, name};
+        for (std::uint64_t va = m.va; va < m.va + m.size; va += mm::kPageSize) {
+            if (in_file_area(va)) {   // listed whole, from its area
+                flush();
+                continue;
+            }
+            const bool w = mm::has(m.flags, mm::MapFlags::Write) || mm::has(m.flags, mm::MapFlags::CopyOnWrite);
+            const bool x = mm::has(m.flags, mm::MapFlags::Execute);
+            const char* name = name_of(va);
+            if (va != cur.end || w != cur.w || x != cur.x || name != cur.name) {
+                flush();
+                cur = Region{va, va, true, w, x, name};
+            }
+            cur.end = va + mm::kPageSize;
         }
-        cur.end = m.va + m.size;
         return {};
     });
     flush();
+    emit_areas_before(~std::uint64_t{0});
+    delete[] name_buf;
+    delete[] fa.areas;
 }
 
 // What fd/<n> links to: Linux's d_path of the file, or the pseudo names of pipes.
