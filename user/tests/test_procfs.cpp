@@ -299,7 +299,7 @@ UTEST(exe_and_maps_of_self) {
     CHECK(str_eq(base, "test_procfs"));
     const long n = slurp("/proc/self/maps", g_buf, sizeof g_buf);
     REQUIRE(n > 0);
-    bool stack = false, code = false;
+    bool stack = false, code = false, code_is_the_program = false;
     for (char* line = g_buf; *line;) {
         char* end = line;
         while (*end && *end != '\n') ++end;
@@ -316,11 +316,14 @@ UTEST(exe_and_maps_of_self) {
         }
         if (c == 6 && str_eq(w[5], "[stack]")) stack = str_eq(w[1], "rw-p");
         if (c >= 5 && str_eq(w[1], "r-xp")) code = true;
+        // The program's code is a mapping of its file: named by it, with its inode (not 0).
+        if (c == 6 && str_eq(w[1], "r-xp") && str_eq(w[5], link) && !str_eq(w[4], "0")) code_is_the_program = true;
         if (last) break;
         line = end + 1;
     }
     CHECK(stack);
     CHECK(code);
+    CHECK(code_is_the_program);
 }
 
 UTEST(proc_lists_the_processes) {
