@@ -207,20 +207,7 @@ std::int64_t TmpDir::rename(const char* name, std::size_t len, Inode* new_dir_in
 }
 
 std::int64_t TmpDir::readdir(std::uint64_t& cookie, DirSink& sink) {
-    if (cookie == 0) {
-        if (!sink.emit(DirEntry{ino, mode, ".", 1}, 1)) return 0;
-        cookie = 1;
-    }
-    if (cookie == 1) {
-        if (!sink.emit(DirEntry{parent->ino, parent->mode, "..", 2}, 2)) return 0;
-        cookie = 2;
-    }
-    m_entries.for_each_from(cookie - 2, [&](const char* n, std::size_t l, Inode* i, std::uint64_t next) {
-        if (!sink.emit(DirEntry{i->ino, i->mode, n, l}, next + 2)) return false;
-        cookie = next + 2;
-        return true;
-    });
-    return 0;
+    return readdir_table(*this, m_entries, cookie, sink);
 }
 
 }  // namespace kernel::fs

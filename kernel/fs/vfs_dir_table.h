@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/fs/inode.h"
+
 namespace kernel::fs {
 
 class Inode;
@@ -63,5 +65,24 @@ private:
     std::size_t m_count = 0, m_cap = 0;
     std::uint64_t m_next_seq = 0;
 };
+
+// Inode::readdir for a directory whose entries are in `entries`: "." and ".." as cookies 0 and 1,
+// then the table's entries from cookie - 2 (rootfs and tmpfs share it).
+inline std::int64_t readdir_table(const Inode& dir, const DirTable& entries, std::uint64_t& cookie, DirSink& sink) {
+    if (cookie == 0) {
+        if (!sink.emit(DirEntry{dir.ino, dir.mode, ".", 1}, 1)) return 0;
+        cookie = 1;
+    }
+    if (cookie == 1) {
+        if (!sink.emit(DirEntry{dir.parent->ino, dir.parent->mode, "..", 2}, 2)) return 0;
+        cookie = 2;
+    }
+    entries.for_each_from(cookie - 2, [&](const char* n, std::size_t l, Inode* i, std::uint64_t next) {
+        if (!sink.emit(DirEntry{i->ino, i->mode, n, l}, next + 2)) return false;
+        cookie = next + 2;
+        return true;
+    });
+    return 0;
+}
 
 }  // namespace kernel::fs
